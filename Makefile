@@ -1,0 +1,32 @@
+# The two commands a newcomer needs: `make run` and `make test` (each bootstraps and builds).
+BUILD_DIR ?= build
+PORT ?= 4001
+SPARK_DB ?= var/spark.duckdb
+
+.PHONY: bootstrap configure build run test bench format clean
+
+bootstrap:
+	@bash scripts/bootstrap.sh
+
+configure: bootstrap
+	@cmake -S . -B $(BUILD_DIR) -G Ninja -DCMAKE_BUILD_TYPE=Release >/dev/null
+
+build: configure
+	@cmake --build $(BUILD_DIR)
+
+# Starts the service on 127.0.0.1:$(PORT); the first start imports the bundled sample candles.
+run: build
+	@mkdir -p $(dir $(SPARK_DB))
+	$(BUILD_DIR)/bin/spark-executor serve --port $(PORT) --db $(SPARK_DB) --seed-dir data/sample
+
+test: build
+	@cd $(BUILD_DIR) && ctest --output-on-failure
+
+bench: build
+	@bash scripts/bench.sh $(BUILD_DIR)
+
+format:
+	@clang-format -i $$(git ls-files '*.cc' '*.h')
+
+clean:
+	@rm -rf $(BUILD_DIR)

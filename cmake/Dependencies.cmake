@@ -1,0 +1,17 @@
+# Third-party dependencies: Debian packages found by CMake, DuckDB fetched by scripts/bootstrap.sh.
+find_package(Threads REQUIRED)
+find_package(Boost 1.74 REQUIRED)
+find_package(nlohmann_json 3.10 REQUIRED)
+find_package(prometheus-cpp CONFIG REQUIRED COMPONENTS core)
+find_package(ZLIB REQUIRED)
+find_package(fmt REQUIRED)
+
+set(DUCKDB_ROOT "${PROJECT_SOURCE_DIR}/third_party/duckdb" CACHE PATH "DuckDB library and header (scripts/bootstrap.sh)")
+if(NOT EXISTS "${DUCKDB_ROOT}/lib/libduckdb.so" OR NOT EXISTS "${DUCKDB_ROOT}/include/duckdb.h")
+    message(FATAL_ERROR "DuckDB not found under ${DUCKDB_ROOT}: run scripts/bootstrap.sh (make does this)")
+endif()
+add_library(DuckDB::duckdb SHARED IMPORTED)
+set_target_properties(DuckDB::duckdb PROPERTIES
+    IMPORTED_LOCATION "${DUCKDB_ROOT}/lib/libduckdb.so"
+    IMPORTED_NO_SONAME ON
+    INTERFACE_INCLUDE_DIRECTORIES "${DUCKDB_ROOT}/include")

@@ -1,0 +1,71 @@
+#include "api/routes.h"
+
+#include <duckdb.h>
+#include <fmt/format.h>
+
+#include <memory>
+
+#include "api/error_response.h"
+#include "api/json_writer.h"
+
+namespace spark::api {
+namespace {
+
+HttpResponse Healthz(const HttpRequest&) { return {200, R"({"status":"ok"})"}; }
+
+HttpResponse Readyz(BacktestCache& cache) {
+    if (Result<void> ok = cache.Ping(); !ok) return ErrorResponse(ok.error());
+    return {200, R"({"status":"ready"})"};
+}
+
+std::string VersionBody(const ConfigSummary& config) {
+    JsonWriter json;
+    json.BeginObject();
+    json.Field("name", "spark-executor").Field("version", SPARK_VERSION);
+    json.Key("build").BeginObject();
+    json.Field("commit", SPARK_GIT_COMMIT).Field("type", SPARK_BUILD_TYPE).Field("compiler", SPARK_COMPILER);
+    json.EndObject();
+    json.Field("duckdb", duckdb_library_version()).Field("semantics", "v1");
+    json.Key("config").BeginObject();
+    for (const auto& [key, value] : config) json.Field(key, value);
+    json.EndObject();
+    json.Key("routes").BeginObject().Field("run", "real").EndObject();
+    json.EndObject();
+    return json.Take();
+}
+
+}  // namespace
+
+Router::Match Router::Find(std::string_view method, std::string_view path) const {
+    bool path_known = false;
+    std::string allowed;
+    for (const Route& route : routes_) {
+        if (route.path != path) continue;
+        if (route.method == method) return {&route, {}};
+        path_known = true;
+        allowed += (allowed.empty() ? "" : ", ") + route.method;
+    }
+    if (path_known) {
+        return {nullptr, ErrorResponse({ErrorCode::kMethodNotAllowed,
+                                        fmt::format("{} does not accept {} (allowed: {})", path, method, allowed), "", ""})};
+    }
+    return {nullptr, ErrorResponse({ErrorCode::kRouteNotFound, fmt::format("no route for {} {}", method, path), "", ""})};
+}
+
+Router BuildRoutes(ServiceContext& context) {
+    Router router;
+    auto run = std::make_shared<RunRoute>(context.loader, context.metrics);
+    router.Add({"POST", "/backtest/run", "run", Executor::kComputePool,
+                [run](const HttpRequest& request) { return run->Handle(request); }});
+    router.Add({"GET", "/healthz", "healthz", Executor::kIoThread, Healthz});
+    router.Add({"GET", "/readyz", "readyz", Executor::kIoThread,
+                [&cache = context.cache](const HttpRequest&) { return Readyz(cache); }});
+    router.Add({"GET", "/version", "version", Executor::kIoThread,
+                [body = VersionBody(context.config)](const HttpRequest&) { return HttpResponse{200, body}; }});
+    router.Add({"GET", "/metrics", "metrics", Executor::kIoThread, [&metrics = context.metrics](const HttpRequest&) {
+                    return HttpResponse{200, metrics.Serialize(), "text/plain; version=0.0.4; charset=utf-8"};
+                }});
+    return router;
+}
+
+}  // namespace spark::api

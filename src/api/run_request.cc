@@ -1,0 +1,267 @@
+#include "api/run_request.h"
+
+#include <fmt/format.h>
+
+#include <algorithm>
+#include <array>
+#include <cmath>
+#include <nlohmann/json.hpp>
+
+#include "common/time_format.h"
+#include "strategy/strategy_registry.h"
+
+namespace spark::api {
+namespace {
+
+using nlohmann::json;
+
+constexpr std::array<std::string_view, 13> kKnownFields = {
+    "symbol", "timeframe", "start",   "end",  "useCache",     "exchange",    "strategy",
+    "feeBps", "slippageBps", "initialCash", "positionSize", "fill", "includeEquity"};
+constexpr std::array<std::string_view, 2> kExchanges = {"binance", "binance-futures"};
+constexpr double kMaxBps = 1000;  // 10 %: beyond this a cost setting is surely a unit mistake
+constexpr double kMaxInitialCash = 1e12;
+constexpr size_t kMaxSymbolLength = 20;
+
+std::unexpected<Error> Invalid(std::string field, std::string message, std::string reason) {
+    return MakeError(ErrorCode::kInvalidRequest, std::move(message), std::move(field), std::move(reason));
+}
+
+std::string_view TypeName(const json& value) { return value.type_name(); }
+
+Result<void> ReadBool(const json& body, const char* field, bool& out) {
+    const auto it = body.find(field);
+    if (it == body.end()) return {};
+    if (!it->is_boolean()) {
+        return Invalid(field, fmt::format("{} must be a boolean, got {}", field, TypeName(*it)), "WRONG_TYPE");
+    }
+    out = it->get<bool>();
+    return {};
+}
+
+//! Reads an optional number and checks it lies in [min, max] (or (min, max] when `min_exclusive`).
+Result<void> ReadNumber(const json& body, const char* field, double min, double max, bool min_exclusive, double& out) {
+    const auto it = body.find(field);
+    if (it == body.end()) return {};
+    if (!it->is_number()) {
+        return Invalid(field, fmt::format("{} must be a number, got {}", field, TypeName(*it)), "WRONG_TYPE");
+    }
+    const double value = it->get<double>();
+    const bool below = min_exclusive ? value <= min : value < min;
+    if (!std::isfinite(value) || below || value > max) {
+        return Invalid(field,
+                       fmt::format("{} must be in {}{}, {}], got {}", field, min_exclusive ? "(" : "[", min, max, value),
+                       "OUT_OF_RANGE");
+    }
+    out = value;
+    return {};
+}
+
+Result<std::string> ReadString(const json& body, const char* field, bool required) {
+    const auto it = body.find(field);
+    if (it == body.end()) {
+        if (required) return Invalid(field, fmt::format("{} is required", field), "MISSING_FIELD");
+        return std::string();
+    }
+    if (!it->is_string()) {
+        return Invalid(field, fmt::format("{} must be a string, got {}", field, TypeName(*it)), "WRONG_TYPE");
+    }
+    return it->get<std::string>();
+}
+
+//! A date field: a string (date, date-time) or an integer of epoch milliseconds.
+Result<ParsedTime> ReadTime(const json& body, const char* field, std::string& as_given) {
+    const auto it = body.find(field);
+    if (it == body.end()) return Invalid(field, fmt::format("{} is required", field), "MISSING_FIELD");
+    if (it->is_number_integer()) {
+        as_given = it->dump();
+        return ParsedTime{it->get<int64_t>(), false};
+    }
+    if (!it->is_string()) {
+        return Invalid(field,
+                       fmt::format("{} must be a date string (YYYY-MM-DD or ISO-8601) or integer epoch milliseconds, got {}",
+                                   field, TypeName(*it)),
+                       "WRONG_TYPE");
+    }
+    as_given = it->get<std::string>();
+    auto parsed = ParseTime(as_given);
+    if (!parsed) return Invalid(field, fmt::format("{} '{}' {}", field, as_given, parsed.error()), "INVALID_DATE");
+    return *parsed;
+}
+
+Result<void> ReadSymbol(const json& body, RunRequest& out) {
+    auto symbol = ReadString(body, "symbol", true);
+    if (!symbol) return std::unexpected(symbol.error());
+    const bool valid = !symbol->empty() && symbol->size() <= kMaxSymbolLength &&
+                       std::all_of(symbol->begin(), symbol->end(), [](char c) {
+                           return (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9');
+                       });
+    if (!valid) {
+        return Invalid("symbol",
+                       fmt::format("symbol '{}' must be 1-{} upper-case letters or digits, as Binance writes it (e.g. BTCUSDT)",
+                                   *symbol, kMaxSymbolLength),
+                       "INVALID_SYMBOL");
+    }
+    out.symbol = std::move(*symbol);
+    return {};
+}
+
+Result<void> ReadExchangeAndTimeframe(const json& body, RunRequest& out) {
+    auto exchange = ReadString(body, "exchange", false);
+    if (!exchange) return std::unexpected(exchange.error());
+    if (!exchange->empty()) {
+        if (std::find(kExchanges.begin(), kExchanges.end(), *exchange) == kExchanges.end()) {
+            return Invalid("exchange", fmt::format("exchange '{}' is not supported (binance, binance-futures)", *exchange),
+                           "UNKNOWN_EXCHANGE");
+        }
+        out.exchange = std::move(*exchange);
+    }
+    auto timeframe = ReadString(body, "timeframe", true);
+    if (!timeframe) return std::unexpected(timeframe.error());
+    const std::optional<Interval> interval = Interval::Parse(*timeframe);
+    if (!interval) {
+        return Invalid("timeframe",
+                       fmt::format("timeframe '{}' is not a Binance interval (1s 1m 3m 5m 15m 30m 1h 2h 4h 6h 8h 12h 1d 3d 1w 1M; "
+                                   "case-sensitive)",
+                                   *timeframe),
+                       "UNKNOWN_TIMEFRAME");
+    }
+    out.interval = *interval;
+    return {};
+}
+
+//! SEMANTICS.md "Time and ranges": [start, end_exclusive), a date-only end covering its whole
+//! day; nothing before 2017-07-01 or in the future; only closed bars.
+Result<void> ReadRange(const json& body, int64_t now_ms, RunRequest& out) {
+    auto start = ReadTime(body, "start", out.start);
+    if (!start) return std::unexpected(start.error());
+    auto end = ReadTime(body, "end", out.end);
+    if (!end) return std::unexpected(end.error());
+    const int64_t end_exclusive = end->date_only ? end->epoch_ms + kMillisPerDay : end->epoch_ms;
+    if (start->epoch_ms < kEarliestStartMs) {
+        return Invalid("start", fmt::format("start {} is before 2017-07-01, where Binance spot history begins",
+                                            FormatIsoUtc(start->epoch_ms)),
+                       "DATE_OUT_OF_BOUNDS");
+    }
+    if (start->epoch_ms > now_ms) {
+        return Invalid("start", fmt::format("start {} is in the future", FormatIsoUtc(start->epoch_ms)), "DATE_OUT_OF_BOUNDS");
+    }
+    if (end->epoch_ms > now_ms) {
+        return Invalid("end", fmt::format("end {} is in the future", FormatIsoUtc(end->epoch_ms)), "DATE_OUT_OF_BOUNDS");
+    }
+    if (start->epoch_ms >= end_exclusive) {
+        return Invalid("end",
+                       fmt::format("the range is empty: start {} is not before the exclusive end {}",
+                                   FormatIsoUtc(start->epoch_ms), FormatIsoUtc(end_exclusive)),
+                       "INVALID_RANGE");
+    }
+    // A bar that is still forming is never traded: stop at the open of the current bar.
+    const int64_t closed_end = std::min(end_exclusive, out.interval.AlignDown(now_ms));
+    if (out.interval.CountOpenTimes(start->epoch_ms, closed_end) == 0) {
+        return Invalid("end",
+                       fmt::format("no closed {} bar opens between {} and {}", out.interval.Name(),
+                                   FormatIsoUtc(start->epoch_ms), FormatIsoUtc(end_exclusive)),
+                       "INVALID_RANGE");
+    }
+    const int64_t bars = out.interval.CountOpenTimes(start->epoch_ms, closed_end);
+    if (bars > kMaxBarsPerRun) {
+        return Invalid("end",
+                       fmt::format("the range spans {} {} bars; a run may span at most {}", bars, out.interval.Name(),
+                                   kMaxBarsPerRun),
+                       "RANGE_TOO_LARGE");
+    }
+    out.range = {start->epoch_ms, closed_end};
+    return {};
+}
+
+Result<void> ReadStrategy(const json& body, RunRequest& out) {
+    ParamValues given;
+    if (const auto it = body.find("strategy"); it != body.end()) {
+        if (it->is_string()) {
+            out.strategy = it->get<std::string>();
+        } else if (it->is_object()) {
+            for (const auto& [key, value] : it->items()) {
+                if (key != "name" && key != "params") {
+                    return Invalid("strategy." + key, fmt::format("unknown field strategy.{} (expected name, params)", key),
+                                   "UNKNOWN_FIELD");
+                }
+            }
+            const auto name = it->find("name");
+            if (name == it->end()) return Invalid("strategy.name", "strategy.name is required", "MISSING_FIELD");
+            if (!name->is_string()) {
+                return Invalid("strategy.name", fmt::format("strategy.name must be a string, got {}", TypeName(*name)),
+                               "WRONG_TYPE");
+            }
+            out.strategy = name->get<std::string>();
+            if (const auto params = it->find("params"); params != it->end() && !params->is_null()) {
+                if (!params->is_object()) {
+                    return Invalid("strategy.params",
+                                   fmt::format("strategy.params must be an object, got {}", TypeName(*params)), "WRONG_TYPE");
+                }
+                for (const auto& [key, value] : params->items()) {
+                    if (!value.is_number()) {
+                        return Invalid("strategy.params." + key,
+                                       fmt::format("strategy.params.{} must be a number, got {}", key, TypeName(value)),
+                                       "WRONG_TYPE");
+                    }
+                    given[key] = value.get<double>();
+                }
+            }
+        } else {
+            return Invalid("strategy",
+                           fmt::format("strategy must be an object {{name, params}} or a name, got {}", TypeName(*it)),
+                           "WRONG_TYPE");
+        }
+    }
+    auto resolved = StrategyRegistry::BuiltIn().Resolve(out.strategy, given);
+    if (!resolved) return std::unexpected(resolved.error());
+    out.params = std::move(*resolved);
+    return {};
+}
+
+Result<void> ReadOptions(const json& body, RunRequest& out) {
+    BacktestOptions& o = out.options;
+    if (auto ok = ReadNumber(body, "feeBps", 0, kMaxBps, false, o.fee_bps); !ok) return ok;
+    if (auto ok = ReadNumber(body, "slippageBps", 0, kMaxBps, false, o.slippage_bps); !ok) return ok;
+    if (auto ok = ReadNumber(body, "initialCash", 0, kMaxInitialCash, true, o.initial_cash); !ok) return ok;
+    if (auto ok = ReadNumber(body, "positionSize", 0, 1, true, o.position_size); !ok) return ok;
+    auto fill = ReadString(body, "fill", false);
+    if (!fill) return std::unexpected(fill.error());
+    if (*fill == "close") {
+        o.fill = FillMode::kClose;
+    } else if (fill->empty() || *fill == "next_open") {
+        o.fill = FillMode::kNextOpen;
+    } else {
+        return Invalid("fill", fmt::format("fill '{}' must be next_open or close", *fill), "OUT_OF_RANGE");
+    }
+    if (auto ok = ReadBool(body, "useCache", out.use_cache); !ok) return ok;
+    return ReadBool(body, "includeEquity", out.include_equity);
+}
+
+}  // namespace
+
+Result<RunRequest> ParseRunRequest(std::string_view body_text, int64_t now_ms) {
+    json body;
+    try {
+        body = json::parse(body_text);
+    } catch (const json::parse_error& e) {
+        return Invalid("body", fmt::format("the body is not valid JSON: {}", e.what()), "MALFORMED_JSON");
+    }
+    if (!body.is_object()) {
+        return Invalid("body", fmt::format("the body must be a JSON object, got {}", TypeName(body)), "WRONG_TYPE");
+    }
+    for (const auto& [key, value] : body.items()) {
+        if (std::find(kKnownFields.begin(), kKnownFields.end(), key) == kKnownFields.end()) {
+            return Invalid(key, fmt::format("unknown field '{}'", key), "UNKNOWN_FIELD");
+        }
+    }
+    RunRequest out;
+    if (auto ok = ReadSymbol(body, out); !ok) return std::unexpected(ok.error());
+    if (auto ok = ReadExchangeAndTimeframe(body, out); !ok) return std::unexpected(ok.error());
+    if (auto ok = ReadRange(body, now_ms, out); !ok) return std::unexpected(ok.error());
+    if (auto ok = ReadStrategy(body, out); !ok) return std::unexpected(ok.error());
+    if (auto ok = ReadOptions(body, out); !ok) return std::unexpected(ok.error());
+    return out;
+}
+
+}  // namespace spark::api

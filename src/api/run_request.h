@@ -1,0 +1,39 @@
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <string_view>
+
+#include "common/error.h"
+#include "common/interval.h"
+#include "engine/backtest_options.h"
+#include "model/time_range.h"
+#include "strategy/parameter_schema.h"
+
+namespace spark::api {
+
+//! Earliest accepted date: Binance spot history starts on 2017-07-01.
+inline constexpr int64_t kEarliestStartMs = 1498867200000;
+//! Largest range a single run may span, in bars (about 9 years of 1m bars; ~240 MB of candles).
+inline constexpr int64_t kMaxBarsPerRun = 5'000'000;
+
+//! A validated POST /backtest/run request with every default filled in.
+struct RunRequest {
+    std::string exchange = "binance";
+    std::string symbol;
+    Interval interval = *Interval::Parse("1h");
+    std::string start;  //!< as given (echoed back)
+    std::string end;    //!< as given (echoed back)
+    TimeRange range;    //!< [start, end exclusive) over open times, clipped to closed bars
+    bool use_cache = true;
+    std::string strategy = "sma_cross";
+    ParamValues params;  //!< resolved against the strategy's schema
+    BacktestOptions options;
+    bool include_equity = true;
+};
+
+//! Parses and validates the JSON body; `now_ms` decides what is "in the future". Every error is
+//! kInvalidRequest naming the field and a reason code (MALFORMED_JSON, WRONG_TYPE, ...).
+Result<RunRequest> ParseRunRequest(std::string_view body, int64_t now_ms);
+
+}  // namespace spark::api

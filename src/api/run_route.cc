@@ -1,0 +1,73 @@
+#include "api/run_route.h"
+
+#include <fmt/format.h>
+
+#include <chrono>
+#include <exception>
+#include <random>
+
+#include "api/error_response.h"
+#include "api/run_response.h"
+#include "engine/backtest.h"
+#include "strategy/strategy_registry.h"
+
+namespace spark::api {
+namespace {
+
+using Clock = std::chrono::steady_clock;
+
+double MillisSince(Clock::time_point start) {
+    return std::chrono::duration<double, std::milli>(Clock::now() - start).count();
+}
+
+int64_t NowEpochMs() {
+    return std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::system_clock::now().time_since_epoch())
+        .count();
+}
+
+}  // namespace
+
+std::string NewRunId() {
+    thread_local std::mt19937_64 engine{std::random_device{}()};
+    return fmt::format("run_{:016x}{:016x}", engine(), engine());
+}
+
+HttpResponse RunRoute::Fail(const Error& error) const {
+    metrics_.RecordRunError(ErrorCodeName(error.code));
+    return ErrorResponse(error);
+}
+
+HttpResponse RunRoute::Handle(const HttpRequest& http) const {
+    const Clock::time_point started = Clock::now();
+    HttpResponse response = [&]() -> HttpResponse {
+        Result<RunRequest> request = ParseRunRequest(http.body, NowEpochMs());
+        if (!request) return Fail(request.error());
+        metrics_.RecordRunJob(request->exchange, request->interval.Name());
+
+        const BarQuery query{{request->exchange, request->symbol, std::string(request->interval.Name())},
+                             request->interval,
+                             request->range,
+                             request->use_cache};
+        Result<LoadedBars> bars = loader_.Load(query);
+        if (!bars) return Fail(bars.error());
+        if (bars->cache_hit) {
+            metrics_.RecordCacheHit(bars->from_memory ? "memory" : "duckdb");
+        } else {
+            metrics_.RecordCacheMiss();
+        }
+        metrics_.RecordBarsServed(BarSourceName(bars->source), static_cast<int64_t>(bars->bars.size()));
+        const double load_ms = MillisSince(started);
+
+        const Clock::time_point compute_started = Clock::now();
+        std::unique_ptr<Strategy> strategy = StrategyRegistry::BuiltIn().Create(request->strategy, request->params);
+        Result<BacktestResult> result =
+            RunBacktest(bars->bars, *strategy, request->options, request->interval.PeriodsPerYear());
+        if (!result) return Fail(result.error());
+        const RunTiming timing{load_ms, MillisSince(compute_started), MillisSince(started)};
+        return {200, WriteRunResponse(NewRunId(), *request, *bars, *result, timing)};
+    }();
+    metrics_.RecordRunLatency(MillisSince(started));
+    return response;
+}
+
+}  // namespace spark::api

@@ -1,0 +1,87 @@
+#include "api/service_metrics.h"
+
+#include <prometheus/text_serializer.h>
+
+namespace spark::api {
+namespace {
+
+using prometheus::BuildCounter;
+using prometheus::BuildGauge;
+using prometheus::BuildHistogram;
+
+const prometheus::Histogram::BucketBoundaries& RunLatencyBucketsMs() {
+    static const prometheus::Histogram::BucketBoundaries kBuckets = {
+        0.25, 0.5, 1, 2, 3, 5, 10, 20, 35, 50, 100, 250, 500, 1000, 2500, 5000, 10000};
+    return kBuckets;
+}
+
+}  // namespace
+
+ServiceMetrics::ServiceMetrics()
+    : registry_(std::make_shared<prometheus::Registry>()),
+      run_jobs_(BuildCounter()
+                    .Name("spark_backtest_run_jobs_total")
+                    .Help("Valid POST /backtest/run jobs, by exchange and timeframe")
+                    .Register(*registry_)),
+      run_errors_(BuildCounter()
+                      .Name("spark_backtest_run_errors_total")
+                      .Help("Failed POST /backtest/run requests, by error code")
+                      .Register(*registry_)),
+      run_latency_ms_(BuildHistogram()
+                          .Name("spark_backtest_run_latency_ms")
+                          .Help("POST /backtest/run latency in milliseconds, from request read to response ready")
+                          .Register(*registry_)
+                          .Add({}, RunLatencyBucketsMs())),
+      cache_hits_(BuildCounter()
+                      .Name("spark_backtest_cache_hits_total")
+                      .Help("Runs whose range the cache fully covered, by the layer that served every bar")
+                      .Register(*registry_)),
+      cache_misses_(BuildCounter()
+                        .Name("spark_backtest_cache_misses_total")
+                        .Help("Runs whose range the cache did not fully cover")
+                        .Register(*registry_)
+                        .Add({})),
+      bars_served_(BuildCounter()
+                       .Name("spark_backtest_bars_served_total")
+                       .Help("Bars handed to the engine, by source (cache, binance)")
+                       .Register(*registry_)),
+      http_requests_(BuildCounter()
+                         .Name("spark_http_requests_total")
+                         .Help("HTTP requests answered, by route and status code")
+                         .Register(*registry_)) {
+    // Pre-create the label sets operators alert on, so the series exist (at 0) from start-up.
+    cache_hits_.Add({{"layer", "memory"}});
+    cache_hits_.Add({{"layer", "duckdb"}});
+    bars_served_.Add({{"source", "cache"}});
+    bars_served_.Add({{"source", "binance"}});
+    BuildGauge()
+        .Name("spark_build_info")
+        .Help("Always 1; the labels describe the running build")
+        .Register(*registry_)
+        .Add({{"version", SPARK_VERSION}, {"semantics", "v1"}})
+        .Set(1);
+}
+
+void ServiceMetrics::RecordRunJob(std::string_view exchange, std::string_view timeframe) {
+    run_jobs_.Add({{"exchange", std::string(exchange)}, {"timeframe", std::string(timeframe)}}).Increment();
+}
+
+void ServiceMetrics::RecordRunError(std::string_view code) { run_errors_.Add({{"code", std::string(code)}}).Increment(); }
+
+void ServiceMetrics::RecordRunLatency(double milliseconds) { run_latency_ms_.Observe(milliseconds); }
+
+void ServiceMetrics::RecordCacheHit(std::string_view layer) { cache_hits_.Add({{"layer", std::string(layer)}}).Increment(); }
+
+void ServiceMetrics::RecordCacheMiss() { cache_misses_.Increment(); }
+
+void ServiceMetrics::RecordBarsServed(std::string_view source, int64_t bars) {
+    bars_served_.Add({{"source", std::string(source)}}).Increment(static_cast<double>(bars));
+}
+
+void ServiceMetrics::RecordHttpRequest(std::string_view route, int status) {
+    http_requests_.Add({{"route", std::string(route)}, {"status", std::to_string(status)}}).Increment();
+}
+
+std::string ServiceMetrics::Serialize() const { return prometheus::TextSerializer().Serialize(registry_->Collect()); }
+
+}  // namespace spark::api

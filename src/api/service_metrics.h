@@ -1,0 +1,48 @@
+#pragma once
+
+#include <prometheus/counter.h>
+#include <prometheus/family.h>
+#include <prometheus/gauge.h>
+#include <prometheus/histogram.h>
+#include <prometheus/registry.h>
+
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <string_view>
+
+namespace spark::api {
+
+//! Every Prometheus series the service exports (names are part of the operator contract; see
+//! docs/operations.md). The run latency keeps the plan's `_ms` name: buckets cover 50-10000 ms as
+//! the plan asks, plus finer ones below 50 ms where warm runs land.
+class ServiceMetrics {
+public:
+    ServiceMetrics();
+
+    //! A valid /backtest/run request that reached the engine or the loader.
+    void RecordRunJob(std::string_view exchange, std::string_view timeframe);
+    //! Any failed /backtest/run request, by error code (INVALID_REQUEST, DATA_NOT_FOUND, ...).
+    void RecordRunError(std::string_view code);
+    void RecordRunLatency(double milliseconds);
+    //! `layer` is memory or duckdb.
+    void RecordCacheHit(std::string_view layer);
+    void RecordCacheMiss();
+    void RecordBarsServed(std::string_view source, int64_t bars);
+    void RecordHttpRequest(std::string_view route, int status);
+
+    //! The text exposition format, for GET /metrics.
+    std::string Serialize() const;
+
+private:
+    std::shared_ptr<prometheus::Registry> registry_;
+    prometheus::Family<prometheus::Counter>& run_jobs_;
+    prometheus::Family<prometheus::Counter>& run_errors_;
+    prometheus::Histogram& run_latency_ms_;
+    prometheus::Family<prometheus::Counter>& cache_hits_;
+    prometheus::Counter& cache_misses_;
+    prometheus::Family<prometheus::Counter>& bars_served_;
+    prometheus::Family<prometheus::Counter>& http_requests_;
+};
+
+}  // namespace spark::api

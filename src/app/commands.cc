@@ -1,0 +1,190 @@
+#include "app/commands.h"
+
+#include <fmt/format.h>
+
+#include <chrono>
+#include <cstdlib>
+#include <filesystem>
+#include <iostream>
+#include <memory>
+#include <regex>
+
+#include "api/http_server.h"
+#include "api/routes.h"
+#include "api/service_metrics.h"
+#include "app/config.h"
+#include "common/thread_pool.h"
+#include "marketdata/backtest_cache.h"
+#include "marketdata/bar_loader.h"
+#include "marketdata/kline_import.h"
+
+namespace spark::app {
+namespace {
+
+namespace fs = std::filesystem;
+
+constexpr int kExitConfig = 2;
+constexpr int kExitFailure = 1;
+constexpr size_t kRejectedShown = 20;
+constexpr size_t kBytesPerMb = 1024 * 1024;
+
+int64_t NowEpochMs() {
+    return std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::system_clock::now().time_since_epoch())
+        .count();
+}
+
+//! The DuckDB file's directory must exist before DuckDB can create the file.
+void EnsureParentDirectory(const std::string& path) {
+    const fs::path parent = fs::path(path).parent_path();
+    std::error_code ignored;
+    if (!parent.empty()) fs::create_directories(parent, ignored);
+}
+
+void PrintReport(const ImportReport& report) {
+    std::cerr << fmt::format("{}: {} lines, {} bars imported, {} rejected\n", report.file, report.lines_read,
+                             report.imported, report.rejected.size());
+    for (size_t i = 0; i < report.rejected.size() && i < kRejectedShown; ++i) {
+        const RejectedRow& r = report.rejected[i];
+        std::cerr << fmt::format("  rejected line {}: {}\n", r.line, r.reason);
+    }
+    if (report.rejected.size() > kRejectedShown) {
+        std::cerr << fmt::format("  ... and {} more rejected rows\n", report.rejected.size() - kRejectedShown);
+    }
+    for (const std::string& note : report.notes) std::cerr << "  note: " << note << '\n';
+}
+
+//! Imports each `<SYMBOL>-<interval>.csv[.gz]` of the seed directory whose series the cache has
+//! no coverage for yet: the embedded default that lets `make run` answer offline.
+bool SeedCache(BacktestCache& cache, const std::string& dir) {
+    static const std::regex kName(R"(([A-Z0-9]+)-([0-9]+[smhdwM])\.csv(\.gz)?)");
+    std::error_code ec;
+    std::vector<fs::path> files;
+    for (const fs::directory_entry& entry : fs::directory_iterator(dir, ec)) files.push_back(entry.path());
+    if (ec) {
+        std::cerr << fmt::format("spark-executor: cannot read seed directory '{}': {}\n", dir, ec.message());
+        return false;
+    }
+    std::sort(files.begin(), files.end());
+    for (const fs::path& file : files) {
+        std::smatch match;
+        const std::string name = file.filename().string();
+        if (!std::regex_match(name, match, kName)) continue;
+        const std::optional<Interval> interval = Interval::Parse(match[2].str());
+        if (!interval) continue;
+        const SeriesKey series{"binance", match[1].str(), match[2].str()};
+        Result<std::vector<TimeRange>> coverage = cache.Coverage(series);
+        if (!coverage) {
+            std::cerr << "spark-executor: " << coverage.error().message << '\n';
+            return false;
+        }
+        if (!coverage->empty()) continue;
+        Result<ImportReport> report = ImportKlineFile(cache, series, *interval, file.string(), NowEpochMs());
+        if (!report) {
+            std::cerr << "spark-executor: seeding failed: " << report.error().message << '\n';
+            return false;
+        }
+        PrintReport(*report);
+    }
+    return true;
+}
+
+}  // namespace
+
+int RunServe(const std::vector<std::string>& args) {
+    auto config = ParseServeConfig(args, [](const char* name) { return std::getenv(name); });
+    if (!config) {
+        std::cerr << "spark-executor: " << config.error() << '\n';
+        return kExitConfig;
+    }
+    EnsureParentDirectory(config->db_path);
+    auto cache = BacktestCache::Open({.path = config->db_path,
+                                      .duckdb_threads = config->duckdb_threads,
+                                      .connections = config->workers + 1,
+                                      .memory_budget_bytes = config->memory_cache_mb * kBytesPerMb});
+    if (!cache) {
+        std::cerr << "spark-executor: " << cache.error().message
+                  << "\n(is another spark-executor already using this cache file? each process needs its own --db)\n";
+        return kExitFailure;
+    }
+    if (!config->seed_dir.empty() && !SeedCache(**cache, config->seed_dir)) return kExitFailure;
+
+    api::ServiceMetrics metrics;
+    BarLoader loader(**cache);
+    api::ServiceContext context{**cache, loader, metrics, DescribeConfig(*config)};
+    const api::Router router = api::BuildRoutes(context);
+    auto pool = std::make_unique<ThreadPool>(config->workers);
+    api::HttpServer server({.host = config->host,
+                            .port = config->port,
+                            .io_threads = config->io_threads,
+                            .body_limit_bytes = config->body_limit_bytes,
+                            .request_timeout = std::chrono::milliseconds(config->request_timeout_ms),
+                            .shutdown_grace = std::chrono::milliseconds(config->shutdown_grace_ms)},
+                           router, *pool, metrics);
+    if (Result<void> ok = server.Listen(); !ok) {
+        std::cerr << "spark-executor: " << ok.error().message << '\n';
+        return kExitFailure;
+    }
+    // Tests and scripts read this line to learn the (possibly ephemeral) port.
+    std::cout << fmt::format("spark-executor listening on http://{}:{} (cache {}, {} workers)", config->host,
+                             server.Port(), config->db_path, config->workers)
+              << std::endl;
+    server.Run();
+    // Workers finish and drop their sessions before the server and the cache go away.
+    pool.reset();
+    std::cerr << "spark-executor: stopped\n";
+    return 0;
+}
+
+int RunImport(const std::vector<std::string>& args) {
+    std::string exchange = "binance";
+    std::string symbol;
+    std::string interval_name;
+    std::string db_path = std::getenv("SPARK_DB") ? std::getenv("SPARK_DB") : "var/spark.duckdb";
+    std::vector<std::string> files;
+    for (size_t i = 0; i < args.size(); ++i) {
+        const std::string& arg = args[i];
+        const bool has_value = i + 1 < args.size();
+        if (arg == "--exchange" && has_value) {
+            exchange = args[++i];
+        } else if (arg == "--symbol" && has_value) {
+            symbol = args[++i];
+        } else if (arg == "--interval" && has_value) {
+            interval_name = args[++i];
+        } else if (arg == "--db" && has_value) {
+            db_path = args[++i];
+        } else if (arg.starts_with("--")) {
+            std::cerr << "spark-executor import: unknown or incomplete option " << arg << '\n';
+            return kExitConfig;
+        } else {
+            files.push_back(arg);
+        }
+    }
+    const std::optional<Interval> interval = Interval::Parse(interval_name);
+    static const std::regex kSymbol("[A-Z0-9]{1,20}");
+    if (!std::regex_match(symbol, kSymbol) || !interval || files.empty() ||
+        (exchange != "binance" && exchange != "binance-futures")) {
+        std::cerr << "usage: spark-executor import --exchange binance|binance-futures --symbol SYMBOL "
+                     "--interval INTERVAL [--db PATH] FILE...\n";
+        return kExitConfig;
+    }
+    EnsureParentDirectory(db_path);
+    auto cache = BacktestCache::Open({.path = db_path});
+    if (!cache) {
+        std::cerr << "spark-executor import: " << cache.error().message << '\n';
+        return kExitFailure;
+    }
+    const SeriesKey series{exchange, symbol, interval_name};
+    int status = 0;
+    for (const std::string& file : files) {
+        Result<ImportReport> report = ImportKlineFile(**cache, series, *interval, file, NowEpochMs());
+        if (!report) {
+            std::cerr << "spark-executor import: " << report.error().message << '\n';
+            status = kExitFailure;
+            continue;
+        }
+        PrintReport(*report);
+    }
+    return status;
+}
+
+}  // namespace spark::app

@@ -1,0 +1,122 @@
+#include "app/config.h"
+
+#include <fmt/format.h>
+
+#include <charconv>
+#include <limits>
+#include <thread>
+
+namespace spark::app {
+namespace {
+
+//! One setting: its flag, its environment variable and how to apply a textual value.
+struct Setting {
+    const char* flag;
+    const char* env;
+    const char* help;
+    std::function<std::string(ServeConfig&, const std::string&)> apply;  //!< returns an error or ""
+};
+
+template <typename T>
+std::function<std::string(ServeConfig&, const std::string&)> Integer(T ServeConfig::*member, int64_t min, int64_t max) {
+    return [member, min, max](ServeConfig& config, const std::string& text) -> std::string {
+        int64_t value = 0;
+        const auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), value);
+        if (ec != std::errc() || end != text.data() + text.size() || value < min || value > max) {
+            return fmt::format("must be an integer from {} to {}, got '{}'", min, max, text);
+        }
+        config.*member = static_cast<T>(value);
+        return "";
+    };
+}
+
+std::function<std::string(ServeConfig&, const std::string&)> Text(std::string ServeConfig::*member, bool allow_empty) {
+    return [member, allow_empty](ServeConfig& config, const std::string& text) -> std::string {
+        if (text.empty() && !allow_empty) return "must not be empty";
+        config.*member = text;
+        return "";
+    };
+}
+
+const std::vector<Setting>& Settings() {
+    constexpr int64_t kMaxThreads = 256;
+    static const std::vector<Setting> kSettings = {
+        {"--host", "SPARK_HOST", "IP address to listen on", Text(&ServeConfig::host, false)},
+        {"--port", "PORT", "TCP port (0 = ephemeral)", Integer(&ServeConfig::port, 0, 65535)},
+        {"--db", "SPARK_DB", "DuckDB cache file", Text(&ServeConfig::db_path, false)},
+        {"--workers", "SPARK_WORKERS", "compute workers (0 = one per hardware thread)",
+         Integer(&ServeConfig::workers, 0, kMaxThreads)},
+        {"--io-threads", "SPARK_IO_THREADS", "HTTP IO threads", Integer(&ServeConfig::io_threads, 1, kMaxThreads)},
+        {"--body-limit-bytes", "SPARK_BODY_LIMIT_BYTES", "largest accepted request body",
+         Integer(&ServeConfig::body_limit_bytes, 1024, int64_t{1} << 30)},
+        {"--request-timeout-ms", "SPARK_REQUEST_TIMEOUT_MS", "time to read a request or write its answer",
+         Integer(&ServeConfig::request_timeout_ms, 100, 3'600'000)},
+        {"--shutdown-grace-ms", "SPARK_SHUTDOWN_GRACE_MS", "time in-flight requests get at shutdown",
+         Integer(&ServeConfig::shutdown_grace_ms, 0, 600'000)},
+        {"--memory-cache-mb", "SPARK_MEMORY_CACHE_MB", "in-memory bar cache budget (0 disables it)",
+         Integer(&ServeConfig::memory_cache_mb, 0, 1 << 20)},
+        {"--duckdb-threads", "SPARK_DUCKDB_THREADS", "DuckDB threads per query",
+         Integer(&ServeConfig::duckdb_threads, 1, kMaxThreads)},
+        {"--seed-dir", "SPARK_SEED_DIR", "directory of <SYMBOL>-<interval>.csv[.gz] files imported at start if missing",
+         Text(&ServeConfig::seed_dir, true)},
+    };
+    return kSettings;
+}
+
+std::string Apply(const Setting& setting, ServeConfig& config, const std::string& value, const std::string& source) {
+    const std::string error = setting.apply(config, value);
+    return error.empty() ? "" : fmt::format("invalid {}: {}", source, error);
+}
+
+}  // namespace
+
+std::expected<ServeConfig, std::string> ParseServeConfig(const std::vector<std::string>& args, const EnvLookup& env) {
+    ServeConfig config;
+    for (const Setting& setting : Settings()) {
+        if (const char* value = env(setting.env); value != nullptr) {
+            if (std::string error = Apply(setting, config, value, setting.env); !error.empty()) return std::unexpected(error);
+        }
+    }
+    for (size_t i = 0; i < args.size(); ++i) {
+        std::string flag = args[i];
+        std::string value;
+        bool has_value = false;
+        if (const size_t eq = flag.find('='); eq != std::string::npos) {
+            value = flag.substr(eq + 1);
+            flag = flag.substr(0, eq);
+            has_value = true;
+        }
+        const Setting* match = nullptr;
+        for (const Setting& setting : Settings()) match = flag == setting.flag ? &setting : match;
+        if (match == nullptr) return std::unexpected(fmt::format("unknown option '{}'\n{}", args[i], ServeUsage()));
+        if (!has_value) {
+            if (i + 1 >= args.size()) return std::unexpected(fmt::format("option {} needs a value", flag));
+            value = args[++i];
+        }
+        if (std::string error = Apply(*match, config, value, flag); !error.empty()) return std::unexpected(error);
+    }
+    if (config.workers == 0) config.workers = std::max(1u, std::thread::hardware_concurrency());
+    return config;
+}
+
+std::vector<std::pair<std::string, std::string>> DescribeConfig(const ServeConfig& c) {
+    return {{"host", c.host},
+            {"port", std::to_string(c.port)},
+            {"db", c.db_path},
+            {"workers", std::to_string(c.workers)},
+            {"ioThreads", std::to_string(c.io_threads)},
+            {"bodyLimitBytes", std::to_string(c.body_limit_bytes)},
+            {"requestTimeoutMs", std::to_string(c.request_timeout_ms)},
+            {"shutdownGraceMs", std::to_string(c.shutdown_grace_ms)},
+            {"memoryCacheMb", std::to_string(c.memory_cache_mb)},
+            {"duckdbThreads", std::to_string(c.duckdb_threads)},
+            {"seedDir", c.seed_dir}};
+}
+
+std::string ServeUsage() {
+    std::string text = "usage: spark-executor serve [options]\noptions (flag, environment variable):\n";
+    for (const Setting& s : Settings()) text += fmt::format("  {:<22} {:<26} {}\n", s.flag, s.env, s.help);
+    return text;
+}
+
+}  // namespace spark::app

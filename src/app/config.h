@@ -1,0 +1,39 @@
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <expected>
+#include <functional>
+#include <string>
+#include <vector>
+
+namespace spark::app {
+
+//! Settings of `spark-executor serve`. Each has a flag and an environment variable; a flag wins
+//! over the variable, which wins over the default (docs/operations.md has the table).
+struct ServeConfig {
+    std::string host = "127.0.0.1";
+    uint16_t port = 4001;
+    std::string db_path = "var/spark.duckdb";
+    size_t workers = 0;  //!< 0 = one per hardware thread
+    size_t io_threads = 1;
+    size_t body_limit_bytes = 1 << 20;
+    int64_t request_timeout_ms = 30'000;
+    int64_t shutdown_grace_ms = 10'000;
+    size_t memory_cache_mb = 256;
+    int duckdb_threads = 1;
+    std::string seed_dir;  //!< Binance CSVs imported at start when the cache lacks them
+};
+
+using EnvLookup = std::function<const char*(const char*)>;
+
+//! Parses flags (`--port 4001` or `--port=4001`) over environment variables; on an unknown flag
+//! or an invalid value returns a message naming the setting and what it accepts.
+std::expected<ServeConfig, std::string> ParseServeConfig(const std::vector<std::string>& args, const EnvLookup& env);
+
+//! The settings in force as key/value text, for GET /version and the start-up log.
+std::vector<std::pair<std::string, std::string>> DescribeConfig(const ServeConfig& config);
+
+std::string ServeUsage();
+
+}  // namespace spark::app

@@ -1,0 +1,27 @@
+#include "common/error.h"
+
+namespace spark {
+
+std::string_view ErrorCodeName(ErrorCode code) {
+    switch (code) {
+        case ErrorCode::kInvalidRequest:
+            return "INVALID_REQUEST";
+        case ErrorCode::kPayloadTooLarge:
+            return "PAYLOAD_TOO_LARGE";
+        case ErrorCode::kRouteNotFound:
+            return "NOT_FOUND";
+        case ErrorCode::kMethodNotAllowed:
+            return "METHOD_NOT_ALLOWED";
+        case ErrorCode::kDataNotFound:
+            return "DATA_NOT_FOUND";
+        case ErrorCode::kRunEngineError:
+            return "RUN_ENGINE_ERROR";
+        case ErrorCode::kCacheUnavailable:
+            return "CACHE_UNAVAILABLE";
+        case ErrorCode::kInternal:
+            return "INTERNAL_ERROR";
+    }
+    return "INTERNAL_ERROR";
+}
+
+}  // namespace spark

@@ -1,0 +1,44 @@
+#pragma once
+
+#include <expected>
+#include <string>
+#include <string_view>
+#include <utility>
+
+namespace spark {
+
+//! Every expected failure the service can report. The HTTP status and the wire name of each code
+//! are mapped in one place (api/error_response.cc).
+enum class ErrorCode {
+    kInvalidRequest,    //!< the request is malformed or a field is out of range
+    kPayloadTooLarge,   //!< the body exceeds the configured limit
+    kRouteNotFound,     //!< no such path
+    kMethodNotAllowed,  //!< the path exists, not with this method
+    kDataNotFound,      //!< the cache holds no bars for the range and no upstream can supply them
+    kRunEngineError,    //!< the engine could not complete a run on the bars it was given
+    kCacheUnavailable,  //!< the DuckDB cache failed (I/O, lock, corruption)
+    kInternal,          //!< a bug: something that should not happen
+};
+
+//! An error travelling as a value (std::expected). `field` names the request field at fault and
+//! `reason` is a finer machine-readable cause (e.g. UNKNOWN_STRATEGY under INVALID_REQUEST),
+//! each when there is one, so clients can point at the problem without parsing the message.
+struct Error {
+    ErrorCode code = ErrorCode::kInternal;
+    std::string message;
+    std::string field;
+    std::string reason;
+};
+
+template <typename T>
+using Result = std::expected<T, Error>;
+
+inline std::unexpected<Error> MakeError(ErrorCode code, std::string message, std::string field = {},
+                                        std::string reason = {}) {
+    return std::unexpected(Error{code, std::move(message), std::move(field), std::move(reason)});
+}
+
+//! Stable wire name of a code, e.g. "INVALID_REQUEST".
+std::string_view ErrorCodeName(ErrorCode code);
+
+}  // namespace spark

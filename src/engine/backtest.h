@@ -1,0 +1,27 @@
+#pragma once
+
+#include <span>
+#include <vector>
+
+#include "analysis/performance_report.h"
+#include "common/error.h"
+#include "engine/backtest_options.h"
+#include "model/candle.h"
+#include "model/trade.h"
+#include "strategy/strategy.h"
+
+namespace spark {
+
+struct BacktestResult {
+    std::vector<Trade> trades;   //!< closed round trips in order, then the open one if any
+    std::vector<double> equity;  //!< equity at each bar's close, one per bar
+    analysis::Metrics metrics;
+};
+
+//! One backtest over `bars` (sorted, closed bars) exactly as SEMANTICS.md defines it: long-only,
+//! fills per `options.fill`, fees and slippage on every fill, the final position marked to
+//! market. Fails with kRunEngineError on bars no run can stand on (none, or non-positive prices).
+Result<BacktestResult> RunBacktest(std::span<const Candle> bars, const Strategy& strategy,
+                                   const BacktestOptions& options, double periods_per_year);
+
+}  // namespace spark

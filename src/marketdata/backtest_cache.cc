@@ -1,0 +1,314 @@
+#include "marketdata/backtest_cache.h"
+
+#include <fmt/format.h>
+
+#include <algorithm>
+
+#include "common/time_format.h"
+#include "marketdata/coverage.h"
+
+namespace spark {
+namespace {
+
+//! Bars per hot-layer chunk: 1024 hourly bars is ~48 KB, about six weeks.
+constexpr int64_t kChunkBars = 1024;
+
+constexpr const char* kSchema = R"sql(
+CREATE TABLE IF NOT EXISTS candles (
+    exchange VARCHAR NOT NULL,
+    symbol VARCHAR NOT NULL,
+    bar_interval VARCHAR NOT NULL,
+    open_time BIGINT NOT NULL,
+    open DOUBLE NOT NULL,
+    high DOUBLE NOT NULL,
+    low DOUBLE NOT NULL,
+    close DOUBLE NOT NULL,
+    volume DOUBLE NOT NULL,
+    close_time BIGINT NOT NULL,
+    quote_volume DOUBLE NOT NULL,
+    trade_count BIGINT NOT NULL,
+    taker_buy_base DOUBLE NOT NULL,
+    taker_buy_quote DOUBLE NOT NULL,
+    PRIMARY KEY (exchange, symbol, bar_interval, open_time));
+CREATE TABLE IF NOT EXISTS coverage (
+    exchange VARCHAR NOT NULL,
+    symbol VARCHAR NOT NULL,
+    bar_interval VARCHAR NOT NULL,
+    start_time BIGINT NOT NULL,
+    end_time BIGINT NOT NULL,
+    source VARCHAR NOT NULL,
+    loaded_at TIMESTAMP NOT NULL DEFAULT current_timestamp);
+)sql";
+
+// Connection-local staging table: the Appender rejects duplicate keys, so rows go here first and
+// reach `candles` through one INSERT OR REPLACE (ARCHITECTURE.md "DuckDB facts").
+constexpr const char* kStaging =
+    "CREATE TEMP TABLE IF NOT EXISTS staging_candles AS SELECT * FROM candles LIMIT 0; DELETE FROM staging_candles;";
+
+constexpr const char* kReadBars =
+    "SELECT open_time, open, high, low, close, volume FROM candles "
+    "WHERE exchange = $1 AND symbol = $2 AND bar_interval = $3 AND open_time >= $4 AND open_time < $5 "
+    "ORDER BY open_time";
+constexpr const char* kReadCoverage =
+    "SELECT start_time, end_time FROM coverage WHERE exchange = $1 AND symbol = $2 AND bar_interval = $3";
+constexpr const char* kInsertCoverage =
+    "INSERT INTO coverage (exchange, symbol, bar_interval, start_time, end_time, source) VALUES ($1, $2, $3, $4, $5, $6)";
+
+void BindSeries(duckdb_prepared_statement stmt, const SeriesKey& series) {
+    duckdb_bind_varchar_length(stmt, 1, series.exchange.data(), series.exchange.size());
+    duckdb_bind_varchar_length(stmt, 2, series.symbol.data(), series.symbol.size());
+    duckdb_bind_varchar_length(stmt, 3, series.interval.data(), series.interval.size());
+}
+
+//! Calls `row(chunk, i)` for each row of every chunk of a materialised result.
+template <typename RowFn>
+void ForEachRow(duckdb_result& result, RowFn&& row) {
+    for (;;) {
+        duckdb_data_chunk chunk = duckdb_fetch_chunk(result);
+        if (!chunk) return;
+        const idx_t size = duckdb_data_chunk_get_size(chunk);
+        for (idx_t i = 0; i < size; ++i) row(chunk, i);
+        duckdb_destroy_data_chunk(&chunk);
+    }
+}
+
+template <typename T>
+const T* Column(duckdb_data_chunk chunk, idx_t column) {
+    return static_cast<const T*>(duckdb_vector_get_data(duckdb_data_chunk_get_vector(chunk, column)));
+}
+
+}  // namespace
+
+struct BacktestCache::Session {
+    DuckDbConnection connection;
+    PreparedStatement read_bars;
+    PreparedStatement read_coverage;
+    PreparedStatement insert_coverage;
+
+    static Result<std::unique_ptr<Session>> Create(const DuckDbDatabase& database) {
+        auto connection = DuckDbConnection::Connect(database);
+        if (!connection) return std::unexpected(connection.error());
+        auto read_bars = PreparedStatement::Prepare(*connection, kReadBars);
+        if (!read_bars) return std::unexpected(read_bars.error());
+        auto read_coverage = PreparedStatement::Prepare(*connection, kReadCoverage);
+        if (!read_coverage) return std::unexpected(read_coverage.error());
+        auto insert_coverage = PreparedStatement::Prepare(*connection, kInsertCoverage);
+        if (!insert_coverage) return std::unexpected(insert_coverage.error());
+        return std::make_unique<Session>(Session{std::move(*connection), std::move(*read_bars),
+                                                 std::move(*read_coverage), std::move(*insert_coverage)});
+    }
+};
+
+//! Exclusive use of one pooled session for the lifetime of the lease.
+class BacktestCache::Lease {
+public:
+    explicit Lease(BacktestCache& cache) : cache_(cache) {
+        std::unique_lock lock(cache_.pool_mutex_);
+        cache_.pool_ready_.wait(lock, [this] { return !cache_.idle_sessions_.empty(); });
+        session_ = std::move(cache_.idle_sessions_.back());
+        cache_.idle_sessions_.pop_back();
+    }
+    ~Lease() {
+        {
+            std::lock_guard lock(cache_.pool_mutex_);
+            cache_.idle_sessions_.push_back(std::move(session_));
+        }
+        cache_.pool_ready_.notify_one();
+    }
+    Lease(const Lease&) = delete;
+    Lease& operator=(const Lease&) = delete;
+    Session& operator*() { return *session_; }
+
+private:
+    BacktestCache& cache_;
+    std::unique_ptr<Session> session_;
+};
+
+BacktestCache::BacktestCache(std::string path, DuckDbDatabase database, size_t memory_budget_bytes)
+    : path_(std::move(path)), database_(std::move(database)), memory_(memory_budget_bytes) {}
+
+BacktestCache::~BacktestCache() {
+    // Connections close before the database handle (member order would do it the other way).
+    idle_sessions_.clear();
+    probe_.reset();
+}
+
+Result<std::unique_ptr<BacktestCache>> BacktestCache::Open(const CacheOptions& options) {
+    auto database = DuckDbDatabase::Open(options.path, options.duckdb_threads);
+    if (!database) return std::unexpected(database.error());
+    {
+        auto setup = DuckDbConnection::Connect(*database);
+        if (!setup) return std::unexpected(setup.error());
+        if (auto ok = setup->Execute(kSchema); !ok) return std::unexpected(ok.error());
+    }
+    std::unique_ptr<BacktestCache> cache(
+        new BacktestCache(options.path, std::move(*database), options.memory_budget_bytes));
+    auto probe = DuckDbConnection::Connect(cache->database_);
+    if (!probe) return std::unexpected(probe.error());
+    cache->probe_.emplace(std::move(*probe));
+    for (size_t i = 0; i < std::max<size_t>(options.connections, 1); ++i) {
+        auto session = Session::Create(cache->database_);
+        if (!session) return std::unexpected(session.error());
+        cache->idle_sessions_.push_back(std::move(*session));
+    }
+    return cache;
+}
+
+Result<CachedBars> BacktestCache::Read(const SeriesKey& series, const Interval& interval, TimeRange range) {
+    CachedBars out;
+    out.from_memory = true;
+    if (range.Empty()) return out;
+    std::optional<Lease> lease;  // taken only when something must come from DuckDB
+    const int64_t chunk_span = kChunkBars * interval.NominalMs();
+    const int64_t first_chunk = FloorDiv(range.start_ms, chunk_span);
+    const int64_t last_chunk = FloorDiv(range.end_ms - 1, chunk_span);
+    for (int64_t index = first_chunk; index <= last_chunk; ++index) {
+        std::optional<BarMemoryCache::Chunk> chunk = memory_.Get(series, index);
+        if (!chunk) {
+            out.from_memory = false;
+            if (!lease) lease.emplace(*this);
+            const uint64_t generation = memory_.Generation(series);
+            auto loaded = ReadFromDuckDb(**lease, series, {index * chunk_span, (index + 1) * chunk_span});
+            if (!loaded) return std::unexpected(loaded.error());
+            chunk = std::make_shared<const std::vector<Candle>>(std::move(*loaded));
+            memory_.Put(series, index, generation, *chunk);
+        }
+        const std::vector<Candle>& bars = **chunk;
+        const auto begin = std::lower_bound(bars.begin(), bars.end(), range.start_ms,
+                                            [](const Candle& c, int64_t t) { return c.open_time_ms < t; });
+        const auto end = std::lower_bound(begin, bars.end(), range.end_ms,
+                                          [](const Candle& c, int64_t t) { return c.open_time_ms < t; });
+        out.bars.insert(out.bars.end(), begin, end);
+    }
+    if (!lease) lease.emplace(*this);
+    auto coverage = CoverageWith(**lease, series);
+    if (!coverage) return std::unexpected(coverage.error());
+    out.fully_covered = UncoveredRanges(*coverage, range).empty();
+    return out;
+}
+
+Result<std::vector<TimeRange>> BacktestCache::Coverage(const SeriesKey& series) {
+    Lease lease(*this);
+    return CoverageWith(*lease, series);
+}
+
+Result<std::vector<TimeRange>> BacktestCache::CoverageWith(Session& session, const SeriesKey& series) {
+    // Loaded and inserted under the lock, and erased under it after every commit, so a reader
+    // can never re-insert coverage that predates a write.
+    std::lock_guard lock(coverage_mutex_);
+    if (const auto it = coverage_.find(series); it != coverage_.end()) return it->second;
+    duckdb_prepared_statement stmt = session.read_coverage.Handle();
+    BindSeries(stmt, series);
+    QueryResult result;
+    if (duckdb_execute_prepared(stmt, result.Get()) != DuckDBSuccess) {
+        return std::unexpected(CacheError("cannot read coverage", duckdb_result_error(result.Get())).error());
+    }
+    std::vector<TimeRange> ranges;
+    ForEachRow(*result.Get(), [&](duckdb_data_chunk chunk, idx_t i) {
+        ranges.push_back({Column<int64_t>(chunk, 0)[i], Column<int64_t>(chunk, 1)[i]});
+    });
+    ranges = MergeRanges(std::move(ranges));
+    coverage_[series] = ranges;
+    return ranges;
+}
+
+Result<std::vector<Candle>> BacktestCache::ReadFromDuckDb(Session& session, const SeriesKey& series, TimeRange range) {
+    duckdb_prepared_statement stmt = session.read_bars.Handle();
+    BindSeries(stmt, series);
+    duckdb_bind_int64(stmt, 4, range.start_ms);
+    duckdb_bind_int64(stmt, 5, range.end_ms);
+    QueryResult result;
+    if (duckdb_execute_prepared(stmt, result.Get()) != DuckDBSuccess) {
+        return std::unexpected(CacheError("cannot read bars", duckdb_result_error(result.Get())).error());
+    }
+    std::vector<Candle> bars;
+    bars.reserve(duckdb_row_count(result.Get()));
+    ForEachRow(*result.Get(), [&](duckdb_data_chunk chunk, idx_t i) {
+        bars.push_back({Column<int64_t>(chunk, 0)[i], Column<double>(chunk, 1)[i], Column<double>(chunk, 2)[i],
+                        Column<double>(chunk, 3)[i], Column<double>(chunk, 4)[i], Column<double>(chunk, 5)[i]});
+    });
+    return bars;
+}
+
+Result<void> BacktestCache::Store(const SeriesKey& series, std::span<const KlineRow> rows,
+                                  std::span<const TimeRange> covered, std::string_view source) {
+    Result<void> stored;
+    {
+        Lease lease(*this);
+        stored = StoreWith(*lease, rows, series, covered, source);
+    }
+    // Even a failed write may have raced a reader; dropping the hot copies is always safe.
+    memory_.Invalidate(series);
+    std::lock_guard lock(coverage_mutex_);
+    coverage_.erase(series);
+    return stored;
+}
+
+Result<void> BacktestCache::StoreWith(Session& session, std::span<const KlineRow> rows, const SeriesKey& series,
+                                      std::span<const TimeRange> covered, std::string_view source) {
+    DuckDbConnection& conn = session.connection;
+    if (auto ok = conn.Execute(kStaging); !ok) return ok;
+
+    duckdb_appender appender = nullptr;
+    if (duckdb_appender_create_ext(conn.Handle(), "temp", "main", "staging_candles", &appender) != DuckDBSuccess) {
+        Result<void> error = CacheError("cannot create appender", duckdb_appender_error(appender));
+        duckdb_appender_destroy(&appender);
+        return error;
+    }
+    bool appended = true;
+    for (const KlineRow& row : rows) {
+        const Candle& c = row.candle;
+        appended = appended && duckdb_append_varchar_length(appender, series.exchange.data(), series.exchange.size()) == DuckDBSuccess &&
+                   duckdb_append_varchar_length(appender, series.symbol.data(), series.symbol.size()) == DuckDBSuccess &&
+                   duckdb_append_varchar_length(appender, series.interval.data(), series.interval.size()) == DuckDBSuccess &&
+                   duckdb_append_int64(appender, c.open_time_ms) == DuckDBSuccess &&
+                   duckdb_append_double(appender, c.open) == DuckDBSuccess &&
+                   duckdb_append_double(appender, c.high) == DuckDBSuccess &&
+                   duckdb_append_double(appender, c.low) == DuckDBSuccess &&
+                   duckdb_append_double(appender, c.close) == DuckDBSuccess &&
+                   duckdb_append_double(appender, c.volume) == DuckDBSuccess &&
+                   duckdb_append_int64(appender, row.close_time_ms) == DuckDBSuccess &&
+                   duckdb_append_double(appender, row.quote_volume) == DuckDBSuccess &&
+                   duckdb_append_int64(appender, row.trade_count) == DuckDBSuccess &&
+                   duckdb_append_double(appender, row.taker_buy_base) == DuckDBSuccess &&
+                   duckdb_append_double(appender, row.taker_buy_quote) == DuckDBSuccess &&
+                   duckdb_appender_end_row(appender) == DuckDBSuccess;
+        if (!appended) break;
+    }
+    appended = appended && duckdb_appender_close(appender) == DuckDBSuccess;
+    if (!appended) {
+        Result<void> error = CacheError("cannot stage bars", duckdb_appender_error(appender));
+        duckdb_appender_destroy(&appender);
+        return error;
+    }
+    duckdb_appender_destroy(&appender);
+
+    if (auto ok = conn.Execute("BEGIN TRANSACTION"); !ok) return ok;
+    auto fail = [&](Result<void> error) {
+        (void)conn.Execute("ROLLBACK");
+        return error;
+    };
+    if (auto ok = conn.Execute("INSERT OR REPLACE INTO candles SELECT * FROM staging_candles ORDER BY open_time"); !ok) {
+        return fail(ok);
+    }
+    duckdb_prepared_statement stmt = session.insert_coverage.Handle();
+    for (const TimeRange& range : covered) {
+        BindSeries(stmt, series);
+        duckdb_bind_int64(stmt, 4, range.start_ms);
+        duckdb_bind_int64(stmt, 5, range.end_ms);
+        duckdb_bind_varchar_length(stmt, 6, source.data(), source.size());
+        QueryResult result;
+        if (duckdb_execute_prepared(stmt, result.Get()) != DuckDBSuccess) {
+            return fail(CacheError("cannot record coverage", duckdb_result_error(result.Get())));
+        }
+    }
+    if (auto ok = conn.Execute("COMMIT"); !ok) return fail(ok);
+    return conn.Execute("DELETE FROM staging_candles");
+}
+
+Result<void> BacktestCache::Ping() {
+    std::lock_guard lock(probe_mutex_);
+    return probe_->Execute("SELECT count(*) FROM coverage");
+}
+
+}  // namespace spark

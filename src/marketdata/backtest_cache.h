@@ -1,0 +1,88 @@
+#pragma once
+
+#include <condition_variable>
+#include <cstddef>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <span>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "common/error.h"
+#include "common/interval.h"
+#include "marketdata/bar_memory_cache.h"
+#include "marketdata/duckdb_connection.h"
+#include "marketdata/kline_row.h"
+#include "marketdata/series_key.h"
+#include "model/candle.h"
+#include "model/time_range.h"
+
+namespace spark {
+
+struct CacheOptions {
+    std::string path = "var/spark.duckdb";
+    int duckdb_threads = 1;                       //!< per query; see ARCHITECTURE.md
+    size_t connections = 4;                       //!< one per worker thread plus spares
+    size_t memory_budget_bytes = 256u << 20;      //!< hot layer size
+};
+
+//! What the cache holds for a range: its bars in time order, whether the coverage table says the
+//! whole range was loaded (so absent bars are real exchange gaps, not misses), and whether every
+//! bar came from the in-memory layer.
+struct CachedBars {
+    std::vector<Candle> bars;
+    bool fully_covered = false;
+    bool from_memory = false;
+};
+
+//! The candle cache: a DuckDB file with `candles` keyed by (exchange, symbol, bar_interval,
+//! open_time) and a `coverage` table of the time ranges loaded from a source, behind a bounded
+//! in-memory layer. One database handle per process, one connection per concurrent user.
+class BacktestCache {
+public:
+    static Result<std::unique_ptr<BacktestCache>> Open(const CacheOptions& options);
+    ~BacktestCache();
+
+    //! Bars with open time in `range`, in time order.
+    Result<CachedBars> Read(const SeriesKey& series, const Interval& interval, TimeRange range);
+    //! The merged ranges ever loaded for the series.
+    Result<std::vector<TimeRange>> Coverage(const SeriesKey& series);
+    //! Writes `rows` and records `covered` in one transaction: all of it lands or none of it.
+    Result<void> Store(const SeriesKey& series, std::span<const KlineRow> rows, std::span<const TimeRange> covered,
+                       std::string_view source);
+    //! A trivial query on a connection reserved for probes, so readiness checks never queue
+    //! behind backtests for a pooled one.
+    Result<void> Ping();
+
+    size_t MemoryBytesUsed() { return memory_.BytesUsed(); }
+    const std::string& Path() const { return path_; }
+
+private:
+    struct Session;
+    class Lease;
+
+    BacktestCache(std::string path, DuckDbDatabase database, size_t memory_budget_bytes);
+    Result<std::vector<TimeRange>> CoverageWith(Session& session, const SeriesKey& series);
+    Result<std::vector<Candle>> ReadFromDuckDb(Session& session, const SeriesKey& series, TimeRange range);
+    Result<void> StoreWith(Session& session, std::span<const KlineRow> rows, const SeriesKey& series,
+                           std::span<const TimeRange> covered, std::string_view source);
+
+    std::string path_;
+    DuckDbDatabase database_;
+    BarMemoryCache memory_;
+
+    std::mutex pool_mutex_;
+    std::condition_variable pool_ready_;
+    std::vector<std::unique_ptr<Session>> idle_sessions_;
+
+    std::mutex probe_mutex_;
+    std::optional<DuckDbConnection> probe_;
+
+    std::mutex coverage_mutex_;
+    std::map<SeriesKey, std::vector<TimeRange>> coverage_;  //!< merged, loaded on first use
+};
+
+}  // namespace spark

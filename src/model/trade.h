@@ -1,0 +1,27 @@
+#pragma once
+
+#include <cstdint>
+
+namespace spark {
+
+enum class Side { kLong, kShort };
+
+//! One round trip. Prices are fill prices after slippage; `fees` is in quote currency and `pnl`
+//! includes both fees. An `open` trade is still held after the last bar: its exit fields are the
+//! mark at the last close (no slippage, no exit fee) and it is not counted as a closed trade.
+struct Trade {
+    Side side = Side::kLong;
+    int64_t entry_time_ms = 0;
+    int64_t entry_bar = 0;
+    double entry_price = 0;
+    int64_t exit_time_ms = 0;
+    int64_t exit_bar = 0;
+    double exit_price = 0;
+    double quantity = 0;
+    double fees = 0;
+    double pnl = 0;
+    double return_fraction = 0;  //!< pnl / (entry notional + entry fee)
+    bool open = false;
+};
+
+}  // namespace spark

@@ -1,0 +1,25 @@
+#pragma once
+
+#include <cstdint>
+#include <span>
+#include <string_view>
+
+#include "model/candle.h"
+
+namespace spark {
+
+//! What a strategy concludes at the close of a bar. The engine turns it into orders according
+//! to its position and options (long-only by default), so strategies stay free of bookkeeping.
+enum class Signal : int8_t { kNone = 0, kBullish = 1, kBearish = -1 };
+
+//! A trading rule. Contract: out[t] depends on bars[0..t] only (no look-ahead); the batch form
+//! lets a strategy compute its indicators over the whole series in one tight pass.
+class Strategy {
+public:
+    virtual ~Strategy() = default;
+    virtual std::string_view Name() const = 0;
+    //! Writes one signal per bar; `out.size() == bars.size()`.
+    virtual void GenerateSignals(std::span<const Candle> bars, std::span<Signal> out) const = 0;
+};
+
+}  // namespace spark
