@@ -166,8 +166,8 @@ Result<void> ReadRange(const json& body, int64_t now_ms, RunRequest& out) {
     const int64_t bars = out.interval.CountOpenTimes(start->epoch_ms, closed_end);
     if (bars > kMaxBarsPerRun) {
         return Invalid("end",
-                       fmt::format("the range spans {} {} bars; a run may span at most {}", bars, out.interval.Name(),
-                                   kMaxBarsPerRun),
+                       fmt::format("the range from start to end spans {} {} bars; a run may span at most {}", bars,
+                                   out.interval.Name(), kMaxBarsPerRun),
                        "RANGE_TOO_LARGE");
     }
     out.range = {start->epoch_ms, closed_end};

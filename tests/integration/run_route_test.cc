@@ -1,0 +1,129 @@
+#include <gtest/gtest.h>
+
+#include <future>
+#include <vector>
+
+#include "support/seeded_server.h"
+
+namespace spark::testing {
+namespace {
+
+using nlohmann::json;
+
+class RunRoute : public SeededServer {};
+
+TEST_F(RunRoute, ThePlansRequestAnswersFromTheCache) {
+    const HttpResult result = Post("/backtest/run", kPlanRequest);
+    ASSERT_EQ(result.status, 200) << result.body;
+    EXPECT_EQ(result.content_type, "application/json");
+    const json body = Json(result);
+    EXPECT_EQ(body["runId"].get<std::string>().rfind("run_", 0), 0u);
+    EXPECT_EQ(body["bars"]["count"], 168);
+    EXPECT_EQ(body["bars"]["expected"], 168);
+    EXPECT_EQ(body["bars"]["missing"], 0);
+    EXPECT_EQ(body["bars"]["source"], "cache");
+    EXPECT_EQ(body["bars"]["cacheHit"], true);
+    EXPECT_EQ(body["bars"]["firstOpenTime"], 1704067200000);
+    EXPECT_EQ(body["bars"]["lastOpenTime"], 1704668400000);
+    EXPECT_EQ(body["request"]["strategy"]["name"], "sma_cross");
+    EXPECT_EQ(body["request"]["strategy"]["params"]["fast"], 10);
+    EXPECT_EQ(body["request"]["strategy"]["params"]["slow"], 30);
+    EXPECT_EQ(body["request"]["feeBps"], 10);
+    EXPECT_EQ(body["request"]["endTimeExclusive"], 1704672000000);
+    EXPECT_EQ(body["semantics"]["fill"], "next_open");
+    EXPECT_EQ(body["semantics"]["periodsPerYear"], 8760);
+    ASSERT_EQ(body["equity"].size(), 168u);
+    EXPECT_EQ(body["equity"][0][0], 1704067200000);
+    EXPECT_EQ(body["equity"][0][1], 10000);
+    for (const char* name : {"totalReturn", "finalEquity", "cagr", "sharpe", "sortino", "calmar", "volatility",
+                             "maxDrawdown", "maxDrawdownDurationBars", "numTrades", "winRate", "profitFactor",
+                             "avgTradeReturn", "bestTrade", "worstTrade", "exposure", "totalFees", "buyAndHoldReturn"}) {
+        ASSERT_TRUE(body["metrics"].contains(name)) << name;
+        EXPECT_TRUE(body["metrics"][name].is_number() || (std::string(name) == "profitFactor" && body["metrics"][name].is_null()))
+            << name;
+    }
+    EXPECT_EQ(body["metrics"]["finalEquity"], body["equity"][167][1]);
+    for (const char* t : {"loadMs", "computeMs", "totalMs"}) EXPECT_TRUE(body["timing"][t].is_number()) << t;
+}
+
+TEST_F(RunRoute, IncludeEquityFalseOmitsTheCurve) {
+    const HttpResult result = Post("/backtest/run", R"({"symbol":"BTCUSDT","timeframe":"1h","start":"2024-01-01",
+        "end":"2024-01-07","includeEquity":false})");
+    ASSERT_EQ(result.status, 200);
+    EXPECT_FALSE(Json(result).contains("equity"));
+}
+
+TEST_F(RunRoute, ReportsTheRealGapOf2023_03_24) {
+    const HttpResult result = Post("/backtest/run", R"({"symbol":"ETHUSDT","timeframe":"1h","start":"2023-03-24",
+        "end":"2023-03-24","strategy":{"name":"buy_and_hold"}})");
+    ASSERT_EQ(result.status, 200) << result.body;
+    const json body = Json(result);
+    EXPECT_EQ(body["bars"]["count"], 23);
+    EXPECT_EQ(body["bars"]["expected"], 24);
+    EXPECT_EQ(body["bars"]["missing"], 1);
+    EXPECT_EQ(body["bars"]["missingOpenTimes"], json::array({1679662800000}));
+    EXPECT_EQ(body["bars"]["cacheHit"], true);  // a known gap, not a miss
+}
+
+TEST_F(RunRoute, OneMinuteBarsAndOtherSymbols) {
+    HttpResult result = Post("/backtest/run", R"({"symbol":"ETHUSDT","timeframe":"1m","start":"2024-01-01",
+        "end":"2024-01-03T12:00:00Z","strategy":{"name":"sma_cross","params":{"fast":20,"slow":60}}})");
+    ASSERT_EQ(result.status, 200) << result.body;
+    EXPECT_EQ(Json(result)["bars"]["count"], 3600);
+    EXPECT_EQ(Json(result)["semantics"]["periodsPerYear"], 525600);
+    result = Post("/backtest/run", R"({"symbol":"SOLUSDT","timeframe":"1h","start":"2024-01-01","end":"2024-12-31"})");
+    ASSERT_EQ(result.status, 200) << result.body;
+    EXPECT_EQ(Json(result)["bars"]["count"], 8784);
+}
+
+TEST_F(RunRoute, AbsentDataIsDataNotFound) {
+    const HttpResult result = Post("/backtest/run", R"({"symbol":"XRPUSDT","timeframe":"1h","start":"2024-01-01",
+        "end":"2024-01-07"})");
+    EXPECT_EQ(result.status, 404);
+    EXPECT_EQ(Json(result)["error"]["code"], "DATA_NOT_FOUND");
+}
+
+TEST_F(RunRoute, KeepAliveServesSeveralRequestsOnOneConnection) {
+    HttpConnection connection(server_->Port());
+    for (int i = 0; i < 3; ++i) {
+        const HttpResult result = connection.Call("POST", "/backtest/run", kPlanRequest);
+        ASSERT_EQ(result.status, 200) << "request " << i;
+        EXPECT_NE(result.connection, "close");
+    }
+    EXPECT_EQ(connection.Call("GET", "/healthz").status, 200);
+}
+
+TEST_F(RunRoute, ConcurrentRunsAgreeByteForByteBesidesIdsAndTimings) {
+    auto strip = [](json body) {
+        body.erase("runId");
+        body.erase("timing");
+        return body.dump();
+    };
+    const std::string reference = strip(Json(Post("/backtest/run", kPlanRequest)));
+    std::vector<std::future<bool>> clients;
+    for (int c = 0; c < 8; ++c) {
+        clients.push_back(std::async(std::launch::async, [&] {
+            HttpConnection connection(server_->Port());
+            for (int i = 0; i < 10; ++i) {
+                const HttpResult r = connection.Call("POST", "/backtest/run", kPlanRequest);
+                if (r.status != 200 || strip(json::parse(r.body)) != reference) return false;
+            }
+            return true;
+        }));
+    }
+    for (auto& client : clients) EXPECT_TRUE(client.get());
+}
+
+TEST_F(RunRoute, ProbesAndVersion) {
+    EXPECT_EQ(Get("/healthz").status, 200);
+    const HttpResult ready = Get("/readyz");
+    EXPECT_EQ(ready.status, 200);
+    EXPECT_EQ(Json(ready)["status"], "ready");
+    const json version = Json(Get("/version"));
+    EXPECT_EQ(version["name"], "spark-executor");
+    EXPECT_EQ(version["duckdb"], "v1.4.4");
+    EXPECT_EQ(version["config"]["workers"], "2");
+}
+
+}  // namespace
+}  // namespace spark::testing

@@ -1,0 +1,35 @@
+#pragma once
+
+#include <cstdint>
+#include <string>
+
+namespace spark::testing {
+
+struct HttpResult {
+    int status = 0;  //!< 0 when the request could not be completed
+    std::string body;
+    std::string content_type;
+    std::string connection;  //!< the Connection header, lower-case
+};
+
+//! One request on a fresh loopback connection (blocking, for tests and the load driver).
+HttpResult HttpCall(uint16_t port, const std::string& method, const std::string& target, const std::string& body = "");
+
+//! A keep-alive connection reused across requests.
+class HttpConnection {
+public:
+    explicit HttpConnection(uint16_t port);
+    ~HttpConnection();
+    HttpConnection(const HttpConnection&) = delete;
+    HttpConnection& operator=(const HttpConnection&) = delete;
+
+    HttpResult Call(const std::string& method, const std::string& target, const std::string& body = "");
+    //! Sends raw bytes and reads one response (for malformed-request tests).
+    HttpResult Raw(const std::string& bytes);
+
+private:
+    struct Impl;
+    Impl* impl_;
+};
+
+}  // namespace spark::testing

@@ -1,0 +1,44 @@
+#pragma once
+
+#include <sys/types.h>
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+namespace spark::testing {
+
+//! A real spark-executor process for integration tests: its own temporary directory and cache
+//! file, an ephemeral port read from its start-up line, SIGTERM on destruction.
+class ServerProcess {
+public:
+    //! `seed` imports the bundled sample candles at start (--seed-dir).
+    explicit ServerProcess(const std::string& directory, bool seed = true, std::vector<std::string> extra_args = {});
+    ~ServerProcess();
+    ServerProcess(const ServerProcess&) = delete;
+    ServerProcess& operator=(const ServerProcess&) = delete;
+
+    bool Started() const { return port_ != 0; }
+    uint16_t Port() const { return port_; }
+    //! SIGTERM, then waits; returns the exit status (or -1).
+    int Stop();
+    //! Everything the process wrote to stderr so far.
+    std::string Stderr() const;
+
+private:
+    pid_t pid_ = -1;
+    uint16_t port_ = 0;
+    std::string stderr_path_;
+};
+
+//! A fresh temporary directory for one test, removed by the caller's fixture.
+std::string MakeTempDirectory(const std::string& label);
+
+//! Runs a command line, returning its exit status and combined output.
+struct CommandResult {
+    int status = -1;
+    std::string output;
+};
+CommandResult RunCommand(const std::string& command);
+
+}  // namespace spark::testing

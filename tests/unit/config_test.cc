@@ -1,0 +1,51 @@
+#include "app/config.h"
+
+#include <gtest/gtest.h>
+
+#include <map>
+
+namespace spark::app {
+namespace {
+
+EnvLookup Env(std::map<std::string, std::string> values) {
+    return [values = std::move(values)](const char* name) -> const char* {
+        const auto it = values.find(name);
+        return it == values.end() ? nullptr : it->second.c_str();
+    };
+}
+
+TEST(ServeConfig, DefaultsMatchTheDocs) {
+    const auto config = ParseServeConfig({}, Env({}));
+    ASSERT_TRUE(config.has_value());
+    EXPECT_EQ(config->host, "127.0.0.1");
+    EXPECT_EQ(config->port, 4001);
+    EXPECT_EQ(config->db_path, "var/spark.duckdb");
+    EXPECT_GE(config->workers, 1u);
+}
+
+TEST(ServeConfig, FlagsOverrideEnvironment) {
+    const auto config = ParseServeConfig({"--port", "5000", "--workers=3"}, Env({{"PORT", "4500"}, {"SPARK_DB", "x.duckdb"}}));
+    ASSERT_TRUE(config.has_value()) << config.error();
+    EXPECT_EQ(config->port, 5000);
+    EXPECT_EQ(config->workers, 3u);
+    EXPECT_EQ(config->db_path, "x.duckdb");
+}
+
+TEST(ServeConfig, InvalidValuesNameTheSetting) {
+    auto bad = ParseServeConfig({}, Env({{"PORT", "70000"}}));
+    ASSERT_FALSE(bad.has_value());
+    EXPECT_NE(bad.error().find("PORT"), std::string::npos);
+    EXPECT_NE(bad.error().find("0 to 65535"), std::string::npos);
+    bad = ParseServeConfig({"--workers", "many"}, Env({}));
+    ASSERT_FALSE(bad.has_value());
+    EXPECT_NE(bad.error().find("--workers"), std::string::npos);
+    bad = ParseServeConfig({"--colour", "blue"}, Env({}));
+    ASSERT_FALSE(bad.has_value());
+    EXPECT_NE(bad.error().find("unknown option"), std::string::npos);
+    bad = ParseServeConfig({"--port"}, Env({}));
+    ASSERT_FALSE(bad.has_value());
+    EXPECT_NE(bad.error().find("needs a value"), std::string::npos);
+}
+
+}  // namespace
+}  // namespace spark::app

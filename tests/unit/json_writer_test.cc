@@ -1,0 +1,39 @@
+#include "api/json_writer.h"
+
+#include <gtest/gtest.h>
+
+#include <limits>
+#include <nlohmann/json.hpp>
+
+namespace spark::api {
+namespace {
+
+TEST(JsonWriter, NonFiniteNumbersBecomeNull) {
+    JsonWriter json;
+    json.BeginArray()
+        .Number(std::numeric_limits<double>::quiet_NaN())
+        .Number(std::numeric_limits<double>::infinity())
+        .Number(-std::numeric_limits<double>::infinity())
+        .Number(1.5)
+        .EndArray();
+    EXPECT_EQ(json.str(), "[null,null,null,1.5]");
+}
+
+TEST(JsonWriter, DoublesRoundTripExactly) {
+    for (double value : {0.1, 1.0 / 3.0, 10297.462427368955, 1e-300, 123456789012345.67, -0.029746242736895523}) {
+        JsonWriter json;
+        json.Number(value);
+        EXPECT_EQ(nlohmann::json::parse(json.str()).get<double>(), value) << json.str();
+    }
+}
+
+TEST(JsonWriter, EscapesStringsAndNests) {
+    JsonWriter json;
+    json.BeginObject().Field("a\"b", "line\nnext\t\x01").Key("list").BeginArray().Integer(1).Bool(false).Null().EndArray();
+    json.Field("opt", std::optional<double>{}).EndObject();
+    EXPECT_EQ(json.str(), R"({"a\"b":"line\nnext\t\u0001","list":[1,false,null],"opt":null})");
+    EXPECT_TRUE(nlohmann::json::accept(json.str()));
+}
+
+}  // namespace
+}  // namespace spark::api

@@ -1,0 +1,106 @@
+// Properties the engine must hold on the real BTCUSDT 1h data (2023-2024).
+#include <gtest/gtest.h>
+
+#include <future>
+#include <vector>
+
+#include "engine/backtest.h"
+#include "strategy/sma_cross.h"
+#include "support/bars.h"
+
+namespace spark {
+namespace {
+
+constexpr double kHourlyPeriods = 8760;
+
+const std::vector<Candle>& RealBars() {
+    static const std::vector<Candle> bars = testing::LoadSampleBars("BTCUSDT-1h", *Interval::Parse("1h"));
+    return bars;
+}
+
+BacktestResult RunSma(const std::vector<Candle>& bars, const BacktestOptions& options = {}) {
+    auto result = RunBacktest(bars, SmaCross(10, 30), options, kHourlyPeriods);
+    EXPECT_TRUE(result.has_value());
+    return result ? *result : BacktestResult{};
+}
+
+TEST(Properties, RealDataIsLoaded) { ASSERT_EQ(RealBars().size(), 17543u); }
+
+TEST(Properties, NoLookAhead) {
+    const BacktestResult base = RunSma(RealBars());
+    for (size_t cut : {100u, 5000u, 12345u, 17000u}) {
+        std::vector<Candle> altered = RealBars();
+        for (size_t t = cut + 1; t < altered.size(); ++t) {
+            Candle& c = altered[t];
+            const double factor = (t % 3 == 0) ? 1.37 : 0.71;  // reshape the future, nothing before it
+            c.open *= factor;
+            c.high *= factor;
+            c.low *= factor;
+            c.close *= factor;
+        }
+        const BacktestResult changed = RunSma(altered);
+        for (size_t t = 0; t <= cut; ++t) ASSERT_EQ(changed.equity[t], base.equity[t]) << "cut " << cut << " bar " << t;
+        for (size_t i = 0; i < base.trades.size() && base.trades[i].exit_bar <= static_cast<int64_t>(cut); ++i) {
+            ASSERT_LT(i, changed.trades.size());
+            EXPECT_EQ(changed.trades[i].entry_bar, base.trades[i].entry_bar);
+            EXPECT_EQ(changed.trades[i].pnl, base.trades[i].pnl);
+        }
+    }
+}
+
+TEST(Properties, DeterministicAcrossThreads) {
+    const BacktestResult reference = RunSma(RealBars());
+    std::vector<std::future<BacktestResult>> runs;
+    for (int i = 0; i < 4; ++i) runs.push_back(std::async(std::launch::async, [] { return RunSma(RealBars()); }));
+    for (auto& run : runs) {
+        const BacktestResult r = run.get();
+        EXPECT_EQ(r.equity, reference.equity);
+        ASSERT_EQ(r.trades.size(), reference.trades.size());
+        for (size_t i = 0; i < r.trades.size(); ++i) EXPECT_EQ(r.trades[i].pnl, reference.trades[i].pnl);
+        EXPECT_EQ(r.metrics.sharpe, reference.metrics.sharpe);
+    }
+}
+
+TEST(Properties, CostsOnlyLowerTheResult) {
+    double previous = 1e300;
+    size_t trades = 0;
+    for (double fee : {0.0, 1.0, 10.0, 50.0}) {
+        BacktestOptions options;
+        options.fee_bps = fee;
+        const BacktestResult r = RunSma(RealBars(), options);
+        EXPECT_LT(r.metrics.final_equity, previous) << "fee " << fee;
+        previous = r.metrics.final_equity;
+        if (trades == 0) trades = r.trades.size();
+        EXPECT_EQ(r.trades.size(), trades);  // costs never change decisions
+    }
+    previous = 1e300;
+    for (double slippage : {0.0, 2.0, 20.0}) {
+        BacktestOptions options;
+        options.slippage_bps = slippage;
+        const BacktestResult r = RunSma(RealBars(), options);
+        EXPECT_LT(r.metrics.final_equity, previous) << "slippage " << slippage;
+        previous = r.metrics.final_equity;
+    }
+}
+
+TEST(Properties, FillAtCloseIsNextOpenOneBarEarlierAtThatClose) {
+    const BacktestResult next_open = RunSma(RealBars());
+    BacktestOptions options;
+    options.fill = FillMode::kClose;
+    const BacktestResult at_close = RunSma(RealBars(), options);
+    ASSERT_GE(at_close.trades.size(), next_open.trades.size());
+    for (size_t i = 0; i < next_open.trades.size(); ++i) {
+        const Trade& a = next_open.trades[i];
+        const Trade& b = at_close.trades[i];
+        EXPECT_EQ(b.entry_bar, a.entry_bar - 1);
+        EXPECT_EQ(b.entry_price, RealBars()[b.entry_bar].close);
+        EXPECT_EQ(a.entry_price, RealBars()[a.entry_bar].open);
+        if (!a.open) {
+            EXPECT_EQ(b.exit_bar, a.exit_bar - 1);
+            EXPECT_EQ(b.exit_price, RealBars()[b.exit_bar].close);
+        }
+    }
+}
+
+}  // namespace
+}  // namespace spark
