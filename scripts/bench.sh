@@ -1,0 +1,34 @@
+#!/usr/bin/env bash
+# make bench: the engine micro-benchmarks, then warm /backtest/run load at concurrency 1 and 8
+# against a real server on a temporary cache seeded with the bundled candles.
+set -euo pipefail
+build=${1:-build}
+root=$(cd "$(dirname "$0")/.." && pwd)
+cd "$root"
+
+echo "== machine: $(nproc) cores, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | xargs)"
+echo "== engine (Google Benchmark, real BTCUSDT 1h, 17,543 bars)"
+"$build/bin/spark_engine_bench" --benchmark_min_time=0.5
+
+workdir=$(mktemp -d)
+trap 'kill "$server_pid" 2>/dev/null || true; wait "$server_pid" 2>/dev/null || true; rm -rf "$workdir"' EXIT
+"$build/bin/spark-executor" serve --port 0 --db "$workdir/cache.duckdb" --seed-dir data/sample \
+    >"$workdir/stdout" 2>"$workdir/stderr" &
+server_pid=$!
+for _ in $(seq 1 300); do
+    grep -q 'listening on' "$workdir/stdout" 2>/dev/null && break
+    sleep 0.1
+done
+port=$(sed -n 's/.*127\.0\.0\.1:\([0-9]*\).*/\1/p' "$workdir/stdout" | head -1)
+[ -n "$port" ] || { echo "server did not start"; cat "$workdir/stderr"; exit 1; }
+
+# ~1,000 bars: 41 days of 1h; ~5,000 bars: 208 days of 1h. Equity curve included.
+bars_1000='{"symbol":"BTCUSDT","timeframe":"1h","start":"2024-01-01","end":"2024-02-10","includeEquity":true}'
+bars_5000='{"symbol":"BTCUSDT","timeframe":"1h","start":"2024-01-01","end":"2024-07-26","includeEquity":true}'
+for label in 1000 5000; do
+    body_var="bars_$label"
+    for connections in 1 8; do
+        printf '== warm /backtest/run, ~%s bars, equity included: ' "$label"
+        "$build/bin/spark_load_driver" "$port" "$connections" 5 "${!body_var}"
+    done
+done
