@@ -19,6 +19,7 @@ int HttpStatusFor(ErrorCode code) {
         case ErrorCode::kInternal:
             return 500;
         case ErrorCode::kCacheUnavailable:
+        case ErrorCode::kServiceUnavailable:
             return 503;
     }
     return 500;

@@ -25,6 +25,9 @@ using tcp = asio::ip::tcp;
 
 constexpr size_t kHeaderLimitBytes = 16 * 1024;
 constexpr auto kDrainPollInterval = std::chrono::milliseconds(20);
+//! Pause before accepting again after an accept error (e.g. out of file descriptors), so the
+//! loop does not spin and flood the log.
+constexpr auto kAcceptRetryDelay = std::chrono::milliseconds(100);
 
 //! Shared by the listener and every session.
 struct ServerState {
@@ -36,11 +39,12 @@ struct ServerState {
     std::atomic<bool> draining{false};
 };
 
-HttpRequest ToHttpRequest(const http::request<http::string_body>& request) {
+HttpRequest ToHttpRequest(http::request<http::string_body>& request) {
     const std::string_view target(request.target().data(), request.target().size());
     const size_t question = target.find('?');
     return {std::string(request.method_string()), std::string(target.substr(0, question)),
-            question == std::string_view::npos ? std::string() : std::string(target.substr(question + 1)), request.body()};
+            question == std::string_view::npos ? std::string() : std::string(target.substr(question + 1)),
+            std::move(request.body())};
 }
 
 //! Runs a handler, turning any escaped exception into a 500 JSON answer: input never crashes us.
@@ -97,30 +101,43 @@ private:
     }
 
     void Dispatch() {
-        const bool keep_alive = request_.keep_alive() && !state_.draining.load();
+        if (state_.draining.load()) {
+            const Error error{ErrorCode::kServiceUnavailable, "the server is shutting down; retry on another instance",
+                              "", "SHUTTING_DOWN"};
+            return Send(ErrorResponse(error), "unmatched", false);
+        }
+        const bool keep_alive = request_.keep_alive();
         HttpRequest request = ToHttpRequest(request_);
         const Router::Match match = state_.router.Find(request.method, request.path);
         if (!match.route) return Send(match.error, "unmatched", keep_alive);
         const Route& route = *match.route;
         if (route.executor == Executor::kIoThread) return Send(InvokeSafely(route, request), route.name, keep_alive);
+        if (state_.compute.Queued() >= state_.options.max_queued_jobs) {
+            const Error error{ErrorCode::kServiceUnavailable,
+                              fmt::format("{} requests are already waiting for a compute worker; retry later",
+                                          state_.options.max_queued_jobs),
+                              "", "QUEUE_FULL"};
+            return Send(ErrorResponse(error), route.name, keep_alive);
+        }
         state_.compute.Submit([self = shared_from_this(), &route, request = std::move(request), keep_alive] {
             HttpResponse response = InvokeSafely(route, request);
             // Back onto the session's strand: only IO threads touch the socket.
-            asio::post(self->stream_.get_executor(), [self, &route, response = std::move(response), keep_alive] {
-                self->Send(response, route.name, keep_alive);
+            asio::post(self->stream_.get_executor(), [self, &route, response = std::move(response), keep_alive]() mutable {
+                self->Send(std::move(response), route.name, keep_alive);
             });
         });
     }
 
-    void Send(const HttpResponse& response, const std::string& route_name, bool keep_alive) {
+    void Send(HttpResponse response, const std::string& route_name, bool keep_alive) {
         state_.metrics.RecordHttpRequest(route_name, response.status);
         response_ = {};
         response_.version(11);
         response_.result(static_cast<unsigned>(response.status));
         response_.set(http::field::server, "spark-executor");
         response_.set(http::field::content_type, response.content_type);
+        for (const auto& [name, value] : response.headers) response_.set(name, value);
         response_.keep_alive(keep_alive);
-        response_.body() = response.body;
+        response_.body() = std::move(response.body);
         response_.prepare_payload();
         stream_.expires_after(state_.options.request_timeout);
         http::async_write(stream_, response_, [self = shared_from_this(), keep_alive](beast::error_code ec, size_t) {
@@ -156,17 +173,22 @@ struct HttpServer::Impl {
           ioc(static_cast<int>(std::max<size_t>(state.options.io_threads, 1))),
           acceptor(asio::make_strand(ioc)),
           signals(ioc, SIGINT, SIGTERM),
-          drain_timer(ioc) {}
+          drain_timer(ioc),
+          accept_retry_timer(acceptor.get_executor()) {}
 
     void Accept() {
         acceptor.async_accept(asio::make_strand(ioc), [this](beast::error_code ec, tcp::socket socket) {
+            if (!acceptor.is_open()) return;  // closed for shutdown
             if (ec) {
-                if (!acceptor.is_open()) return;  // closed for shutdown
-                std::cerr << "spark-executor: accept failed: " << ec.message() << '\n';
-            } else {
-                socket.set_option(tcp::no_delay(true));
-                std::make_shared<Session>(std::move(socket), state)->Start();
+                std::cerr << "spark-executor: accept failed: " << ec.message() << " (retrying in "
+                          << kAcceptRetryDelay.count() << " ms)\n";
+                accept_retry_timer.expires_after(kAcceptRetryDelay);
+                accept_retry_timer.async_wait([this](beast::error_code) { Accept(); });
+                return;
             }
+            beast::error_code ignored;
+            socket.set_option(tcp::no_delay(true), ignored);
+            std::make_shared<Session>(std::move(socket), state)->Start();
             Accept();
         });
     }
@@ -176,6 +198,7 @@ struct HttpServer::Impl {
         asio::post(acceptor.get_executor(), [this] {
             beast::error_code ignored;
             acceptor.close(ignored);
+            accept_retry_timer.cancel();
         });
         signals.cancel();
         drain_deadline = std::chrono::steady_clock::now() + state.options.shutdown_grace;
@@ -200,6 +223,7 @@ struct HttpServer::Impl {
     tcp::acceptor acceptor;
     asio::signal_set signals;
     asio::steady_timer drain_timer;
+    asio::steady_timer accept_retry_timer;
     std::chrono::steady_clock::time_point drain_deadline;
 };
 

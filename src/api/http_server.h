@@ -20,6 +20,7 @@ struct ServerOptions {
     size_t body_limit_bytes = 1 << 20;
     std::chrono::milliseconds request_timeout{30'000};  //!< to read a request, and to write its answer
     std::chrono::milliseconds shutdown_grace{10'000};   //!< how long in-flight requests may finish
+    size_t max_queued_jobs = 256;  //!< compute requests waiting beyond this get 503
 };
 
 //! HTTP/1.1 on Boost.Beast with keep-alive. IO threads only parse, route and write; handlers

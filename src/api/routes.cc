@@ -46,8 +46,10 @@ Router::Match Router::Find(std::string_view method, std::string_view path) const
         allowed += (allowed.empty() ? "" : ", ") + route.method;
     }
     if (path_known) {
-        return {nullptr, ErrorResponse({ErrorCode::kMethodNotAllowed,
-                                        fmt::format("{} does not accept {} (allowed: {})", path, method, allowed), "", ""})};
+        HttpResponse response = ErrorResponse(
+            {ErrorCode::kMethodNotAllowed, fmt::format("{} does not accept {} (allowed: {})", path, method, allowed), "", ""});
+        response.headers.emplace_back("Allow", allowed);
+        return {nullptr, std::move(response)};
     }
     return {nullptr, ErrorResponse({ErrorCode::kRouteNotFound, fmt::format("no route for {} {}", method, path), "", ""})};
 }

@@ -20,6 +20,7 @@ constexpr std::array<std::string_view, 13> kKnownFields = {
     "feeBps", "slippageBps", "initialCash", "positionSize", "fill", "includeEquity"};
 constexpr std::array<std::string_view, 2> kExchanges = {"binance", "binance-futures"};
 constexpr double kMaxBps = 1000;  // 10 %: beyond this a cost setting is surely a unit mistake
+constexpr double kMinInitialCash = 0.01;
 constexpr double kMaxInitialCash = 1e12;
 constexpr size_t kMaxSymbolLength = 20;
 
@@ -75,7 +76,10 @@ Result<ParsedTime> ReadTime(const json& body, const char* field, std::string& as
     if (it == body.end()) return Invalid(field, fmt::format("{} is required", field), "MISSING_FIELD");
     if (it->is_number_integer()) {
         as_given = it->dump();
-        return ParsedTime{it->get<int64_t>(), false};
+        // Through the text parser, which bounds the value (an unsigned above INT64_MAX included).
+        auto parsed = ParseTime(as_given);
+        if (!parsed) return Invalid(field, fmt::format("{} {} {}", field, as_given, parsed.error()), "INVALID_DATE");
+        return *parsed;
     }
     if (!it->is_string()) {
         return Invalid(field,
@@ -223,7 +227,7 @@ Result<void> ReadOptions(const json& body, RunRequest& out) {
     BacktestOptions& o = out.options;
     if (auto ok = ReadNumber(body, "feeBps", 0, kMaxBps, false, o.fee_bps); !ok) return ok;
     if (auto ok = ReadNumber(body, "slippageBps", 0, kMaxBps, false, o.slippage_bps); !ok) return ok;
-    if (auto ok = ReadNumber(body, "initialCash", 0, kMaxInitialCash, true, o.initial_cash); !ok) return ok;
+    if (auto ok = ReadNumber(body, "initialCash", kMinInitialCash, kMaxInitialCash, false, o.initial_cash); !ok) return ok;
     if (auto ok = ReadNumber(body, "positionSize", 0, 1, true, o.position_size); !ok) return ok;
     auto fill = ReadString(body, "fill", false);
     if (!fill) return std::unexpected(fill.error());

@@ -45,6 +45,9 @@ void WriteBars(JsonWriter& json, const LoadedBars& b) {
     for (const int64_t t : b.missing_sample) json.Integer(t);
     json.EndArray();
     json.Field("source", BarSourceName(b.source)).Field("cacheHit", b.cache_hit);
+    json.Key("uncoveredRanges").BeginArray();
+    for (const TimeRange& r : b.uncovered) json.BeginArray().Integer(r.start_ms).Integer(r.end_ms).EndArray();
+    json.EndArray();
     json.Field("firstOpenTime", b.bars.front().open_time_ms).Field("lastOpenTime", b.bars.back().open_time_ms);
     json.EndObject();
 }

@@ -49,7 +49,10 @@ HttpResponse RunRoute::Handle(const HttpRequest& http) const {
                              request->range,
                              request->use_cache};
         Result<LoadedBars> bars = loader_.Load(query);
-        if (!bars) return Fail(bars.error());
+        if (!bars) {
+            if (bars.error().code == ErrorCode::kDataNotFound) metrics_.RecordCacheMiss();
+            return Fail(bars.error());
+        }
         if (bars->cache_hit) {
             metrics_.RecordCacheHit(bars->from_memory ? "memory" : "duckdb");
         } else {

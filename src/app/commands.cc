@@ -118,7 +118,8 @@ int RunServe(const std::vector<std::string>& args) {
                             .io_threads = config->io_threads,
                             .body_limit_bytes = config->body_limit_bytes,
                             .request_timeout = std::chrono::milliseconds(config->request_timeout_ms),
-                            .shutdown_grace = std::chrono::milliseconds(config->shutdown_grace_ms)},
+                            .shutdown_grace = std::chrono::milliseconds(config->shutdown_grace_ms),
+                            .max_queued_jobs = config->max_queued_jobs},
                            router, *pool, metrics);
     if (Result<void> ok = server.Listen(); !ok) {
         std::cerr << "spark-executor: " << ok.error().message << '\n';
@@ -129,7 +130,8 @@ int RunServe(const std::vector<std::string>& args) {
                              server.Port(), config->db_path, config->workers)
               << std::endl;
     server.Run();
-    // Workers finish and drop their sessions before the server and the cache go away.
+    // Running jobs finish, queued ones (whose answers can no longer be sent) are dropped, all
+    // before the server's sessions and the cache go away.
     pool.reset();
     std::cerr << "spark-executor: stopped\n";
     return 0;
@@ -183,6 +185,10 @@ int RunImport(const std::vector<std::string>& args) {
             continue;
         }
         PrintReport(*report);
+        if (report->imported == 0) {
+            std::cerr << "spark-executor import: " << file << ": no valid bars\n";
+            status = kExitFailure;
+        }
     }
     return status;
 }

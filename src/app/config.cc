@@ -53,6 +53,8 @@ const std::vector<Setting>& Settings() {
          Integer(&ServeConfig::request_timeout_ms, 100, 3'600'000)},
         {"--shutdown-grace-ms", "SPARK_SHUTDOWN_GRACE_MS", "time in-flight requests get at shutdown",
          Integer(&ServeConfig::shutdown_grace_ms, 0, 600'000)},
+        {"--max-queued-jobs", "SPARK_MAX_QUEUED_JOBS", "compute requests allowed to wait; more get 503",
+         Integer(&ServeConfig::max_queued_jobs, 1, 1'000'000)},
         {"--memory-cache-mb", "SPARK_MEMORY_CACHE_MB", "in-memory bar cache budget (0 disables it)",
          Integer(&ServeConfig::memory_cache_mb, 0, 1 << 20)},
         {"--duckdb-threads", "SPARK_DUCKDB_THREADS", "DuckDB threads per query",
@@ -108,6 +110,7 @@ std::vector<std::pair<std::string, std::string>> DescribeConfig(const ServeConfi
             {"bodyLimitBytes", std::to_string(c.body_limit_bytes)},
             {"requestTimeoutMs", std::to_string(c.request_timeout_ms)},
             {"shutdownGraceMs", std::to_string(c.shutdown_grace_ms)},
+            {"maxQueuedJobs", std::to_string(c.max_queued_jobs)},
             {"memoryCacheMb", std::to_string(c.memory_cache_mb)},
             {"duckdbThreads", std::to_string(c.duckdb_threads)},
             {"seedDir", c.seed_dir}};

@@ -20,6 +20,7 @@ struct ServeConfig {
     size_t body_limit_bytes = 1 << 20;
     int64_t request_timeout_ms = 30'000;
     int64_t shutdown_grace_ms = 10'000;
+    size_t max_queued_jobs = 256;
     size_t memory_cache_mb = 256;
     int duckdb_threads = 1;
     std::string seed_dir;  //!< Binance CSVs imported at start when the cache lacks them

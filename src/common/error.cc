@@ -18,6 +18,8 @@ std::string_view ErrorCodeName(ErrorCode code) {
             return "RUN_ENGINE_ERROR";
         case ErrorCode::kCacheUnavailable:
             return "CACHE_UNAVAILABLE";
+        case ErrorCode::kServiceUnavailable:
+            return "SERVICE_UNAVAILABLE";
         case ErrorCode::kInternal:
             return "INTERNAL_ERROR";
     }

@@ -17,6 +17,7 @@ enum class ErrorCode {
     kDataNotFound,      //!< the cache holds no bars for the range and no upstream can supply them
     kRunEngineError,    //!< the engine could not complete a run on the bars it was given
     kCacheUnavailable,  //!< the DuckDB cache failed (I/O, lock, corruption)
+    kServiceUnavailable,  //!< overloaded (compute queue full) or shutting down; retry later
     kInternal,          //!< a bug: something that should not happen
 };
 

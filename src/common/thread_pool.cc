@@ -11,6 +11,7 @@ ThreadPool::~ThreadPool() {
     {
         std::lock_guard lock(mutex_);
         stopping_ = true;
+        queue_.clear();
     }
     ready_.notify_all();
     for (std::thread& thread : threads_) thread.join();
@@ -35,7 +36,7 @@ void ThreadPool::WorkerLoop() {
         {
             std::unique_lock lock(mutex_);
             ready_.wait(lock, [this] { return stopping_ || !queue_.empty(); });
-            if (queue_.empty()) return;  // stopping and drained
+            if (queue_.empty()) return;  // stopping
             task = std::move(queue_.front());
             queue_.pop_front();
         }

@@ -17,7 +17,9 @@ public:
     using Task = std::move_only_function<void()>;
 
     explicit ThreadPool(size_t workers);
-    ~ThreadPool();  //!< Runs every queued task, then joins.
+    //! Lets running tasks finish and joins; tasks still queued are discarded. The pool is
+    //! destroyed after the server stopped, when a queued answer could no longer be delivered.
+    ~ThreadPool();
     ThreadPool(const ThreadPool&) = delete;
     ThreadPool& operator=(const ThreadPool&) = delete;
 

@@ -37,7 +37,8 @@ unsigned DaysInMonth(int64_t year, unsigned month) {
 std::expected<ParsedTime, std::string> ParseEpochMillis(std::string_view text) {
     int64_t value = 0;
     const auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), value);
-    if (ec != std::errc() || end != text.data() + text.size()) return std::unexpected("not a valid epoch-millisecond integer");
+    if (ec != std::errc() || end != text.data() + text.size()) return std::unexpected("is not a valid epoch-millisecond integer");
+    if (value < 0 || value > kMaxEpochMs) return std::unexpected("is outside 1970-01-01 .. 9999-12-31");
     return ParsedTime{value, false};
 }
 

@@ -14,6 +14,10 @@ struct ParsedTime {
     bool date_only = false;
 };
 
+//! Largest accepted instant: 9999-12-31T23:59:59.999Z. Anything outside [0, this] is rejected
+//! before any arithmetic, so no input can overflow a computation.
+inline constexpr int64_t kMaxEpochMs = 253402300799999;
+
 //! Parses `YYYY-MM-DD`, ISO-8601 date-times (`2024-01-01T00:00:00Z`, fractional seconds and
 //! `+HH:MM` offsets allowed; no zone means UTC) or integer epoch milliseconds given as text.
 //! On failure returns a short reason suitable for an error message.

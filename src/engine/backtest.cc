@@ -16,13 +16,14 @@ constexpr double kBasisPoint = 1e-4;
 //! Cash, position and the open trade; applies fills with the cost model of SEMANTICS.md.
 class Account {
 public:
-    Account(const BacktestOptions& options)
+    explicit Account(const BacktestOptions& options)
         : fee_rate_(options.fee_bps * kBasisPoint),
           slippage_(options.slippage_bps * kBasisPoint),
           position_size_(options.position_size),
           cash_(options.initial_cash) {}
 
-    bool Flat() const { return quantity_ == 0; }
+    //! An explicit flag: a quantity may round to 0 for tiny accounts, the position still exists.
+    bool Flat() const { return !in_position_; }
     double Quantity() const { return quantity_; }
     double EquityAt(double price) const { return cash_ + quantity_ * price; }
     double TotalFees() const { return total_fees_; }
@@ -36,6 +37,7 @@ public:
         cash_ -= cost + fee;
         total_fees_ += fee;
         quantity_ = quantity;
+        in_position_ = true;
         open_ = Trade{.side = Side::kLong, .entry_time_ms = time_ms, .entry_bar = bar, .entry_price = price,
                       .quantity = quantity, .fees = fee};
         entry_outlay_ = cost + fee;
@@ -48,6 +50,7 @@ public:
         cash_ += proceeds - fee;
         total_fees_ += fee;
         quantity_ = 0;
+        in_position_ = false;
         Trade trade = open_;
         trade.exit_time_ms = time_ms;
         trade.exit_bar = bar;
@@ -76,6 +79,7 @@ private:
     double position_size_;
     double cash_;
     double quantity_ = 0;
+    bool in_position_ = false;
     double total_fees_ = 0;
     double entry_outlay_ = 0;  //!< cost + entry fee of the open trade
     Trade open_;

@@ -5,6 +5,8 @@
 #include <span>
 #include <vector>
 
+#include "indicators/exact_sum.h"
+
 namespace spark::indicators {
 
 //! Simple moving average of the last `period` inputs. Warm-up: the first value appears with the
@@ -23,7 +25,7 @@ private:
     size_t period_;
     std::vector<double> window_;  //!< ring buffer of the last `period` inputs
     size_t count_ = 0;
-    double sum_ = 0;
+    ExactSum sum_;
 };
 
 //! Batch form over a whole series: out[t] = mean(values[t-period+1 .. t]), NaN before warm-up.

@@ -72,6 +72,14 @@ void ForEachRow(duckdb_result& result, RowFn&& row) {
     }
 }
 
+//! Appends the bars of a sorted chunk whose open time lies in `range`.
+void AppendBarsIn(const std::vector<Candle>& chunk, TimeRange range, std::vector<Candle>& out) {
+    const auto before = [](const Candle& c, int64_t t) { return c.open_time_ms < t; };
+    const auto begin = std::lower_bound(chunk.begin(), chunk.end(), range.start_ms, before);
+    const auto end = std::lower_bound(begin, chunk.end(), range.end_ms, before);
+    out.insert(out.end(), begin, end);
+}
+
 template <typename T>
 const T* Column(duckdb_data_chunk chunk, idx_t column) {
     return static_cast<const T*>(duckdb_vector_get_data(duckdb_data_chunk_get_vector(chunk, column)));
@@ -159,32 +167,43 @@ Result<CachedBars> BacktestCache::Read(const SeriesKey& series, const Interval& 
     out.from_memory = true;
     if (range.Empty()) return out;
     std::optional<Lease> lease;  // taken only when something must come from DuckDB
-    const int64_t chunk_span = kChunkBars * interval.NominalMs();
-    const int64_t first_chunk = FloorDiv(range.start_ms, chunk_span);
-    const int64_t last_chunk = FloorDiv(range.end_ms - 1, chunk_span);
-    for (int64_t index = first_chunk; index <= last_chunk; ++index) {
-        std::optional<BarMemoryCache::Chunk> chunk = memory_.Get(series, index);
-        if (!chunk) {
-            out.from_memory = false;
-            if (!lease) lease.emplace(*this);
-            const uint64_t generation = memory_.Generation(series);
-            auto loaded = ReadFromDuckDb(**lease, series, {index * chunk_span, (index + 1) * chunk_span});
-            if (!loaded) return std::unexpected(loaded.error());
-            chunk = std::make_shared<const std::vector<Candle>>(std::move(*loaded));
-            memory_.Put(series, index, generation, *chunk);
-        }
-        const std::vector<Candle>& bars = **chunk;
-        const auto begin = std::lower_bound(bars.begin(), bars.end(), range.start_ms,
-                                            [](const Candle& c, int64_t t) { return c.open_time_ms < t; });
-        const auto end = std::lower_bound(begin, bars.end(), range.end_ms,
-                                          [](const Candle& c, int64_t t) { return c.open_time_ms < t; });
-        out.bars.insert(out.bars.end(), begin, end);
+    // Coverage first: it is then a lower bound for the bars read after it, even if a write lands
+    // in between. Bars are only ever stored with coverage, so only covered time needs scanning.
+    std::vector<TimeRange> coverage;
+    if (auto cached = CachedCoverage(series)) {
+        coverage = std::move(*cached);
+    } else {
+        lease.emplace(*this);
+        auto loaded = CoverageWith(**lease, series);
+        if (!loaded) return std::unexpected(loaded.error());
+        coverage = std::move(*loaded);
     }
-    if (!lease) lease.emplace(*this);
-    auto coverage = CoverageWith(**lease, series);
-    if (!coverage) return std::unexpected(coverage.error());
-    out.fully_covered = UncoveredRanges(*coverage, range).empty();
+    out.uncovered = UncoveredRanges(coverage, range);
+    out.fully_covered = out.uncovered.empty();
+    const int64_t chunk_span = kChunkBars * interval.NominalMs();
+    for (const TimeRange& part : SubtractRanges(range, out.uncovered)) {
+        for (int64_t index = FloorDiv(part.start_ms, chunk_span); index <= FloorDiv(part.end_ms - 1, chunk_span); ++index) {
+            std::optional<BarMemoryCache::Chunk> chunk = memory_.Get(series, index);
+            if (!chunk) {
+                out.from_memory = false;
+                if (!lease) lease.emplace(*this);
+                const uint64_t generation = memory_.Generation(series);
+                auto loaded = ReadFromDuckDb(**lease, series, {index * chunk_span, (index + 1) * chunk_span});
+                if (!loaded) return std::unexpected(loaded.error());
+                chunk = std::make_shared<const std::vector<Candle>>(std::move(*loaded));
+                memory_.Put(series, index, generation, *chunk);
+            }
+            AppendBarsIn(**chunk, part, out.bars);
+        }
+    }
     return out;
+}
+
+std::optional<std::vector<TimeRange>> BacktestCache::CachedCoverage(const SeriesKey& series) {
+    std::lock_guard lock(coverage_mutex_);
+    const auto it = coverage_.find(series);
+    if (it == coverage_.end()) return std::nullopt;
+    return it->second;
 }
 
 Result<std::vector<TimeRange>> BacktestCache::Coverage(const SeriesKey& series) {
@@ -208,7 +227,9 @@ Result<std::vector<TimeRange>> BacktestCache::CoverageWith(Session& session, con
         ranges.push_back({Column<int64_t>(chunk, 0)[i], Column<int64_t>(chunk, 1)[i]});
     });
     ranges = MergeRanges(std::move(ranges));
-    coverage_[series] = ranges;
+    // Only series that exist are remembered: requests for arbitrary unknown symbols must not grow
+    // this map without bound.
+    if (!ranges.empty()) coverage_[series] = ranges;
     return ranges;
 }
 
@@ -303,7 +324,10 @@ Result<void> BacktestCache::StoreWith(Session& session, std::span<const KlineRow
         }
     }
     if (auto ok = conn.Execute("COMMIT"); !ok) return fail(ok);
-    return conn.Execute("DELETE FROM staging_candles");
+    // The data is committed; emptying the staging table is housekeeping (it is emptied before
+    // every use anyway), so its failure must not report the write as failed.
+    (void)conn.Execute("DELETE FROM staging_candles");
+    return {};
 }
 
 Result<void> BacktestCache::Ping() {

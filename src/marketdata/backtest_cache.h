@@ -34,6 +34,7 @@ struct CacheOptions {
 //! bar came from the in-memory layer.
 struct CachedBars {
     std::vector<Candle> bars;
+    std::vector<TimeRange> uncovered;  //!< parts of the range never loaded from a source
     bool fully_covered = false;
     bool from_memory = false;
 };
@@ -66,6 +67,7 @@ private:
 
     BacktestCache(std::string path, DuckDbDatabase database, size_t memory_budget_bytes);
     Result<std::vector<TimeRange>> CoverageWith(Session& session, const SeriesKey& series);
+    std::optional<std::vector<TimeRange>> CachedCoverage(const SeriesKey& series);
     Result<std::vector<Candle>> ReadFromDuckDb(Session& session, const SeriesKey& series, TimeRange range);
     Result<void> StoreWith(Session& session, std::span<const KlineRow> rows, const SeriesKey& series,
                            std::span<const TimeRange> covered, std::string_view source);

@@ -42,6 +42,7 @@ Result<LoadedBars> BarLoader::Load(const BarQuery& query) const {
     }
     out.source = BarSource::kCache;
     out.cache_hit = cached->fully_covered;
+    out.uncovered = std::move(cached->uncovered);
     out.from_memory = cached->from_memory;
     out.bars = std::move(cached->bars);
     return out;

@@ -29,6 +29,9 @@ struct LoadedBars {
     int64_t expected = 0;                 //!< open times the interval has in the range
     std::vector<int64_t> missing_sample;  //!< the first missing open times (bounded, see kMissingSampleLimit)
     int64_t missing = 0;                  //!< expected - bars.size()
+    //! Parts of the range no source has loaded: their bars are unknown, not known gaps. Empty
+    //! when `cache_hit`; until an upstream fills them, the run stands on the covered part only.
+    std::vector<TimeRange> uncovered;
     BarSource source = BarSource::kCache;
     bool cache_hit = false;   //!< served entirely by the cache, range fully covered
     bool from_memory = false;  //!< ... and entirely by its in-memory layer

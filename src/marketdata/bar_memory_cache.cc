@@ -2,7 +2,11 @@
 
 namespace spark {
 
-size_t BarMemoryCache::BytesOf(const Chunk& chunk) { return sizeof(std::vector<Candle>) + chunk->size() * sizeof(Candle); }
+size_t BarMemoryCache::BytesOf(const Chunk& chunk) {
+    // The candles plus an estimate of the bookkeeping: map node, key strings, list node.
+    constexpr size_t kEntryOverheadBytes = 256;
+    return kEntryOverheadBytes + chunk->size() * sizeof(Candle);
+}
 
 std::optional<BarMemoryCache::Chunk> BarMemoryCache::Get(const SeriesKey& series, int64_t chunk_index) {
     std::lock_guard lock(mutex_);
@@ -14,13 +18,15 @@ std::optional<BarMemoryCache::Chunk> BarMemoryCache::Get(const SeriesKey& series
 
 uint64_t BarMemoryCache::Generation(const SeriesKey& series) {
     std::lock_guard lock(mutex_);
-    return generations_[series];
+    const auto it = generations_.find(series);
+    return it == generations_.end() ? 0 : it->second;
 }
 
 void BarMemoryCache::Put(const SeriesKey& series, int64_t chunk_index, uint64_t generation, Chunk chunk) {
     const size_t bytes = BytesOf(chunk);
     std::lock_guard lock(mutex_);
-    if (generations_[series] != generation || bytes > budget_bytes_) return;
+    const auto current = generations_.find(series);
+    if ((current == generations_.end() ? 0 : current->second) != generation || bytes > budget_bytes_) return;
     Key key{series, chunk_index};
     if (const auto it = entries_.find(key); it != entries_.end()) {
         bytes_used_ -= it->second.bytes;

@@ -9,6 +9,7 @@
 #include <cmath>
 
 #include "common/time_format.h"
+#include "marketdata/zip_archive.h"
 
 namespace spark {
 namespace {
@@ -96,7 +97,7 @@ KlineCsv ParseKlineCsv(std::string_view text, const Interval& interval, int64_t 
         if (line.empty()) continue;
         ++out.lines_read;
         // Binance's newer dumps start with a header row (open_time,open,...).
-        if (line_number == 1 && !(line[0] >= '0' && line[0] <= '9')) {
+        if (line_number == 1 && line.starts_with("open_time")) {
             out.notes.push_back("line 1: header row skipped");
             continue;
         }
@@ -129,7 +130,7 @@ KlineCsv ParseKlineCsv(std::string_view text, const Interval& interval, int64_t 
     return out;
 }
 
-Result<std::string> ReadMaybeGzipFile(const std::string& path) {
+Result<std::string> ReadKlineFile(const std::string& path) {
     // gzread passes uncompressed files through unchanged, so one path serves .csv and .csv.gz.
     gzFile file = gzopen(path.c_str(), "rb");
     if (!file) return MakeError(ErrorCode::kInvalidRequest, fmt::format("cannot open '{}'", path));
@@ -147,6 +148,11 @@ Result<std::string> ReadMaybeGzipFile(const std::string& path) {
         text.append(buffer.data(), static_cast<size_t>(n));
     }
     gzclose(file);
+    if (LooksLikeZip(text)) {
+        auto csv = ExtractCsvFromZip(text);
+        if (!csv) return MakeError(ErrorCode::kInvalidRequest, fmt::format("'{}': {}", path, csv.error().message));
+        return csv;
+    }
     return text;
 }
 

@@ -31,7 +31,8 @@ struct KlineCsv {
 //! and that the bar has closed by `now_ms`. Failing rows are rejected, never repaired.
 KlineCsv ParseKlineCsv(std::string_view text, const Interval& interval, int64_t now_ms);
 
-//! Reads a whole file, gunzipping it if it is gzip-compressed.
-Result<std::string> ReadMaybeGzipFile(const std::string& path);
+//! Reads a kline file as CSV text: plain, gzip-compressed, or a zip archive holding one CSV
+//! (Binance's monthly dump format).
+Result<std::string> ReadKlineFile(const std::string& path);
 
 }  // namespace spark

@@ -16,7 +16,7 @@ struct OpenTimeLess {
 
 Result<ImportReport> ImportKlineFile(BacktestCache& cache, const SeriesKey& series, const Interval& interval,
                                      const std::string& path, int64_t now_ms) {
-    Result<std::string> text = ReadMaybeGzipFile(path);
+    Result<std::string> text = ReadKlineFile(path);
     if (!text) return std::unexpected(text.error());
     KlineCsv csv = ParseKlineCsv(*text, interval, now_ms);
 

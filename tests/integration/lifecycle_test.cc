@@ -3,6 +3,7 @@
 
 #include <chrono>
 #include <filesystem>
+#include <fstream>
 #include <future>
 
 #include "support/seeded_server.h"
@@ -47,6 +48,20 @@ TEST_F(Lifecycle, ASecondInstanceOnTheSameCacheFailsClearly) {
     EXPECT_NE(second.output.find("lock"), std::string::npos) << second.output;
     EXPECT_NE(second.output.find("another spark-executor"), std::string::npos) << second.output;
     EXPECT_EQ(HttpCall(first.Port(), "GET", "/readyz").status, 200);  // the first one is unharmed
+}
+
+TEST_F(Lifecycle, ImportCommandLoadsZipDumpsAndFailsOnJunk) {
+    const std::string db = directory_ + "/import.duckdb";
+    const CommandResult ok = RunCommand(std::string(SPARK_EXECUTOR_PATH) + " import --exchange binance --symbol BTCUSDT "
+                                        "--interval 1h --db " + db + " " + SPARK_TEST_DATA_DIR + "/BTCUSDT-1h-2024-01.zip");
+    EXPECT_EQ(ok.status, 0) << ok.output;
+    EXPECT_NE(ok.output.find("744 bars imported, 0 rejected"), std::string::npos) << ok.output;
+    const std::string junk = directory_ + "/junk.csv";
+    std::ofstream(junk) << "not,a,kline\n";
+    const CommandResult bad = RunCommand(std::string(SPARK_EXECUTOR_PATH) + " import --symbol BTCUSDT --interval 1h --db " +
+                                         db + " " + junk);
+    EXPECT_EQ(bad.status, 1) << bad.output;
+    EXPECT_NE(bad.output.find("expected 12 fields"), std::string::npos) << bad.output;
 }
 
 TEST_F(Lifecycle, BadConfigurationFailsAtStart) {

@@ -127,3 +127,21 @@ TEST_F(RunRoute, ProbesAndVersion) {
 
 }  // namespace
 }  // namespace spark::testing
+
+namespace spark::testing {
+namespace {
+
+TEST_F(RunRoute, PartlyLoadedRangesSayWhatIsUnknown) {
+    // The sample starts on 2023-01-01: December 2022 was never loaded.
+    const HttpResult result = Post("/backtest/run", R"({"symbol":"BTCUSDT","timeframe":"1h","start":"2022-12-31",
+        "end":"2023-01-01"})");
+    ASSERT_EQ(result.status, 200) << result.body;
+    const nlohmann::json body = Json(result);
+    EXPECT_EQ(body["bars"]["count"], 24);
+    EXPECT_EQ(body["bars"]["expected"], 48);
+    EXPECT_EQ(body["bars"]["cacheHit"], false);
+    EXPECT_EQ(body["bars"]["uncoveredRanges"], nlohmann::json::parse("[[1672444800000,1672531200000]]"));
+}
+
+}  // namespace
+}  // namespace spark::testing

@@ -25,7 +25,7 @@ inline std::vector<Candle> MakeBars(const std::vector<std::pair<double, double>>
 
 //! The bundled real candles of one sample file, e.g. "BTCUSDT-1h".
 inline std::vector<Candle> LoadSampleBars(const std::string& name, const Interval& interval) {
-    const auto text = ReadMaybeGzipFile(std::string(SPARK_SAMPLE_DIR) + "/" + name + ".csv.gz");
+    const auto text = ReadKlineFile(std::string(SPARK_SAMPLE_DIR) + "/" + name + ".csv.gz");
     std::vector<Candle> bars;
     if (!text) return bars;
     for (const KlineRow& row : ParseKlineCsv(*text, interval, INT64_MAX).rows) bars.push_back(row.candle);

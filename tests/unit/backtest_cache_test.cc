@@ -4,6 +4,7 @@
 #include <gtest/gtest.h>
 
 #include <filesystem>
+#include <fstream>
 #include <string>
 
 #include "marketdata/bar_loader.h"
@@ -130,6 +131,30 @@ TEST_F(BacktestCacheTest, MemoryLayerStaysWithinItsBudget) {
     const auto read = cache->Read(kBtc, kHour, {kT0, kT0 + 2000 * kMillisPerHour});
     EXPECT_EQ(read->bars.size(), 2000u);
     EXPECT_LE(cache->MemoryBytesUsed(), 4096u);
+}
+
+TEST_F(BacktestCacheTest, ImportsBinancesMonthlyZipDump) {
+    auto cache = Open();
+    const auto report = ImportKlineFile(*cache, kBtc, kHour, std::string(SPARK_TEST_DATA_DIR) + "/BTCUSDT-1h-2024-01.zip",
+                                        INT64_MAX);
+    ASSERT_TRUE(report.has_value()) << report.error().message;
+    EXPECT_EQ(report->imported, 744);
+    EXPECT_TRUE(report->rejected.empty());
+    EXPECT_EQ(report->covered, (std::vector<TimeRange>{{kT0, 1706745600000}}));
+    EXPECT_EQ(cache->Read(kBtc, kHour, {kT0, 1706745600000})->bars.front().open, 42283.58);
+}
+
+TEST_F(BacktestCacheTest, RejectedRowsAreMissesNotGaps) {
+    const std::string file = (dir_ / "three.csv").string();
+    std::ofstream(file) << "1704067200000,1,2,0.5,1.5,10,1704070799999,15,3,5,7,0\n"
+                           "1704070800000,1,1.2,0.5,1.5,10,1704074399999,15,3,5,7,0\n"  // high < close
+                           "1704074400000,1,2,0.5,1.5,10,1704077999999,15,3,5,7,0\n";
+    auto cache = Open();
+    const auto report = ImportKlineFile(*cache, kBtc, kHour, file, INT64_MAX);
+    ASSERT_TRUE(report.has_value());
+    EXPECT_EQ(report->imported, 2);
+    EXPECT_EQ(report->covered, (std::vector<TimeRange>{{kT0, kT0 + kMillisPerHour},
+                                                       {kT0 + 2 * kMillisPerHour, kT0 + 3 * kMillisPerHour}}));
 }
 
 TEST_F(BacktestCacheTest, ImportsTheRealSampleWithItsKnownGap) {

@@ -37,3 +37,21 @@ TEST(JsonWriter, EscapesStringsAndNests) {
 
 }  // namespace
 }  // namespace spark::api
+
+namespace spark::api {
+namespace {
+
+TEST(JsonWriter, InvalidUtf8BecomesReplacementCharacters) {
+    JsonWriter json;
+    json.String("ok \xC3\xA9 \xE2\x82\xAC \xF0\x9F\x93\x88 bad \xFF \xC3 \xED\xA0\x80 end");
+    const std::string& text = json.str();
+    EXPECT_TRUE(nlohmann::json::accept(text));
+    const std::string decoded = nlohmann::json::parse(text).get<std::string>();
+    EXPECT_NE(decoded.find("\xC3\xA9"), std::string::npos);          // é kept
+    EXPECT_NE(decoded.find("\xF0\x9F\x93\x88"), std::string::npos);  // 4-byte kept
+    EXPECT_EQ(decoded.find('\xFF'), std::string::npos);
+    EXPECT_NE(decoded.find("\xEF\xBF\xBD"), std::string::npos);
+}
+
+}  // namespace
+}  // namespace spark::api

@@ -53,6 +53,13 @@ TEST(KlineCsv, RejectsBadRowsWithReasons) {
     EXPECT_NE(csv.rejected[5].reason.find("duplicate"), std::string::npos);
 }
 
+TEST(KlineCsv, OnlyBinancesHeaderIsSkipped) {
+    const KlineCsv csv = ParseKlineCsv("garbage,line\n" + std::string(kGood), kHour, kFarFuture);
+    EXPECT_EQ(csv.rows.size(), 1u);
+    ASSERT_EQ(csv.rejected.size(), 1u);
+    EXPECT_EQ(csv.rejected[0].line, 1);
+}
+
 TEST(KlineCsv, RejectsBarsThatHaveNotClosed) {
     const KlineCsv csv = ParseKlineCsv(kGood, kHour, 1704067200000 + 30 * kMillisPerMinute);
     EXPECT_TRUE(csv.rows.empty());

@@ -46,3 +46,40 @@ TEST(Sma, PeriodOneIsTheInput) {
 
 }  // namespace
 }  // namespace spark::indicators
+
+namespace spark::indicators {
+namespace {
+
+// Alternating a, b: every even window has the same mean, so fast (2) and slow (4) are equal
+// forever in exact arithmetic. A drifting rolling sum makes them differ in the last bits.
+TEST(Sma, RollingSumsDoNotDrift) {
+    std::vector<double> values;
+    for (int i = 0; i < 200000; ++i) values.push_back(i % 2 == 0 ? 1.0001 : 0.9997);
+    std::vector<double> fast(values.size());
+    std::vector<double> slow(values.size());
+    ComputeSma(values, 2, fast);
+    ComputeSma(values, 4, slow);
+    for (size_t t = 3; t < values.size(); ++t) ASSERT_EQ(fast[t], slow[t]) << "bar " << t;
+    EXPECT_EQ(fast[3], fast[199999]);
+}
+
+TEST(Sma, MatchesAFreshSumOfEachWindow) {
+    std::vector<double> values;
+    double x = 42283.58;
+    for (int i = 0; i < 50000; ++i) {
+        x += (i * 7919 % 201 - 100) * 0.01;  // a deterministic random walk with cents
+        values.push_back(x);
+    }
+    constexpr size_t kPeriod = 30;
+    std::vector<double> batch(values.size());
+    ComputeSma(values, kPeriod, batch);
+    for (size_t t = kPeriod - 1; t < values.size(); t += 997) {
+        // Exact reference: the window summed in long double, then rounded once.
+        long double sum = 0;
+        for (size_t i = t + 1 - kPeriod; i <= t; ++i) sum += values[i];
+        EXPECT_EQ(batch[t], static_cast<double>(static_cast<double>(sum) / kPeriod)) << "bar " << t;
+    }
+}
+
+}  // namespace
+}  // namespace spark::indicators
