@@ -47,7 +47,8 @@ int main(int argc, char** argv) {
     std::atomic<bool> failed{false};
     std::vector<std::vector<double>> latencies(static_cast<size_t>(connections));
     const Clock::time_point start = Clock::now();
-    const Clock::time_point stop = start + std::chrono::duration_cast<Clock::duration>(std::chrono::duration<double>(seconds));
+    const Clock::time_point stop =
+        start + std::chrono::duration_cast<Clock::duration>(std::chrono::duration<double>(seconds));
     std::vector<std::thread> threads;
     for (int c = 0; c < connections; ++c) {
         threads.emplace_back([&, c] {
@@ -73,8 +74,9 @@ int main(int argc, char** argv) {
     std::vector<double> all;
     for (const auto& l : latencies) all.insert(all.end(), l.begin(), l.end());
     std::sort(all.begin(), all.end());
-    std::cout << fmt::format("connections={} requests={} rps={:.0f} p50={:.3f}ms p95={:.3f}ms p99={:.3f}ms max={:.3f}ms\n",
-                             connections, all.size(), static_cast<double>(all.size()) / elapsed, Percentile(all, 0.50),
-                             Percentile(all, 0.95), Percentile(all, 0.99), all.empty() ? 0 : all.back());
+    std::cout << fmt::format(
+        "connections={} requests={} rps={:.0f} p50={:.3f}ms p95={:.3f}ms p99={:.3f}ms max={:.3f}ms\n", connections,
+        all.size(), static_cast<double>(all.size()) / elapsed, Percentile(all, 0.50), Percentile(all, 0.95),
+        Percentile(all, 0.99), all.empty() ? 0 : all.back());
     return 0;
 }

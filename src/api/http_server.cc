@@ -3,10 +3,10 @@
 // Asio's coroutine headers need <utility> first with g++ 12 in C++20+ mode (ARCHITECTURE.md).
 #include <utility>
 
+#include <fmt/format.h>
 #include <boost/asio.hpp>
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
-#include <fmt/format.h>
 
 #include <atomic>
 #include <iostream>
@@ -59,14 +59,14 @@ HttpResponse InvokeSafely(const Route& route, const HttpRequest& request) {
 }
 
 class Session : public std::enable_shared_from_this<Session> {
-public:
+  public:
     Session(tcp::socket socket, ServerState& state) : stream_(std::move(socket)), state_(state) {}
 
     void Start() {
         asio::dispatch(stream_.get_executor(), [self = shared_from_this()] { self->Read(); });
     }
 
-private:
+  private:
     void Read() {
         parser_.emplace();
         parser_->body_limit(state_.options.body_limit_bytes);
@@ -122,9 +122,10 @@ private:
         state_.compute.Submit([self = shared_from_this(), &route, request = std::move(request), keep_alive] {
             HttpResponse response = InvokeSafely(route, request);
             // Back onto the session's strand: only IO threads touch the socket.
-            asio::post(self->stream_.get_executor(), [self, &route, response = std::move(response), keep_alive]() mutable {
-                self->Send(std::move(response), route.name, keep_alive);
-            });
+            asio::post(self->stream_.get_executor(),
+                       [self, &route, response = std::move(response), keep_alive]() mutable {
+                           self->Send(std::move(response), route.name, keep_alive);
+                       });
         });
     }
 
@@ -236,7 +237,8 @@ Result<void> HttpServer::Listen() {
     beast::error_code ec;
     const asio::ip::address address = asio::ip::make_address(impl_->state.options.host, ec);
     if (ec) {
-        return MakeError(ErrorCode::kInvalidRequest, fmt::format("host '{}' is not an IP address", impl_->state.options.host));
+        return MakeError(ErrorCode::kInvalidRequest,
+                         fmt::format("host '{}' is not an IP address", impl_->state.options.host));
     }
     const tcp::endpoint endpoint(address, impl_->state.options.port);
     tcp::acceptor& acceptor = impl_->acceptor;

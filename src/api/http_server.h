@@ -20,14 +20,14 @@ struct ServerOptions {
     size_t body_limit_bytes = 1 << 20;
     std::chrono::milliseconds request_timeout{30'000};  //!< to read a request, and to write its answer
     std::chrono::milliseconds shutdown_grace{10'000};   //!< how long in-flight requests may finish
-    size_t max_queued_jobs = 256;  //!< compute requests waiting beyond this get 503
+    size_t max_queued_jobs = 256;                       //!< compute requests waiting beyond this get 503
 };
 
 //! HTTP/1.1 on Boost.Beast with keep-alive. IO threads only parse, route and write; handlers
 //! marked Executor::kComputePool run on the shared worker pool. On SIGINT/SIGTERM (or Stop) it
 //! stops accepting, lets in-flight requests finish within the grace period, then returns from Run.
 class HttpServer {
-public:
+  public:
     HttpServer(ServerOptions options, const Router& router, ThreadPool& compute, ServiceMetrics& metrics);
     ~HttpServer();
     HttpServer(const HttpServer&) = delete;
@@ -41,7 +41,7 @@ public:
     //! Starts the same graceful shutdown as a signal; safe from any thread.
     void Stop();
 
-private:
+  private:
     struct Impl;
     std::unique_ptr<Impl> impl_;
 };

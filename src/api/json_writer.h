@@ -12,7 +12,7 @@ namespace spark::api {
 //! round-trips each double (so results are exact and fast to write), and a non-finite double
 //! becomes null, so NaN or Infinity can never reach a client.
 class JsonWriter {
-public:
+  public:
     explicit JsonWriter(size_t reserve_bytes = 1024) { out_.reserve(reserve_bytes); }
 
     JsonWriter& BeginObject();
@@ -36,7 +36,7 @@ public:
     const std::string& str() const { return out_; }
     std::string Take() { return std::move(out_); }
 
-private:
+  private:
     void BeforeValue();
 
     std::string out_;

@@ -46,12 +46,14 @@ Router::Match Router::Find(std::string_view method, std::string_view path) const
         allowed += (allowed.empty() ? "" : ", ") + route.method;
     }
     if (path_known) {
-        HttpResponse response = ErrorResponse(
-            {ErrorCode::kMethodNotAllowed, fmt::format("{} does not accept {} (allowed: {})", path, method, allowed), "", ""});
+        HttpResponse response =
+            ErrorResponse({ErrorCode::kMethodNotAllowed,
+                           fmt::format("{} does not accept {} (allowed: {})", path, method, allowed), "", ""});
         response.headers.emplace_back("Allow", allowed);
         return {nullptr, std::move(response)};
     }
-    return {nullptr, ErrorResponse({ErrorCode::kRouteNotFound, fmt::format("no route for {} {}", method, path), "", ""})};
+    return {nullptr,
+            ErrorResponse({ErrorCode::kRouteNotFound, fmt::format("no route for {} {}", method, path), "", ""})};
 }
 
 Router BuildRoutes(ServiceContext& context) {
@@ -62,8 +64,10 @@ Router BuildRoutes(ServiceContext& context) {
     router.Add({"GET", "/healthz", "healthz", Executor::kIoThread, Healthz});
     router.Add({"GET", "/readyz", "readyz", Executor::kIoThread,
                 [&cache = context.cache](const HttpRequest&) { return Readyz(cache); }});
-    router.Add({"GET", "/version", "version", Executor::kIoThread,
-                [body = VersionBody(context.config)](const HttpRequest&) { return HttpResponse{200, body}; }});
+    router.Add(
+        {"GET", "/version", "version", Executor::kIoThread, [body = VersionBody(context.config)](const HttpRequest&) {
+             return HttpResponse{200, body};
+         }});
     router.Add({"GET", "/metrics", "metrics", Executor::kIoThread, [&metrics = context.metrics](const HttpRequest&) {
                     return HttpResponse{200, metrics.Serialize(), "text/plain; version=0.0.4; charset=utf-8"};
                 }});

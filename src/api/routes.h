@@ -29,7 +29,7 @@ struct Route {
 //! Exact-path routing; an unknown path is a 404, a known path with another method a 405, both
 //! as JSON errors.
 class Router {
-public:
+  public:
     void Add(Route route) { routes_.push_back(std::move(route)); }
 
     struct Match {
@@ -38,7 +38,7 @@ public:
     };
     Match Find(std::string_view method, std::string_view path) const;
 
-private:
+  private:
     std::vector<Route> routes_;
 };
 

@@ -16,8 +16,8 @@ namespace {
 using nlohmann::json;
 
 constexpr std::array<std::string_view, 13> kKnownFields = {
-    "symbol", "timeframe", "start",   "end",  "useCache",     "exchange",    "strategy",
-    "feeBps", "slippageBps", "initialCash", "positionSize", "fill", "includeEquity"};
+    "symbol", "timeframe",   "start",       "end",          "useCache", "exchange",     "strategy",
+    "feeBps", "slippageBps", "initialCash", "positionSize", "fill",     "includeEquity"};
 constexpr std::array<std::string_view, 2> kExchanges = {"binance", "binance-futures"};
 constexpr double kMaxBps = 1000;  // 10 %: beyond this a cost setting is surely a unit mistake
 constexpr double kMinInitialCash = 0.01;
@@ -50,9 +50,9 @@ Result<void> ReadNumber(const json& body, const char* field, double min, double 
     const double value = it->get<double>();
     const bool below = min_exclusive ? value <= min : value < min;
     if (!std::isfinite(value) || below || value > max) {
-        return Invalid(field,
-                       fmt::format("{} must be in {}{}, {}], got {}", field, min_exclusive ? "(" : "[", min, max, value),
-                       "OUT_OF_RANGE");
+        return Invalid(
+            field, fmt::format("{} must be in {}{}, {}], got {}", field, min_exclusive ? "(" : "[", min, max, value),
+            "OUT_OF_RANGE");
     }
     out = value;
     return {};
@@ -82,10 +82,11 @@ Result<ParsedTime> ReadTime(const json& body, const char* field, std::string& as
         return *parsed;
     }
     if (!it->is_string()) {
-        return Invalid(field,
-                       fmt::format("{} must be a date string (YYYY-MM-DD or ISO-8601) or integer epoch milliseconds, got {}",
-                                   field, TypeName(*it)),
-                       "WRONG_TYPE");
+        return Invalid(
+            field,
+            fmt::format("{} must be a date string (YYYY-MM-DD or ISO-8601) or integer epoch milliseconds, got {}",
+                        field, TypeName(*it)),
+            "WRONG_TYPE");
     }
     as_given = it->get<std::string>();
     auto parsed = ParseTime(as_given);
@@ -97,14 +98,14 @@ Result<void> ReadSymbol(const json& body, RunRequest& out) {
     auto symbol = ReadString(body, "symbol", true);
     if (!symbol) return std::unexpected(symbol.error());
     const bool valid = !symbol->empty() && symbol->size() <= kMaxSymbolLength &&
-                       std::all_of(symbol->begin(), symbol->end(), [](char c) {
-                           return (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9');
-                       });
+                       std::all_of(symbol->begin(), symbol->end(),
+                                   [](char c) { return (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9'); });
     if (!valid) {
-        return Invalid("symbol",
-                       fmt::format("symbol '{}' must be 1-{} upper-case letters or digits, as Binance writes it (e.g. BTCUSDT)",
-                                   *symbol, kMaxSymbolLength),
-                       "INVALID_SYMBOL");
+        return Invalid(
+            "symbol",
+            fmt::format("symbol '{}' must be 1-{} upper-case letters or digits, as Binance writes it (e.g. BTCUSDT)",
+                        *symbol, kMaxSymbolLength),
+            "INVALID_SYMBOL");
     }
     out.symbol = std::move(*symbol);
     return {};
@@ -115,7 +116,8 @@ Result<void> ReadExchangeAndTimeframe(const json& body, RunRequest& out) {
     if (!exchange) return std::unexpected(exchange.error());
     if (!exchange->empty()) {
         if (std::find(kExchanges.begin(), kExchanges.end(), *exchange) == kExchanges.end()) {
-            return Invalid("exchange", fmt::format("exchange '{}' is not supported (binance, binance-futures)", *exchange),
+            return Invalid("exchange",
+                           fmt::format("exchange '{}' is not supported (binance, binance-futures)", *exchange),
                            "UNKNOWN_EXCHANGE");
         }
         out.exchange = std::move(*exchange);
@@ -124,11 +126,12 @@ Result<void> ReadExchangeAndTimeframe(const json& body, RunRequest& out) {
     if (!timeframe) return std::unexpected(timeframe.error());
     const std::optional<Interval> interval = Interval::Parse(*timeframe);
     if (!interval) {
-        return Invalid("timeframe",
-                       fmt::format("timeframe '{}' is not a Binance interval (1s 1m 3m 5m 15m 30m 1h 2h 4h 6h 8h 12h 1d 3d 1w 1M; "
-                                   "case-sensitive)",
-                                   *timeframe),
-                       "UNKNOWN_TIMEFRAME");
+        return Invalid(
+            "timeframe",
+            fmt::format("timeframe '{}' is not a Binance interval (1s 1m 3m 5m 15m 30m 1h 2h 4h 6h 8h 12h 1d 3d 1w 1M; "
+                        "case-sensitive)",
+                        *timeframe),
+            "UNKNOWN_TIMEFRAME");
     }
     out.interval = *interval;
     return {};
@@ -143,15 +146,18 @@ Result<void> ReadRange(const json& body, int64_t now_ms, RunRequest& out) {
     if (!end) return std::unexpected(end.error());
     const int64_t end_exclusive = end->date_only ? end->epoch_ms + kMillisPerDay : end->epoch_ms;
     if (start->epoch_ms < kEarliestStartMs) {
-        return Invalid("start", fmt::format("start {} is before 2017-07-01, where Binance spot history begins",
-                                            FormatIsoUtc(start->epoch_ms)),
+        return Invalid("start",
+                       fmt::format("start {} is before 2017-07-01, where Binance spot history begins",
+                                   FormatIsoUtc(start->epoch_ms)),
                        "DATE_OUT_OF_BOUNDS");
     }
     if (start->epoch_ms > now_ms) {
-        return Invalid("start", fmt::format("start {} is in the future", FormatIsoUtc(start->epoch_ms)), "DATE_OUT_OF_BOUNDS");
+        return Invalid("start", fmt::format("start {} is in the future", FormatIsoUtc(start->epoch_ms)),
+                       "DATE_OUT_OF_BOUNDS");
     }
     if (end->epoch_ms > now_ms) {
-        return Invalid("end", fmt::format("end {} is in the future", FormatIsoUtc(end->epoch_ms)), "DATE_OUT_OF_BOUNDS");
+        return Invalid("end", fmt::format("end {} is in the future", FormatIsoUtc(end->epoch_ms)),
+                       "DATE_OUT_OF_BOUNDS");
     }
     if (start->epoch_ms >= end_exclusive) {
         return Invalid("end",
@@ -186,7 +192,8 @@ Result<void> ReadStrategy(const json& body, RunRequest& out) {
         } else if (it->is_object()) {
             for (const auto& [key, value] : it->items()) {
                 if (key != "name" && key != "params") {
-                    return Invalid("strategy." + key, fmt::format("unknown field strategy.{} (expected name, params)", key),
+                    return Invalid("strategy." + key,
+                                   fmt::format("unknown field strategy.{} (expected name, params)", key),
                                    "UNKNOWN_FIELD");
                 }
             }
@@ -200,7 +207,8 @@ Result<void> ReadStrategy(const json& body, RunRequest& out) {
             if (const auto params = it->find("params"); params != it->end() && !params->is_null()) {
                 if (!params->is_object()) {
                     return Invalid("strategy.params",
-                                   fmt::format("strategy.params must be an object, got {}", TypeName(*params)), "WRONG_TYPE");
+                                   fmt::format("strategy.params must be an object, got {}", TypeName(*params)),
+                                   "WRONG_TYPE");
                 }
                 for (const auto& [key, value] : params->items()) {
                     if (!value.is_number()) {
@@ -227,7 +235,8 @@ Result<void> ReadOptions(const json& body, RunRequest& out) {
     BacktestOptions& o = out.options;
     if (auto ok = ReadNumber(body, "feeBps", 0, kMaxBps, false, o.fee_bps); !ok) return ok;
     if (auto ok = ReadNumber(body, "slippageBps", 0, kMaxBps, false, o.slippage_bps); !ok) return ok;
-    if (auto ok = ReadNumber(body, "initialCash", kMinInitialCash, kMaxInitialCash, false, o.initial_cash); !ok) return ok;
+    if (auto ok = ReadNumber(body, "initialCash", kMinInitialCash, kMaxInitialCash, false, o.initial_cash); !ok)
+        return ok;
     if (auto ok = ReadNumber(body, "positionSize", 0, 1, true, o.position_size); !ok) return ok;
     auto fill = ReadString(body, "fill", false);
     if (!fill) return std::unexpected(fill.error());

@@ -59,7 +59,9 @@ void WriteMetrics(JsonWriter& json, const analysis::Metrics& m) {
     json.Field("volatility", m.volatility).Field("maxDrawdown", m.max_drawdown);
     json.Field("maxDrawdownDurationBars", m.max_drawdown_duration_bars);
     json.Field("numTrades", m.num_trades).Field("winRate", m.win_rate).Field("profitFactor", m.profit_factor);
-    json.Field("avgTradeReturn", m.avg_trade_return).Field("bestTrade", m.best_trade).Field("worstTrade", m.worst_trade);
+    json.Field("avgTradeReturn", m.avg_trade_return)
+        .Field("bestTrade", m.best_trade)
+        .Field("worstTrade", m.worst_trade);
     json.Field("exposure", m.exposure).Field("totalFees", m.total_fees);
     json.Field("buyAndHoldReturn", m.buy_and_hold_return);
     json.EndObject();

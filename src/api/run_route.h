@@ -9,12 +9,12 @@ namespace spark::api {
 //! POST /backtest/run: parse and validate, load bars cache-first, run the engine, answer.
 //! Runs on a compute worker; records the run's metrics.
 class RunRoute {
-public:
+  public:
     RunRoute(const BarLoader& loader, ServiceMetrics& metrics) : loader_(loader), metrics_(metrics) {}
 
     HttpResponse Handle(const HttpRequest& request) const;
 
-private:
+  private:
     HttpResponse Fail(const Error& error) const;
 
     const BarLoader& loader_;

@@ -10,8 +10,8 @@ using prometheus::BuildGauge;
 using prometheus::BuildHistogram;
 
 const prometheus::Histogram::BucketBoundaries& RunLatencyBucketsMs() {
-    static const prometheus::Histogram::BucketBoundaries kBuckets = {
-        0.25, 0.5, 1, 2, 3, 5, 10, 20, 35, 50, 100, 250, 500, 1000, 2500, 5000, 10000};
+    static const prometheus::Histogram::BucketBoundaries kBuckets = {0.25, 0.5, 1,   2,   3,    5,    10,   20,   35,
+                                                                     50,   100, 250, 500, 1000, 2500, 5000, 10000};
     return kBuckets;
 }
 
@@ -66,11 +66,15 @@ void ServiceMetrics::RecordRunJob(std::string_view exchange, std::string_view ti
     run_jobs_.Add({{"exchange", std::string(exchange)}, {"timeframe", std::string(timeframe)}}).Increment();
 }
 
-void ServiceMetrics::RecordRunError(std::string_view code) { run_errors_.Add({{"code", std::string(code)}}).Increment(); }
+void ServiceMetrics::RecordRunError(std::string_view code) {
+    run_errors_.Add({{"code", std::string(code)}}).Increment();
+}
 
 void ServiceMetrics::RecordRunLatency(double milliseconds) { run_latency_ms_.Observe(milliseconds); }
 
-void ServiceMetrics::RecordCacheHit(std::string_view layer) { cache_hits_.Add({{"layer", std::string(layer)}}).Increment(); }
+void ServiceMetrics::RecordCacheHit(std::string_view layer) {
+    cache_hits_.Add({{"layer", std::string(layer)}}).Increment();
+}
 
 void ServiceMetrics::RecordCacheMiss() { cache_misses_.Increment(); }
 

@@ -17,7 +17,7 @@ namespace spark::api {
 //! docs/operations.md). The run latency keeps the plan's `_ms` name: buckets cover 50-10000 ms as
 //! the plan asks, plus finer ones below 50 ms where warm runs land.
 class ServiceMetrics {
-public:
+  public:
     ServiceMetrics();
 
     //! A valid /backtest/run request that reached the engine or the loader.
@@ -34,7 +34,7 @@ public:
     //! The text exposition format, for GET /metrics.
     std::string Serialize() const;
 
-private:
+  private:
     std::shared_ptr<prometheus::Registry> registry_;
     prometheus::Family<prometheus::Counter>& run_jobs_;
     prometheus::Family<prometheus::Counter>& run_errors_;

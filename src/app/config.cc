@@ -76,7 +76,8 @@ std::expected<ServeConfig, std::string> ParseServeConfig(const std::vector<std::
     ServeConfig config;
     for (const Setting& setting : Settings()) {
         if (const char* value = env(setting.env); value != nullptr) {
-            if (std::string error = Apply(setting, config, value, setting.env); !error.empty()) return std::unexpected(error);
+            if (std::string error = Apply(setting, config, value, setting.env); !error.empty())
+                return std::unexpected(error);
         }
     }
     for (size_t i = 0; i < args.size(); ++i) {

@@ -20,11 +20,21 @@ struct IntervalSpec {
 };
 
 constexpr std::array<IntervalSpec, 16> kIntervals{{
-    {"1s", kMillisPerSecond},      {"1m", kMillisPerMinute},       {"3m", 3 * kMillisPerMinute},
-    {"5m", 5 * kMillisPerMinute},  {"15m", 15 * kMillisPerMinute}, {"30m", 30 * kMillisPerMinute},
-    {"1h", kMillisPerHour},        {"2h", 2 * kMillisPerHour},     {"4h", 4 * kMillisPerHour},
-    {"6h", 6 * kMillisPerHour},    {"8h", 8 * kMillisPerHour},     {"12h", 12 * kMillisPerHour},
-    {"1d", kMillisPerDay},         {"3d", 3 * kMillisPerDay},      {"1w", kMillisPerWeek},
+    {"1s", kMillisPerSecond},
+    {"1m", kMillisPerMinute},
+    {"3m", 3 * kMillisPerMinute},
+    {"5m", 5 * kMillisPerMinute},
+    {"15m", 15 * kMillisPerMinute},
+    {"30m", 30 * kMillisPerMinute},
+    {"1h", kMillisPerHour},
+    {"2h", 2 * kMillisPerHour},
+    {"4h", 4 * kMillisPerHour},
+    {"6h", 6 * kMillisPerHour},
+    {"8h", 8 * kMillisPerHour},
+    {"12h", 12 * kMillisPerHour},
+    {"1d", kMillisPerDay},
+    {"3d", 3 * kMillisPerDay},
+    {"1w", kMillisPerWeek},
     {"1M", 0},
 }};
 

@@ -15,7 +15,7 @@ inline constexpr int64_t kMillisPerDay = 24 * kMillisPerHour;
 //! length since the epoch, except `1w`, which opens on Mondays 00:00 UTC; `1M` opens on the first
 //! day of each calendar month and has a variable length.
 class Interval {
-public:
+  public:
     //! Parses Binance's case-sensitive interval names; nullopt for anything else.
     static std::optional<Interval> Parse(std::string_view name);
 
@@ -40,7 +40,7 @@ public:
 
     friend bool operator==(const Interval&, const Interval&) = default;
 
-private:
+  private:
     Interval(std::string_view name, int64_t fixed_ms, int64_t offset_ms)
         : name_(name), fixed_ms_(fixed_ms), offset_ms_(offset_ms) {}
 

@@ -13,7 +13,7 @@ namespace spark {
 //! A fixed pool of compute workers fed by one FIFO queue. Backtests run here, never on the
 //! HTTP IO threads, so a long computation cannot stall accepting or answering other requests.
 class ThreadPool {
-public:
+  public:
     using Task = std::move_only_function<void()>;
 
     explicit ThreadPool(size_t workers);
@@ -27,7 +27,7 @@ public:
     size_t Size() const { return threads_.size(); }
     size_t Queued() const;
 
-private:
+  private:
     void WorkerLoop();
 
     mutable std::mutex mutex_;

@@ -37,7 +37,8 @@ unsigned DaysInMonth(int64_t year, unsigned month) {
 std::expected<ParsedTime, std::string> ParseEpochMillis(std::string_view text) {
     int64_t value = 0;
     const auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), value);
-    if (ec != std::errc() || end != text.data() + text.size()) return std::unexpected("is not a valid epoch-millisecond integer");
+    if (ec != std::errc() || end != text.data() + text.size())
+        return std::unexpected("is not a valid epoch-millisecond integer");
     if (value < 0 || value > kMaxEpochMs) return std::unexpected("is outside 1970-01-01 .. 9999-12-31");
     return ParsedTime{value, false};
 }
@@ -97,7 +98,8 @@ std::expected<ParsedTime, std::string> ParseTime(std::string_view text) {
     if (month < 1 || month > 12 || day < 1 || day > DaysInMonth(year, static_cast<unsigned>(month))) {
         return std::unexpected("is not a calendar date");
     }
-    const int64_t day_ms = DaysFromCivil(year, static_cast<unsigned>(month), static_cast<unsigned>(day)) * kMillisPerDay;
+    const int64_t day_ms =
+        DaysFromCivil(year, static_cast<unsigned>(month), static_cast<unsigned>(day)) * kMillisPerDay;
     if (pos == text.size()) return ParsedTime{day_ms, true};
 
     int64_t hour = 0, minute = 0, second = 0, millis = 0;
@@ -124,7 +126,8 @@ std::expected<ParsedTime, std::string> ParseTime(std::string_view text) {
     if (hour > 23 || minute > 59 || second > 59) return std::unexpected("has an impossible time of day");
     int64_t offset_ms = 0;
     if (!ReadZone(text, pos, offset_ms)) return std::unexpected("has a malformed time zone (expected Z or +HH:MM)");
-    const int64_t local_ms = day_ms + hour * kMillisPerHour + minute * kMillisPerMinute + second * kMillisPerSecond + millis;
+    const int64_t local_ms =
+        day_ms + hour * kMillisPerHour + minute * kMillisPerMinute + second * kMillisPerSecond + millis;
     return ParsedTime{local_ms - offset_ms, false};
 }
 

@@ -1,7 +1,7 @@
 #include "engine/backtest.h"
 
-#include <cmath>
 #include <fmt/format.h>
+#include <cmath>
 
 #include "common/time_format.h"
 
@@ -15,7 +15,7 @@ constexpr double kBasisPoint = 1e-4;
 
 //! Cash, position and the open trade; applies fills with the cost model of SEMANTICS.md.
 class Account {
-public:
+  public:
     explicit Account(const BacktestOptions& options)
         : fee_rate_(options.fee_bps * kBasisPoint),
           slippage_(options.slippage_bps * kBasisPoint),
@@ -38,8 +38,12 @@ public:
         total_fees_ += fee;
         quantity_ = quantity;
         in_position_ = true;
-        open_ = Trade{.side = Side::kLong, .entry_time_ms = time_ms, .entry_bar = bar, .entry_price = price,
-                      .quantity = quantity, .fees = fee};
+        open_ = Trade{.side = Side::kLong,
+                      .entry_time_ms = time_ms,
+                      .entry_bar = bar,
+                      .entry_price = price,
+                      .quantity = quantity,
+                      .fees = fee};
         entry_outlay_ = cost + fee;
     }
 
@@ -73,7 +77,7 @@ public:
         return trade;
     }
 
-private:
+  private:
     double fee_rate_;
     double slippage_;
     double position_size_;

@@ -11,7 +11,7 @@ namespace spark::indicators {
 //! total rounds to the same double as summing the window afresh (math.fsum), which is what an
 //! independent implementation computes.
 class ExactSum {
-public:
+  public:
     void Add(double x) {
         // TwoSum: `error` is exactly what the rounding of hi_ + x lost. Only `hi_ + x` is on the
         // dependency chain from one call to the next, so this costs little more than a plain sum.
@@ -24,7 +24,7 @@ public:
     double Value() const { return hi_ + lo_; }
     void Reset() { hi_ = lo_ = 0; }
 
-private:
+  private:
     double hi_ = 0;
     double lo_ = 0;
 };

@@ -12,7 +12,7 @@ namespace spark::indicators {
 //! Simple moving average of the last `period` inputs. Warm-up: the first value appears with the
 //! `period`-th input; before that the value is absent (nullopt in streaming, NaN in batch).
 class Sma {
-public:
+  public:
     explicit Sma(size_t period);
 
     //! Feeds one value, returns the average once `period` values have been seen.
@@ -21,7 +21,7 @@ public:
     size_t Period() const { return period_; }
     void Reset();
 
-private:
+  private:
     size_t period_;
     std::vector<double> window_;  //!< ring buffer of the last `period` inputs
     size_t count_ = 0;

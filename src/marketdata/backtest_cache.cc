@@ -52,7 +52,8 @@ constexpr const char* kReadBars =
 constexpr const char* kReadCoverage =
     "SELECT start_time, end_time FROM coverage WHERE exchange = $1 AND symbol = $2 AND bar_interval = $3";
 constexpr const char* kInsertCoverage =
-    "INSERT INTO coverage (exchange, symbol, bar_interval, start_time, end_time, source) VALUES ($1, $2, $3, $4, $5, $6)";
+    "INSERT INTO coverage (exchange, symbol, bar_interval, start_time, end_time, source) VALUES ($1, $2, $3, $4, $5, "
+    "$6)";
 
 void BindSeries(duckdb_prepared_statement stmt, const SeriesKey& series) {
     duckdb_bind_varchar_length(stmt, 1, series.exchange.data(), series.exchange.size());
@@ -109,7 +110,7 @@ struct BacktestCache::Session {
 
 //! Exclusive use of one pooled session for the lifetime of the lease.
 class BacktestCache::Lease {
-public:
+  public:
     explicit Lease(BacktestCache& cache) : cache_(cache) {
         std::unique_lock lock(cache_.pool_mutex_);
         cache_.pool_ready_.wait(lock, [this] { return !cache_.idle_sessions_.empty(); });
@@ -127,7 +128,7 @@ public:
     Lease& operator=(const Lease&) = delete;
     Session& operator*() { return *session_; }
 
-private:
+  private:
     BacktestCache& cache_;
     std::unique_ptr<Session> session_;
 };
@@ -182,7 +183,8 @@ Result<CachedBars> BacktestCache::Read(const SeriesKey& series, const Interval& 
     out.fully_covered = out.uncovered.empty();
     const int64_t chunk_span = kChunkBars * interval.NominalMs();
     for (const TimeRange& part : SubtractRanges(range, out.uncovered)) {
-        for (int64_t index = FloorDiv(part.start_ms, chunk_span); index <= FloorDiv(part.end_ms - 1, chunk_span); ++index) {
+        for (int64_t index = FloorDiv(part.start_ms, chunk_span); index <= FloorDiv(part.end_ms - 1, chunk_span);
+             ++index) {
             std::optional<BarMemoryCache::Chunk> chunk = memory_.Get(series, index);
             if (!chunk) {
                 out.from_memory = false;
@@ -279,21 +281,23 @@ Result<void> BacktestCache::StoreWith(Session& session, std::span<const KlineRow
     bool appended = true;
     for (const KlineRow& row : rows) {
         const Candle& c = row.candle;
-        appended = appended && duckdb_append_varchar_length(appender, series.exchange.data(), series.exchange.size()) == DuckDBSuccess &&
-                   duckdb_append_varchar_length(appender, series.symbol.data(), series.symbol.size()) == DuckDBSuccess &&
-                   duckdb_append_varchar_length(appender, series.interval.data(), series.interval.size()) == DuckDBSuccess &&
-                   duckdb_append_int64(appender, c.open_time_ms) == DuckDBSuccess &&
-                   duckdb_append_double(appender, c.open) == DuckDBSuccess &&
-                   duckdb_append_double(appender, c.high) == DuckDBSuccess &&
-                   duckdb_append_double(appender, c.low) == DuckDBSuccess &&
-                   duckdb_append_double(appender, c.close) == DuckDBSuccess &&
-                   duckdb_append_double(appender, c.volume) == DuckDBSuccess &&
-                   duckdb_append_int64(appender, row.close_time_ms) == DuckDBSuccess &&
-                   duckdb_append_double(appender, row.quote_volume) == DuckDBSuccess &&
-                   duckdb_append_int64(appender, row.trade_count) == DuckDBSuccess &&
-                   duckdb_append_double(appender, row.taker_buy_base) == DuckDBSuccess &&
-                   duckdb_append_double(appender, row.taker_buy_quote) == DuckDBSuccess &&
-                   duckdb_appender_end_row(appender) == DuckDBSuccess;
+        appended =
+            appended &&
+            duckdb_append_varchar_length(appender, series.exchange.data(), series.exchange.size()) == DuckDBSuccess &&
+            duckdb_append_varchar_length(appender, series.symbol.data(), series.symbol.size()) == DuckDBSuccess &&
+            duckdb_append_varchar_length(appender, series.interval.data(), series.interval.size()) == DuckDBSuccess &&
+            duckdb_append_int64(appender, c.open_time_ms) == DuckDBSuccess &&
+            duckdb_append_double(appender, c.open) == DuckDBSuccess &&
+            duckdb_append_double(appender, c.high) == DuckDBSuccess &&
+            duckdb_append_double(appender, c.low) == DuckDBSuccess &&
+            duckdb_append_double(appender, c.close) == DuckDBSuccess &&
+            duckdb_append_double(appender, c.volume) == DuckDBSuccess &&
+            duckdb_append_int64(appender, row.close_time_ms) == DuckDBSuccess &&
+            duckdb_append_double(appender, row.quote_volume) == DuckDBSuccess &&
+            duckdb_append_int64(appender, row.trade_count) == DuckDBSuccess &&
+            duckdb_append_double(appender, row.taker_buy_base) == DuckDBSuccess &&
+            duckdb_append_double(appender, row.taker_buy_quote) == DuckDBSuccess &&
+            duckdb_appender_end_row(appender) == DuckDBSuccess;
         if (!appended) break;
     }
     appended = appended && duckdb_appender_close(appender) == DuckDBSuccess;
@@ -309,7 +313,8 @@ Result<void> BacktestCache::StoreWith(Session& session, std::span<const KlineRow
         (void)conn.Execute("ROLLBACK");
         return error;
     };
-    if (auto ok = conn.Execute("INSERT OR REPLACE INTO candles SELECT * FROM staging_candles ORDER BY open_time"); !ok) {
+    if (auto ok = conn.Execute("INSERT OR REPLACE INTO candles SELECT * FROM staging_candles ORDER BY open_time");
+        !ok) {
         return fail(ok);
     }
     duckdb_prepared_statement stmt = session.insert_coverage.Handle();

@@ -24,9 +24,9 @@ namespace spark {
 
 struct CacheOptions {
     std::string path = "var/spark.duckdb";
-    int duckdb_threads = 1;                       //!< per query; see ARCHITECTURE.md
-    size_t connections = 4;                       //!< one per worker thread plus spares
-    size_t memory_budget_bytes = 256u << 20;      //!< hot layer size
+    int duckdb_threads = 1;                   //!< per query; see ARCHITECTURE.md
+    size_t connections = 4;                   //!< one per worker thread plus spares
+    size_t memory_budget_bytes = 256u << 20;  //!< hot layer size
 };
 
 //! What the cache holds for a range: its bars in time order, whether the coverage table says the
@@ -43,7 +43,7 @@ struct CachedBars {
 //! open_time) and a `coverage` table of the time ranges loaded from a source, behind a bounded
 //! in-memory layer. One database handle per process, one connection per concurrent user.
 class BacktestCache {
-public:
+  public:
     static Result<std::unique_ptr<BacktestCache>> Open(const CacheOptions& options);
     ~BacktestCache();
 
@@ -61,7 +61,7 @@ public:
     size_t MemoryBytesUsed() { return memory_.BytesUsed(); }
     const std::string& Path() const { return path_; }
 
-private:
+  private:
     struct Session;
     class Lease;
 

@@ -22,17 +22,19 @@ std::string_view BarSourceName(BarSource source) {
 Result<LoadedBars> BarLoader::Load(const BarQuery& query) const {
     const SeriesKey& s = query.series;
     if (!query.use_cache) {
-        return MakeError(ErrorCode::kDataNotFound,
-                         "useCache is false but no upstream market-data source is configured; only cached bars can be served",
-                         "useCache");
+        return MakeError(
+            ErrorCode::kDataNotFound,
+            "useCache is false but no upstream market-data source is configured; only cached bars can be served",
+            "useCache");
     }
     Result<CachedBars> cached = cache_.Read(s, query.interval, query.range);
     if (!cached) return std::unexpected(cached.error());
     if (cached->bars.empty()) {
-        return MakeError(ErrorCode::kDataNotFound,
-                         fmt::format("the cache has no {} {} {} bars between {} and {} and no upstream source is configured",
-                                     s.exchange, s.symbol, s.interval, FormatIsoUtc(query.range.start_ms),
-                                     FormatIsoUtc(query.range.end_ms)));
+        return MakeError(
+            ErrorCode::kDataNotFound,
+            fmt::format("the cache has no {} {} {} bars between {} and {} and no upstream source is configured",
+                        s.exchange, s.symbol, s.interval, FormatIsoUtc(query.range.start_ms),
+                        FormatIsoUtc(query.range.end_ms)));
     }
     LoadedBars out;
     out.expected = query.interval.CountOpenTimes(query.range.start_ms, query.range.end_ms);

@@ -33,7 +33,7 @@ struct LoadedBars {
     //! when `cache_hit`; until an upstream fills them, the run stands on the covered part only.
     std::vector<TimeRange> uncovered;
     BarSource source = BarSource::kCache;
-    bool cache_hit = false;   //!< served entirely by the cache, range fully covered
+    bool cache_hit = false;    //!< served entirely by the cache, range fully covered
     bool from_memory = false;  //!< ... and entirely by its in-memory layer
 };
 
@@ -42,11 +42,11 @@ inline constexpr size_t kMissingSampleLimit = 1000;
 //! Loads the bars of a query cache-first. Until an upstream source is configured, a range the
 //! cache has no bars for is kDataNotFound, as is `use_cache = false`.
 class BarLoader {
-public:
+  public:
     explicit BarLoader(BacktestCache& cache) : cache_(cache) {}
     Result<LoadedBars> Load(const BarQuery& query) const;
 
-private:
+  private:
     BacktestCache& cache_;
 };
 

@@ -22,7 +22,7 @@ namespace spark {
 //! stores it only if the generation it read under is still current, so a chunk read before a
 //! write can never shadow the write.
 class BarMemoryCache {
-public:
+  public:
     using Chunk = std::shared_ptr<const std::vector<Candle>>;
 
     explicit BarMemoryCache(size_t budget_bytes) : budget_bytes_(budget_bytes) {}
@@ -36,7 +36,7 @@ public:
     size_t BytesUsed();
     size_t BudgetBytes() const { return budget_bytes_; }
 
-private:
+  private:
     struct Key {
         SeriesKey series;
         int64_t chunk_index;

@@ -6,7 +6,8 @@ namespace spark {
 
 std::vector<TimeRange> MergeRanges(std::vector<TimeRange> ranges) {
     std::erase_if(ranges, [](const TimeRange& r) { return r.Empty(); });
-    std::sort(ranges.begin(), ranges.end(), [](const TimeRange& a, const TimeRange& b) { return a.start_ms < b.start_ms; });
+    std::sort(ranges.begin(), ranges.end(),
+              [](const TimeRange& a, const TimeRange& b) { return a.start_ms < b.start_ms; });
     std::vector<TimeRange> merged;
     for (const TimeRange& r : ranges) {
         if (!merged.empty() && r.start_ms <= merged.back().end_ms) {

@@ -5,7 +5,8 @@
 namespace spark {
 
 Result<void> CacheError(std::string_view what, const char* detail) {
-    return MakeError(ErrorCode::kCacheUnavailable, fmt::format("{}: {}", what, detail ? detail : "unknown DuckDB error"));
+    return MakeError(ErrorCode::kCacheUnavailable,
+                     fmt::format("{}: {}", what, detail ? detail : "unknown DuckDB error"));
 }
 
 Result<DuckDbDatabase> DuckDbDatabase::Open(const std::string& path, int threads) {

@@ -12,7 +12,7 @@ namespace spark {
 //! The process's one DuckDB database handle. DuckDB locks the file: a second process cannot
 //! open it, which Open reports as kCacheUnavailable with DuckDB's own message.
 class DuckDbDatabase {
-public:
+  public:
     static Result<DuckDbDatabase> Open(const std::string& path, int threads);
     DuckDbDatabase(DuckDbDatabase&& other) noexcept : db_(other.db_) { other.db_ = nullptr; }
     DuckDbDatabase& operator=(DuckDbDatabase&&) = delete;
@@ -20,14 +20,14 @@ public:
 
     duckdb_database Handle() const { return db_; }
 
-private:
+  private:
     explicit DuckDbDatabase(duckdb_database db) : db_(db) {}
     duckdb_database db_ = nullptr;
 };
 
 //! One connection; not thread-safe, so each worker checks one out of the cache's pool.
 class DuckDbConnection {
-public:
+  public:
     static Result<DuckDbConnection> Connect(const DuckDbDatabase& database);
     DuckDbConnection(DuckDbConnection&& other) noexcept : conn_(other.conn_) { other.conn_ = nullptr; }
     DuckDbConnection& operator=(DuckDbConnection&&) = delete;
@@ -37,14 +37,14 @@ public:
     //! Runs statements whose result is not needed.
     Result<void> Execute(std::string_view sql);
 
-private:
+  private:
     explicit DuckDbConnection(duckdb_connection conn) : conn_(conn) {}
     duckdb_connection conn_ = nullptr;
 };
 
 //! RAII prepared statement.
 class PreparedStatement {
-public:
+  public:
     static Result<PreparedStatement> Prepare(const DuckDbConnection& connection, const char* sql);
     PreparedStatement(PreparedStatement&& other) noexcept : stmt_(other.stmt_) { other.stmt_ = nullptr; }
     PreparedStatement& operator=(PreparedStatement&&) = delete;
@@ -52,21 +52,21 @@ public:
 
     duckdb_prepared_statement Handle() const { return stmt_; }
 
-private:
+  private:
     explicit PreparedStatement(duckdb_prepared_statement stmt) : stmt_(stmt) {}
     duckdb_prepared_statement stmt_ = nullptr;
 };
 
 //! RAII query result.
 class QueryResult {
-public:
+  public:
     QueryResult() = default;
     QueryResult(const QueryResult&) = delete;
     QueryResult& operator=(const QueryResult&) = delete;
     ~QueryResult() { duckdb_destroy_result(&result_); }
     duckdb_result* Get() { return &result_; }
 
-private:
+  private:
     duckdb_result result_{};
 };
 

@@ -114,8 +114,9 @@ KlineCsv ParseKlineCsv(std::string_view text, const Interval& interval, int64_t 
         out.rows.push_back(row);
     }
     // Stable sort keeps the first of duplicate open times; the rest are rejected.
-    std::stable_sort(out.rows.begin(), out.rows.end(),
-                     [](const KlineRow& a, const KlineRow& b) { return a.candle.open_time_ms < b.candle.open_time_ms; });
+    std::stable_sort(out.rows.begin(), out.rows.end(), [](const KlineRow& a, const KlineRow& b) {
+        return a.candle.open_time_ms < b.candle.open_time_ms;
+    });
     std::vector<KlineRow> unique;
     unique.reserve(out.rows.size());
     for (const KlineRow& row : out.rows) {

@@ -20,8 +20,12 @@ Result<ImportReport> ImportKlineFile(BacktestCache& cache, const SeriesKey& seri
     if (!text) return std::unexpected(text.error());
     KlineCsv csv = ParseKlineCsv(*text, interval, now_ms);
 
-    ImportReport report{.file = path, .lines_read = csv.lines_read, .imported = 0, .rejected = std::move(csv.rejected),
-                        .notes = std::move(csv.notes), .covered = {}};
+    ImportReport report{.file = path,
+                        .lines_read = csv.lines_read,
+                        .imported = 0,
+                        .rejected = std::move(csv.rejected),
+                        .notes = std::move(csv.notes),
+                        .covered = {}};
     if (csv.rows.empty()) return report;
 
     const TimeRange span{csv.rows.front().candle.open_time_ms, interval.Next(csv.rows.back().candle.open_time_ms)};
@@ -34,7 +38,8 @@ Result<ImportReport> ImportKlineFile(BacktestCache& cache, const SeriesKey& seri
         }
     }
     report.covered = SubtractRanges(span, std::move(holes));
-    if (Result<void> ok = cache.Store(series, csv.rows, report.covered, "import"); !ok) return std::unexpected(ok.error());
+    if (Result<void> ok = cache.Store(series, csv.rows, report.covered, "import"); !ok)
+        return std::unexpected(ok.error());
     report.imported = static_cast<int64_t>(csv.rows.size());
     return report;
 }

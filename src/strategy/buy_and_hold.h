@@ -8,7 +8,7 @@ namespace spark {
 //! bar's open, like every other decision taken at a close; `buyAndHoldReturn` in the metrics is
 //! the frictionless first-open-to-last-close benchmark instead.
 class BuyAndHold final : public Strategy {
-public:
+  public:
     std::string_view Name() const override { return "buy_and_hold"; }
     void GenerateSignals(std::span<const Candle> bars, std::span<Signal> out) const override;
 };

@@ -1,7 +1,7 @@
 #include "strategy/parameter_schema.h"
 
-#include <cmath>
 #include <fmt/format.h>
+#include <cmath>
 
 namespace spark {
 
@@ -30,13 +30,13 @@ Result<ParamValues> ResolveParams(const std::vector<ParamSpec>& schema, const Pa
                              "INVALID_PARAMETER");
         }
         if (spec.type == ParamType::kInteger && value != std::trunc(value)) {
-            return MakeError(ErrorCode::kInvalidRequest, fmt::format("{} must be an integer, got {}", field, value), field,
-                             "INVALID_PARAMETER");
+            return MakeError(ErrorCode::kInvalidRequest, fmt::format("{} must be an integer, got {}", field, value),
+                             field, "INVALID_PARAMETER");
         }
         if (value < spec.min || value > spec.max) {
             return MakeError(ErrorCode::kInvalidRequest,
-                             fmt::format("{} must be between {} and {}, got {}", field, spec.min, spec.max, value), field,
-                             "INVALID_PARAMETER");
+                             fmt::format("{} must be between {} and {}, got {}", field, spec.min, spec.max, value),
+                             field, "INVALID_PARAMETER");
         }
         resolved[spec.name] = value;
     }

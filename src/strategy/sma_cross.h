@@ -10,13 +10,13 @@ namespace spark {
 //! above the slow one, bearish when it crosses below (SEMANTICS.md "Signals and fills": a cross
 //! needs both averages defined on the previous bar, so the first defined bar never crosses).
 class SmaCross final : public Strategy {
-public:
+  public:
     SmaCross(size_t fast, size_t slow) : fast_(fast), slow_(slow) {}
 
     std::string_view Name() const override { return "sma_cross"; }
     void GenerateSignals(std::span<const Candle> bars, std::span<Signal> out) const override;
 
-private:
+  private:
     size_t fast_;
     size_t slow_;
 };

@@ -15,7 +15,7 @@ enum class Signal : int8_t { kNone = 0, kBullish = 1, kBearish = -1 };
 //! A trading rule. Contract: out[t] depends on bars[0..t] only (no look-ahead); the batch form
 //! lets a strategy compute its indicators over the whole series in one tight pass.
 class Strategy {
-public:
+  public:
     virtual ~Strategy() = default;
     virtual std::string_view Name() const = 0;
     //! Writes one signal per bar; `out.size() == bars.size()`.

@@ -67,7 +67,8 @@ Result<ParamValues> StrategyRegistry::Resolve(std::string_view name, const Param
     if (definition == nullptr) {
         std::string names;
         for (const StrategyDefinition& d : definitions_) names += (names.empty() ? "" : ", ") + d.name;
-        return MakeError(ErrorCode::kInvalidRequest, fmt::format("strategy.name '{}' is not a known strategy (available: {})", name, names),
+        return MakeError(ErrorCode::kInvalidRequest,
+                         fmt::format("strategy.name '{}' is not a known strategy (available: {})", name, names),
                          "strategy.name", "UNKNOWN_STRATEGY");
     }
     Result<ParamValues> resolved = ResolveParams(definition->params, given);

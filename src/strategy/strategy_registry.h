@@ -25,7 +25,7 @@ struct StrategyDefinition {
 
 //! Name → definition. The built-in set is immutable after construction and safe to share.
 class StrategyRegistry {
-public:
+  public:
     static const StrategyRegistry& BuiltIn();
 
     const StrategyDefinition* Find(std::string_view name) const;
@@ -38,7 +38,7 @@ public:
 
     void Add(StrategyDefinition definition);
 
-private:
+  private:
     std::vector<StrategyDefinition> definitions_;
 };
 

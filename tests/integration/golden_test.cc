@@ -30,7 +30,7 @@ void ExpectClose(const json& actual, const json& expected, const std::string& wh
 }
 
 class Golden : public SeededServer {
-protected:
+  protected:
     void Check(const std::string& golden_file, const json& request) {
         const json golden = LoadGolden(golden_file);
         const HttpResult result = Post("/backtest/run", request.dump());
@@ -74,20 +74,32 @@ protected:
 
 TEST_F(Golden, Btcusdt1h2024SmaCross10_30) {
     Check("btcusdt_1h_2024_sma_10_30.json",
-          {{"symbol", "BTCUSDT"}, {"timeframe", "1h"}, {"start", "2024-01-01"}, {"end", "2024-12-31"},
-           {"strategy", {{"name", "sma_cross"}, {"params", {{"fast", 10}, {"slow", 30}}}}}, {"feeBps", 10}});
+          {{"symbol", "BTCUSDT"},
+           {"timeframe", "1h"},
+           {"start", "2024-01-01"},
+           {"end", "2024-12-31"},
+           {"strategy", {{"name", "sma_cross"}, {"params", {{"fast", 10}, {"slow", 30}}}}},
+           {"feeBps", 10}});
 }
 
 TEST_F(Golden, Btcusdt1h2024BuyAndHold) {
-    Check("btcusdt_1h_2024_buy_and_hold.json", {{"symbol", "BTCUSDT"}, {"timeframe", "1h"}, {"start", "2024-01-01"},
-                                                {"end", "2024-12-31"}, {"strategy", {{"name", "buy_and_hold"}}}});
+    Check("btcusdt_1h_2024_buy_and_hold.json", {{"symbol", "BTCUSDT"},
+                                                {"timeframe", "1h"},
+                                                {"start", "2024-01-01"},
+                                                {"end", "2024-12-31"},
+                                                {"strategy", {{"name", "buy_and_hold"}}}});
 }
 
 TEST_F(Golden, Btcusdt1hMarch2023AcrossTheGapWithSlippageAndHalfSize) {
     Check("btcusdt_1h_2023_03_sma_5_20_slip.json",
-          {{"symbol", "BTCUSDT"}, {"timeframe", "1h"}, {"start", "2023-03-01T00:00:00Z"}, {"end", "2023-04-01T00:00:00Z"},
-           {"strategy", {{"name", "sma_cross"}, {"params", {{"fast", 5}, {"slow", 20}}}}}, {"feeBps", 10},
-           {"slippageBps", 5}, {"positionSize", 0.5}});
+          {{"symbol", "BTCUSDT"},
+           {"timeframe", "1h"},
+           {"start", "2023-03-01T00:00:00Z"},
+           {"end", "2023-04-01T00:00:00Z"},
+           {"strategy", {{"name", "sma_cross"}, {"params", {{"fast", 5}, {"slow", 20}}}}},
+           {"feeBps", 10},
+           {"slippageBps", 5},
+           {"positionSize", 0.5}});
 }
 
 }  // namespace

@@ -14,7 +14,7 @@ namespace {
 using nlohmann::json;
 
 class Lifecycle : public ::testing::Test {
-protected:
+  protected:
     void SetUp() override {
         directory_ = MakeTempDirectory(::testing::UnitTest::GetInstance()->current_test_info()->name());
     }
@@ -42,8 +42,8 @@ TEST_F(Lifecycle, TheCacheSurvivesARestartAndAnswersWarm) {
 TEST_F(Lifecycle, ASecondInstanceOnTheSameCacheFailsClearly) {
     ServerProcess first(directory_, /*seed=*/false);
     ASSERT_TRUE(first.Started()) << first.Stderr();
-    const CommandResult second = RunCommand(std::string(SPARK_EXECUTOR_PATH) + " serve --port 0 --db " + directory_ +
-                                            "/cache.duckdb");
+    const CommandResult second =
+        RunCommand(std::string(SPARK_EXECUTOR_PATH) + " serve --port 0 --db " + directory_ + "/cache.duckdb");
     EXPECT_EQ(second.status, 1) << second.output;
     EXPECT_NE(second.output.find("lock"), std::string::npos) << second.output;
     EXPECT_NE(second.output.find("another spark-executor"), std::string::npos) << second.output;
@@ -52,14 +52,16 @@ TEST_F(Lifecycle, ASecondInstanceOnTheSameCacheFailsClearly) {
 
 TEST_F(Lifecycle, ImportCommandLoadsZipDumpsAndFailsOnJunk) {
     const std::string db = directory_ + "/import.duckdb";
-    const CommandResult ok = RunCommand(std::string(SPARK_EXECUTOR_PATH) + " import --exchange binance --symbol BTCUSDT "
-                                        "--interval 1h --db " + db + " " + SPARK_TEST_DATA_DIR + "/BTCUSDT-1h-2024-01.zip");
+    const CommandResult ok = RunCommand(std::string(SPARK_EXECUTOR_PATH) +
+                                        " import --exchange binance --symbol BTCUSDT "
+                                        "--interval 1h --db " +
+                                        db + " " + SPARK_TEST_DATA_DIR + "/BTCUSDT-1h-2024-01.zip");
     EXPECT_EQ(ok.status, 0) << ok.output;
     EXPECT_NE(ok.output.find("744 bars imported, 0 rejected"), std::string::npos) << ok.output;
     const std::string junk = directory_ + "/junk.csv";
     std::ofstream(junk) << "not,a,kline\n";
-    const CommandResult bad = RunCommand(std::string(SPARK_EXECUTOR_PATH) + " import --symbol BTCUSDT --interval 1h --db " +
-                                         db + " " + junk);
+    const CommandResult bad =
+        RunCommand(std::string(SPARK_EXECUTOR_PATH) + " import --symbol BTCUSDT --interval 1h --db " + db + " " + junk);
     EXPECT_EQ(bad.status, 1) << bad.output;
     EXPECT_NE(bad.output.find("expected 12 fields"), std::string::npos) << bad.output;
 }
@@ -80,8 +82,9 @@ TEST_F(Lifecycle, SigtermDrainsAndExitsCleanly) {
     for (int c = 0; c < 4; ++c) {
         clients.push_back(std::async(std::launch::async, [port = server.Port()] {
             HttpConnection connection(port);
-            return connection.Call("POST", "/backtest/run",
-                                   R"({"symbol":"BTCUSDT","timeframe":"1m","start":"2024-01-01","end":"2024-01-20"})")
+            return connection
+                .Call("POST", "/backtest/run",
+                      R"({"symbol":"BTCUSDT","timeframe":"1m","start":"2024-01-01","end":"2024-01-20"})")
                 .status;
         }));
     }

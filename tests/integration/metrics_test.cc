@@ -9,7 +9,7 @@ namespace spark::testing {
 namespace {
 
 class Metrics : public SeededServer {
-protected:
+  protected:
     static std::string Scrape() {
         const HttpResult result = Get("/metrics");
         EXPECT_EQ(result.status, 200);
@@ -35,7 +35,9 @@ TEST_F(Metrics, CountersAndHistogramMoveWithRuns) {
     for (int i = 0; i < kRuns; ++i) ASSERT_EQ(Post("/backtest/run", kPlanRequest).status, 200);
     ASSERT_EQ(Post("/backtest/run", R"({"symbol":"BTCUSDT"})").status, 400);
     ASSERT_EQ(Post("/backtest/run", R"({"symbol":"BTCUSDT","timeframe":"1h","start":"2024-01-01","end":"2024-01-07",
-        "strategy":{"name":"nope"}})").status, 400);
+        "strategy":{"name":"nope"}})")
+                  .status,
+              400);
 
     const std::string after = Scrape();
     EXPECT_EQ(MetricValue(after, kJobs), jobs + kRuns);

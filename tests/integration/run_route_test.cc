@@ -35,11 +35,13 @@ TEST_F(RunRoute, ThePlansRequestAnswersFromTheCache) {
     ASSERT_EQ(body["equity"].size(), 168u);
     EXPECT_EQ(body["equity"][0][0], 1704067200000);
     EXPECT_EQ(body["equity"][0][1], 10000);
-    for (const char* name : {"totalReturn", "finalEquity", "cagr", "sharpe", "sortino", "calmar", "volatility",
-                             "maxDrawdown", "maxDrawdownDurationBars", "numTrades", "winRate", "profitFactor",
-                             "avgTradeReturn", "bestTrade", "worstTrade", "exposure", "totalFees", "buyAndHoldReturn"}) {
+    for (const char* name :
+         {"totalReturn", "finalEquity", "cagr", "sharpe", "sortino", "calmar", "volatility", "maxDrawdown",
+          "maxDrawdownDurationBars", "numTrades", "winRate", "profitFactor", "avgTradeReturn", "bestTrade",
+          "worstTrade", "exposure", "totalFees", "buyAndHoldReturn"}) {
         ASSERT_TRUE(body["metrics"].contains(name)) << name;
-        EXPECT_TRUE(body["metrics"][name].is_number() || (std::string(name) == "profitFactor" && body["metrics"][name].is_null()))
+        EXPECT_TRUE(body["metrics"][name].is_number() ||
+                    (std::string(name) == "profitFactor" && body["metrics"][name].is_null()))
             << name;
     }
     EXPECT_EQ(body["metrics"]["finalEquity"], body["equity"][167][1]);

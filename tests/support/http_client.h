@@ -17,7 +17,7 @@ HttpResult HttpCall(uint16_t port, const std::string& method, const std::string&
 
 //! A keep-alive connection reused across requests.
 class HttpConnection {
-public:
+  public:
     explicit HttpConnection(uint16_t port);
     ~HttpConnection();
     HttpConnection(const HttpConnection&) = delete;
@@ -27,7 +27,7 @@ public:
     //! Sends raw bytes and reads one response (for malformed-request tests).
     HttpResult Raw(const std::string& bytes);
 
-private:
+  private:
     struct Impl;
     Impl* impl_;
 };

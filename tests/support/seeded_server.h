@@ -14,7 +14,7 @@ namespace spark::testing {
 
 //! One real server per test suite, its cache seeded with the bundled sample candles.
 class SeededServer : public ::testing::Test {
-protected:
+  protected:
     static void SetUpTestSuite() {
         directory_ = MakeTempDirectory(::testing::UnitTest::GetInstance()->current_test_suite()->name());
         server_ = std::make_unique<ServerProcess>(directory_);

@@ -11,7 +11,7 @@ namespace spark::testing {
 //! A real spark-executor process for integration tests: its own temporary directory and cache
 //! file, an ephemeral port read from its start-up line, SIGTERM on destruction.
 class ServerProcess {
-public:
+  public:
     //! `seed` imports the bundled sample candles at start (--seed-dir).
     explicit ServerProcess(const std::string& directory, bool seed = true, std::vector<std::string> extra_args = {});
     ~ServerProcess();
@@ -25,7 +25,7 @@ public:
     //! Everything the process wrote to stderr so far.
     std::string Stderr() const;
 
-private:
+  private:
     pid_t pid_ = -1;
     uint16_t port_ = 0;
     std::string stderr_path_;

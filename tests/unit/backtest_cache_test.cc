@@ -22,7 +22,7 @@ constexpr int64_t kT0 = 1704067200000;  // 2024-01-01T00:00Z
 TEST(DuckDb, IsThePinnedRelease) { EXPECT_STREQ(duckdb_library_version(), "v1.4.4"); }
 
 class BacktestCacheTest : public ::testing::Test {
-protected:
+  protected:
     void SetUp() override {
         dir_ = fs::temp_directory_path() / ("spark-cache-test-" + std::to_string(::getpid()) + "-" +
                                             ::testing::UnitTest::GetInstance()->current_test_info()->name());
@@ -33,7 +33,8 @@ protected:
     void TearDown() override { fs::remove_all(dir_); }
 
     std::unique_ptr<BacktestCache> Open(size_t memory_bytes = 1 << 20) {
-        auto cache = BacktestCache::Open({.path = path_, .duckdb_threads = 1, .connections = 2, .memory_budget_bytes = memory_bytes});
+        auto cache = BacktestCache::Open(
+            {.path = path_, .duckdb_threads = 1, .connections = 2, .memory_budget_bytes = memory_bytes});
         EXPECT_TRUE(cache.has_value()) << cache.error().message;
         return cache ? std::move(*cache) : nullptr;
     }
@@ -42,7 +43,8 @@ protected:
         std::vector<KlineRow> rows;
         for (int64_t i = 0; i < count; ++i) {
             const int64_t t = kT0 + (first_hour + i) * kMillisPerHour;
-            rows.push_back({{t, price, price + 1, price - 1, price + i * 0.5, 2.0}, t + kMillisPerHour - 1, 3.0, 4, 1.0, 1.5});
+            rows.push_back(
+                {{t, price, price + 1, price - 1, price + i * 0.5, 2.0}, t + kMillisPerHour - 1, 3.0, 4, 1.0, 1.5});
         }
         return rows;
     }
@@ -117,7 +119,8 @@ TEST_F(BacktestCacheTest, LoaderReportsDataNotFoundForAnEmptyRange) {
 TEST_F(BacktestCacheTest, SurvivesReopening) {
     {
         auto cache = Open();
-        ASSERT_TRUE(cache->Store(kBtc, Rows(0, 5, 100), std::vector<TimeRange>{{kT0, kT0 + 5 * kMillisPerHour}}, "test"));
+        ASSERT_TRUE(
+            cache->Store(kBtc, Rows(0, 5, 100), std::vector<TimeRange>{{kT0, kT0 + 5 * kMillisPerHour}}, "test"));
     }
     auto cache = Open();
     EXPECT_EQ(cache->Read(kBtc, kHour, {kT0, kT0 + 5 * kMillisPerHour})->bars.size(), 5u);
@@ -127,7 +130,8 @@ TEST_F(BacktestCacheTest, SurvivesReopening) {
 
 TEST_F(BacktestCacheTest, MemoryLayerStaysWithinItsBudget) {
     auto cache = Open(4096);  // smaller than one 1024-bar chunk of 48-byte candles
-    ASSERT_TRUE(cache->Store(kBtc, Rows(0, 2000, 100), std::vector<TimeRange>{{kT0, kT0 + 2000 * kMillisPerHour}}, "test"));
+    ASSERT_TRUE(
+        cache->Store(kBtc, Rows(0, 2000, 100), std::vector<TimeRange>{{kT0, kT0 + 2000 * kMillisPerHour}}, "test"));
     const auto read = cache->Read(kBtc, kHour, {kT0, kT0 + 2000 * kMillisPerHour});
     EXPECT_EQ(read->bars.size(), 2000u);
     EXPECT_LE(cache->MemoryBytesUsed(), 4096u);
@@ -135,8 +139,8 @@ TEST_F(BacktestCacheTest, MemoryLayerStaysWithinItsBudget) {
 
 TEST_F(BacktestCacheTest, ImportsBinancesMonthlyZipDump) {
     auto cache = Open();
-    const auto report = ImportKlineFile(*cache, kBtc, kHour, std::string(SPARK_TEST_DATA_DIR) + "/BTCUSDT-1h-2024-01.zip",
-                                        INT64_MAX);
+    const auto report =
+        ImportKlineFile(*cache, kBtc, kHour, std::string(SPARK_TEST_DATA_DIR) + "/BTCUSDT-1h-2024-01.zip", INT64_MAX);
     ASSERT_TRUE(report.has_value()) << report.error().message;
     EXPECT_EQ(report->imported, 744);
     EXPECT_TRUE(report->rejected.empty());
@@ -159,7 +163,8 @@ TEST_F(BacktestCacheTest, RejectedRowsAreMissesNotGaps) {
 
 TEST_F(BacktestCacheTest, ImportsTheRealSampleWithItsKnownGap) {
     auto cache = Open(64 << 20);
-    const auto report = ImportKlineFile(*cache, kBtc, kHour, std::string(SPARK_SAMPLE_DIR) + "/BTCUSDT-1h.csv.gz", INT64_MAX);
+    const auto report =
+        ImportKlineFile(*cache, kBtc, kHour, std::string(SPARK_SAMPLE_DIR) + "/BTCUSDT-1h.csv.gz", INT64_MAX);
     ASSERT_TRUE(report.has_value()) << report.error().message;
     EXPECT_EQ(report->imported, 17543);
     EXPECT_TRUE(report->rejected.empty());

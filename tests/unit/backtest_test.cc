@@ -70,8 +70,9 @@ TEST(Backtest, HandComputedNextOpenRun) {
     EXPECT_DOUBLE_EQ(t2.fees, fee3);
     EXPECT_NEAR(t2.pnl, qty2 * 13 - cash5, 1e-9);
 
-    const std::vector<double> equity = {10000, 10000, 10000, 10000 - qty1 * 11 - fee1 + qty1 * 12,
-                                        10000 - qty1 * 11 - fee1 + qty1 * 11, cash5, cash5, final_equity};
+    const std::vector<double> equity = {
+        10000, 10000, 10000,       10000 - qty1 * 11 - fee1 + qty1 * 12, 10000 - qty1 * 11 - fee1 + qty1 * 11,
+        cash5, cash5, final_equity};
     ASSERT_EQ(result->equity.size(), equity.size());
     for (size_t t = 0; t < equity.size(); ++t) EXPECT_NEAR(result->equity[t], equity[t], 1e-9) << "bar " << t;
 
@@ -192,7 +193,8 @@ TEST(Backtest, SingleBarRunsWithZeroStatistics) {
 }
 
 TEST(Backtest, RejectsBarsNoRunCanStandOn) {
-    EXPECT_EQ(RunBacktest({}, SmaCross(1, 2), BacktestOptions{}, kHourlyPeriods).error().code, ErrorCode::kRunEngineError);
+    EXPECT_EQ(RunBacktest({}, SmaCross(1, 2), BacktestOptions{}, kHourlyPeriods).error().code,
+              ErrorCode::kRunEngineError);
     const auto bad = testing::MakeBars({{10, 10}, {0, 10}});
     const auto result = RunBacktest(bad, SmaCross(1, 2), BacktestOptions{}, kHourlyPeriods);
     ASSERT_FALSE(result.has_value());

@@ -24,7 +24,8 @@ TEST(ServeConfig, DefaultsMatchTheDocs) {
 }
 
 TEST(ServeConfig, FlagsOverrideEnvironment) {
-    const auto config = ParseServeConfig({"--port", "5000", "--workers=3"}, Env({{"PORT", "4500"}, {"SPARK_DB", "x.duckdb"}}));
+    const auto config =
+        ParseServeConfig({"--port", "5000", "--workers=3"}, Env({{"PORT", "4500"}, {"SPARK_DB", "x.duckdb"}}));
     ASSERT_TRUE(config.has_value()) << config.error();
     EXPECT_EQ(config->port, 5000);
     EXPECT_EQ(config->workers, 3u);

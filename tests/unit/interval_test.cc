@@ -11,8 +11,8 @@ int64_t Ms(const char* text) { return ParseTime(text)->epoch_ms; }
 
 TEST(Interval, ParsesExactlyBinancesSixteenNames) {
     int parsed = 0;
-    for (const char* name : {"1s", "1m", "3m", "5m", "15m", "30m", "1h", "2h", "4h", "6h", "8h", "12h", "1d", "3d", "1w",
-                             "1M"}) {
+    for (const char* name :
+         {"1s", "1m", "3m", "5m", "15m", "30m", "1h", "2h", "4h", "6h", "8h", "12h", "1d", "3d", "1w", "1M"}) {
         ASSERT_TRUE(Interval::Parse(name).has_value()) << name;
         EXPECT_EQ(Interval::Parse(name)->Name(), name);
         ++parsed;

@@ -29,7 +29,14 @@ TEST(JsonWriter, DoublesRoundTripExactly) {
 
 TEST(JsonWriter, EscapesStringsAndNests) {
     JsonWriter json;
-    json.BeginObject().Field("a\"b", "line\nnext\t\x01").Key("list").BeginArray().Integer(1).Bool(false).Null().EndArray();
+    json.BeginObject()
+        .Field("a\"b", "line\nnext\t\x01")
+        .Key("list")
+        .BeginArray()
+        .Integer(1)
+        .Bool(false)
+        .Null()
+        .EndArray();
     json.Field("opt", std::optional<double>{}).EndObject();
     EXPECT_EQ(json.str(), R"({"a\"b":"line\nnext\t\u0001","list":[1,false,null],"opt":null})");
     EXPECT_TRUE(nlohmann::json::accept(json.str()));

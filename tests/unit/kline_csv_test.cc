@@ -7,7 +7,8 @@ namespace {
 
 const Interval kHour = *Interval::Parse("1h");
 constexpr int64_t kFarFuture = INT64_MAX / 2;
-const char* kGood = "1704067200000,42283.58,42554.57,42261.02,42475.23,1271.68,1704070799999,53957248.9,47134,682.5,28957416.8,0";
+const char* kGood =
+    "1704067200000,42283.58,42554.57,42261.02,42475.23,1271.68,1704070799999,53957248.9,47134,682.5,28957416.8,0";
 
 TEST(KlineCsv, ParsesBinanceRows) {
     const KlineCsv csv = ParseKlineCsv(std::string(kGood) + "\n", kHour, kFarFuture);
@@ -23,7 +24,8 @@ TEST(KlineCsv, ParsesBinanceRows) {
 
 TEST(KlineCsv, ConvertsMicrosecondTimestampsAndSkipsAHeader) {
     const std::string text =
-        "open_time,open,high,low,close,volume,close_time,quote_volume,count,taker_buy_volume,taker_buy_quote_volume,ignore\n"
+        "open_time,open,high,low,close,volume,close_time,quote_volume,count,taker_buy_volume,taker_buy_quote_volume,"
+        "ignore\n"
         "1735689600000000,1,2,0.5,1.5,10,1735693199999999,15,3,5,7,0\r\n";
     const KlineCsv csv = ParseKlineCsv(text, kHour, kFarFuture);
     ASSERT_EQ(csv.rows.size(), 1u);
@@ -34,12 +36,12 @@ TEST(KlineCsv, ConvertsMicrosecondTimestampsAndSkipsAHeader) {
 
 TEST(KlineCsv, RejectsBadRowsWithReasons) {
     const std::string text = std::string(kGood) + "\n" +
-                             "1704070800000,1,2,0.5,1.5,10,1704074399999,15,3,5,7\n"            // 11 fields
-                             "1704074400000,1,x,0.5,1.5,10,1704077999999,15,3,5,7,0\n"          // not a number
-                             "1704074460000,1,2,0.5,1.5,10,1704078059999,15,3,5,7,0\n"          // misaligned
-                             "1704078000000,1,1.2,0.5,1.5,10,1704081599999,15,3,5,7,0\n"        // high < close
-                             "1704081600000,1,2,0.5,1.5,-1,1704085199999,15,3,5,7,0\n"          // negative volume
-                             "1704067200000,9,9,9,9,1,1704070799999,9,1,0,0,0\n";               // duplicate
+                             "1704070800000,1,2,0.5,1.5,10,1704074399999,15,3,5,7\n"      // 11 fields
+                             "1704074400000,1,x,0.5,1.5,10,1704077999999,15,3,5,7,0\n"    // not a number
+                             "1704074460000,1,2,0.5,1.5,10,1704078059999,15,3,5,7,0\n"    // misaligned
+                             "1704078000000,1,1.2,0.5,1.5,10,1704081599999,15,3,5,7,0\n"  // high < close
+                             "1704081600000,1,2,0.5,1.5,-1,1704085199999,15,3,5,7,0\n"    // negative volume
+                             "1704067200000,9,9,9,9,1,1704070799999,9,1,0,0,0\n";         // duplicate
     const KlineCsv csv = ParseKlineCsv(text, kHour, kFarFuture);
     EXPECT_EQ(csv.rows.size(), 1u);
     EXPECT_DOUBLE_EQ(csv.rows[0].candle.open, 42283.58);  // the first of a duplicate pair is kept
@@ -70,7 +72,8 @@ TEST(KlineCsv, RejectsBarsThatHaveNotClosed) {
 TEST(KlineCsv, KeepsTheRealShortHaltBarWithANote) {
     // 2023-03-24T12:00Z, BTCUSDT: a zero-volume stub closing at 12:39:41.646Z (real Binance data).
     const KlineCsv csv = ParseKlineCsv(
-        "1679659200000,28080.00000000,28080.00000000,28080.00000000,28080.00000000,0.00000000,1679661581646,0.00000000,0,"
+        "1679659200000,28080.00000000,28080.00000000,28080.00000000,28080.00000000,0.00000000,1679661581646,0.00000000,"
+        "0,"
         "0.00000000,0.00000000,0\n",
         kHour, kFarFuture);
     EXPECT_EQ(csv.rows.size(), 1u);

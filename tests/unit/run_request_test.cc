@@ -12,7 +12,8 @@ const int64_t kNow = ParseTime("2026-06-15T12:34:56Z")->epoch_ms;
 Result<RunRequest> Parse(const std::string& body) { return ParseRunRequest(body, kNow); }
 
 TEST(RunRequest, ThePlansPayloadWithEveryDefault) {
-    const auto r = Parse(R"({"symbol":"BTCUSDT","timeframe":"1h","start":"2024-01-01","end":"2024-01-07","useCache":true})");
+    const auto r =
+        Parse(R"({"symbol":"BTCUSDT","timeframe":"1h","start":"2024-01-01","end":"2024-01-07","useCache":true})");
     ASSERT_TRUE(r.has_value()) << r.error().message;
     EXPECT_EQ(r->exchange, "binance");
     EXPECT_EQ(r->symbol, "BTCUSDT");
@@ -82,7 +83,8 @@ TEST_P(RunRequestRejects, NamingTheFieldAndReason) {
     EXPECT_EQ(r.error().code, ErrorCode::kInvalidRequest);
     EXPECT_EQ(r.error().field, GetParam().field) << r.error().message;
     EXPECT_EQ(r.error().reason, GetParam().reason) << r.error().message;
-    EXPECT_NE(r.error().message.find(GetParam().field == std::string("body") ? "" : GetParam().field), std::string::npos)
+    EXPECT_NE(r.error().message.find(GetParam().field == std::string("body") ? "" : GetParam().field),
+              std::string::npos)
         << r.error().message;
 }
 
@@ -90,28 +92,32 @@ TEST_P(RunRequestRejects, NamingTheFieldAndReason) {
 INSTANTIATE_TEST_SUITE_P(
     Table, RunRequestRejects,
     ::testing::Values(
-        BadCase{"malformed_json", R"({"symbol":)", "body", "MALFORMED_JSON"}, BadCase{"not_an_object", R"([1,2])", "body", "WRONG_TYPE"},
-        BadCase{"missing_symbol", R"({"timeframe":"1h","start":"2024-01-01","end":"2024-01-07"})", "symbol", "MISSING_FIELD"},
-        BadCase{"symbol_not_string", R"({"symbol":42,"timeframe":"1h","start":"2024-01-01","end":"2024-01-07"})", "symbol", "WRONG_TYPE"},
-        BadCase{"symbol_lowercase", R"({"symbol":"btc/usdt","timeframe":"1h","start":"2024-01-01","end":"2024-01-07"})", "symbol",
-                "INVALID_SYMBOL"},
-        BadCase{"timeframe_case", R"({"symbol":"BTCUSDT","timeframe":"1H","start":"2024-01-01","end":"2024-01-07"})", "timeframe",
-                "UNKNOWN_TIMEFRAME"},
-        BadCase{"missing_start", R"({"symbol":"BTCUSDT","timeframe":"1h","end":"2024-01-07"})", "start", "MISSING_FIELD"},
-        BadCase{"impossible_date", R"({"symbol":"BTCUSDT","timeframe":"1h","start":"2024-02-30","end":"2024-03-07"})", "start",
-                "INVALID_DATE"},
-        BadCase{"start_after_end", R"({"symbol":"BTCUSDT","timeframe":"1h","start":"2024-01-08","end":"2024-01-07"})", "end",
-                "INVALID_RANGE"},
-        BadCase{"before_2017_07", R"({"symbol":"BTCUSDT","timeframe":"1h","start":"2017-06-30","end":"2017-08-01"})", "start",
-                "DATE_OUT_OF_BOUNDS"},
-        BadCase{"end_in_future", R"({"symbol":"BTCUSDT","timeframe":"1h","start":"2024-01-01","end":"2027-01-01"})", "end",
-                "DATE_OUT_OF_BOUNDS"},
-        BadCase{"too_many_bars", R"({"symbol":"BTCUSDT","timeframe":"1s","start":"2018-01-01","end":"2024-01-01"})", "end",
-                "RANGE_TOO_LARGE"},
-        BadCase{"fast_not_below_slow", "{" BASE R"(,"strategy":{"name":"sma_cross","params":{"fast":30,"slow":10}}})", "strategy.params.fast",
-                "INVALID_PARAMETER"},
-        BadCase{"param_not_number", "{" BASE R"(,"strategy":{"name":"sma_cross","params":{"fast":"10"}}})", "strategy.params.fast",
-                "WRONG_TYPE"},
+        BadCase{"malformed_json", R"({"symbol":)", "body", "MALFORMED_JSON"},
+        BadCase{"not_an_object", R"([1,2])", "body", "WRONG_TYPE"},
+        BadCase{"missing_symbol", R"({"timeframe":"1h","start":"2024-01-01","end":"2024-01-07"})", "symbol",
+                "MISSING_FIELD"},
+        BadCase{"symbol_not_string", R"({"symbol":42,"timeframe":"1h","start":"2024-01-01","end":"2024-01-07"})",
+                "symbol", "WRONG_TYPE"},
+        BadCase{"symbol_lowercase", R"({"symbol":"btc/usdt","timeframe":"1h","start":"2024-01-01","end":"2024-01-07"})",
+                "symbol", "INVALID_SYMBOL"},
+        BadCase{"timeframe_case", R"({"symbol":"BTCUSDT","timeframe":"1H","start":"2024-01-01","end":"2024-01-07"})",
+                "timeframe", "UNKNOWN_TIMEFRAME"},
+        BadCase{"missing_start", R"({"symbol":"BTCUSDT","timeframe":"1h","end":"2024-01-07"})", "start",
+                "MISSING_FIELD"},
+        BadCase{"impossible_date", R"({"symbol":"BTCUSDT","timeframe":"1h","start":"2024-02-30","end":"2024-03-07"})",
+                "start", "INVALID_DATE"},
+        BadCase{"start_after_end", R"({"symbol":"BTCUSDT","timeframe":"1h","start":"2024-01-08","end":"2024-01-07"})",
+                "end", "INVALID_RANGE"},
+        BadCase{"before_2017_07", R"({"symbol":"BTCUSDT","timeframe":"1h","start":"2017-06-30","end":"2017-08-01"})",
+                "start", "DATE_OUT_OF_BOUNDS"},
+        BadCase{"end_in_future", R"({"symbol":"BTCUSDT","timeframe":"1h","start":"2024-01-01","end":"2027-01-01"})",
+                "end", "DATE_OUT_OF_BOUNDS"},
+        BadCase{"too_many_bars", R"({"symbol":"BTCUSDT","timeframe":"1s","start":"2018-01-01","end":"2024-01-01"})",
+                "end", "RANGE_TOO_LARGE"},
+        BadCase{"fast_not_below_slow", "{" BASE R"(,"strategy":{"name":"sma_cross","params":{"fast":30,"slow":10}}})",
+                "strategy.params.fast", "INVALID_PARAMETER"},
+        BadCase{"param_not_number", "{" BASE R"(,"strategy":{"name":"sma_cross","params":{"fast":"10"}}})",
+                "strategy.params.fast", "WRONG_TYPE"},
         BadCase{"unknown_strategy", "{" BASE R"(,"strategy":{"name":"nope"}})", "strategy.name", "UNKNOWN_STRATEGY"},
         BadCase{"strategy_without_name", "{" BASE R"(,"strategy":{"params":{}}})", "strategy.name", "MISSING_FIELD"},
         BadCase{"negative_fee", "{" BASE R"(,"feeBps":-1})", "feeBps", "OUT_OF_RANGE"},
