@@ -8,6 +8,7 @@
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
 
+#include <array>
 #include <atomic>
 #include <iostream>
 #include <thread>
@@ -28,6 +29,7 @@ constexpr auto kDrainPollInterval = std::chrono::milliseconds(20);
 //! Pause before accepting again after an accept error (e.g. out of file descriptors), so the
 //! loop does not spin and flood the log.
 constexpr auto kAcceptRetryDelay = std::chrono::milliseconds(100);
+constexpr auto kLingerTimeout = std::chrono::seconds(2);
 
 //! Shared by the listener and every session.
 struct ServerState {
@@ -148,8 +150,26 @@ class Session : public std::enable_shared_from_this<Session> {
 
     void OnWrite(beast::error_code ec, bool keep_alive) {
         state_.in_flight.fetch_sub(1);
-        if (ec || !keep_alive || state_.draining.load()) return Close();
+        if (ec) return Close();
+        if (!keep_alive || state_.draining.load()) return LingeringClose();
         Read();
+    }
+
+    //! Closing a socket with unread input makes the kernel send a reset, which can destroy the
+    //! answer we just wrote (a 413 while the client is still sending its body). So: stop sending,
+    //! then read and discard until the client closes or a short deadline passes.
+    void LingeringClose() {
+        beast::error_code ignored;
+        stream_.socket().shutdown(tcp::socket::shutdown_send, ignored);
+        stream_.expires_after(kLingerTimeout);
+        DiscardInput();
+    }
+
+    void DiscardInput() {
+        stream_.async_read_some(asio::buffer(discard_), [self = shared_from_this()](beast::error_code ec, size_t) {
+            if (ec) return self->Close();
+            self->DiscardInput();
+        });
     }
 
     void Close() {
@@ -161,6 +181,7 @@ class Session : public std::enable_shared_from_this<Session> {
     beast::tcp_stream stream_;
     ServerState& state_;
     beast::flat_buffer buffer_;
+    std::array<char, 4096> discard_;
     std::optional<http::request_parser<http::string_body>> parser_;
     http::request<http::string_body> request_;
     http::response<http::string_body> response_;
