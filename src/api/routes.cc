@@ -7,6 +7,7 @@
 
 #include "api/error_response.h"
 #include "api/json_writer.h"
+#include "strategy/strategy_registry.h"
 
 namespace spark::api {
 namespace {
@@ -31,6 +32,31 @@ std::string VersionBody(const ConfigSummary& config) {
     json.EndObject();
     json.Key("routes").BeginObject().Field("run", "real").EndObject();
     json.EndObject();
+    return json.Take();
+}
+
+//! GET /strategies: every strategy with its parameter schema, defaults and constraint.
+std::string StrategiesBody() {
+    JsonWriter json;
+    json.BeginObject().Key("strategies").BeginArray();
+    for (const StrategyDefinition& d : StrategyRegistry::BuiltIn().All()) {
+        json.BeginObject().Field("name", d.name).Field("description", d.description);
+        json.Key("params").BeginArray();
+        for (const ParamSpec& p : d.params) {
+            json.BeginObject().Field("name", p.name).Field("type", ParamTypeName(p.type));
+            json.Field("default", p.default_value).Field("min", p.min).Field("max", p.max);
+            json.Field("description", p.description).EndObject();
+        }
+        json.EndArray();
+        json.Key("constraint");
+        if (d.constraint.empty()) {
+            json.Null();
+        } else {
+            json.String(d.constraint);
+        }
+        json.EndObject();
+    }
+    json.EndArray().EndObject();
     return json.Take();
 }
 
@@ -61,6 +87,8 @@ Router BuildRoutes(ServiceContext& context) {
     auto run = std::make_shared<RunRoute>(context.loader, context.metrics);
     router.Add({"POST", "/backtest/run", "run", Executor::kComputePool,
                 [run](const HttpRequest& request) { return run->Handle(request); }});
+    router.Add({"GET", "/strategies", "strategies", Executor::kIoThread,
+                [body = StrategiesBody()](const HttpRequest&) { return HttpResponse{200, body}; }});
     router.Add({"GET", "/healthz", "healthz", Executor::kIoThread, Healthz});
     router.Add({"GET", "/readyz", "readyz", Executor::kIoThread,
                 [&cache = context.cache](const HttpRequest&) { return Readyz(cache); }});

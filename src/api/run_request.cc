@@ -15,14 +15,17 @@ namespace {
 
 using nlohmann::json;
 
-constexpr std::array<std::string_view, 13> kKnownFields = {
-    "symbol", "timeframe",   "start",       "end",          "useCache", "exchange",     "strategy",
-    "feeBps", "slippageBps", "initialCash", "positionSize", "fill",     "includeEquity"};
+constexpr std::array<std::string_view, 16> kKnownFields = {
+    "symbol",       "timeframe",    "start",      "end",        "useCache",    "exchange",
+    "strategy",     "feeBps",       "slippageBps", "initialCash", "positionSize", "fill",
+    "includeEquity", "allowShort", "stopLossPct", "takeProfitPct"};
 constexpr std::array<std::string_view, 2> kExchanges = {"binance", "binance-futures"};
 constexpr double kMaxBps = 1000;  // 10 %: beyond this a cost setting is surely a unit mistake
 constexpr double kMinInitialCash = 0.01;
 constexpr double kMaxInitialCash = 1e12;
 constexpr size_t kMaxSymbolLength = 20;
+constexpr double kMaxStopLoss = 0.99;  // a long's stop at 100 % below entry could never trigger
+constexpr double kMaxTakeProfit = 10;  // +1000 %
 
 std::unexpected<Error> Invalid(std::string field, std::string message, std::string reason) {
     return MakeError(ErrorCode::kInvalidRequest, std::move(message), std::move(field), std::move(reason));
@@ -54,6 +57,16 @@ Result<void> ReadNumber(const json& body, const char* field, double min, double 
             field, fmt::format("{} must be in {}{}, {}], got {}", field, min_exclusive ? "(" : "[", min, max, value),
             "OUT_OF_RANGE");
     }
+    out = value;
+    return {};
+}
+
+//! An optional fraction in (0, max]; null means absent.
+Result<void> ReadOptionalFraction(const json& body, const char* field, double max, std::optional<double>& out) {
+    const auto it = body.find(field);
+    if (it == body.end() || it->is_null()) return {};
+    double value = 0;
+    if (auto ok = ReadNumber(body, field, 0, max, true, value); !ok) return ok;
     out = value;
     return {};
 }
@@ -247,6 +260,9 @@ Result<void> ReadOptions(const json& body, RunRequest& out) {
     } else {
         return Invalid("fill", fmt::format("fill '{}' must be next_open or close", *fill), "OUT_OF_RANGE");
     }
+    if (auto ok = ReadBool(body, "allowShort", o.allow_short); !ok) return ok;
+    if (auto ok = ReadOptionalFraction(body, "stopLossPct", kMaxStopLoss, o.stop_loss_pct); !ok) return ok;
+    if (auto ok = ReadOptionalFraction(body, "takeProfitPct", kMaxTakeProfit, o.take_profit_pct); !ok) return ok;
     if (auto ok = ReadBool(body, "useCache", out.use_cache); !ok) return ok;
     return ReadBool(body, "includeEquity", out.include_equity);
 }

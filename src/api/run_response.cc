@@ -5,6 +5,20 @@
 namespace spark::api {
 namespace {
 
+std::string_view ExitReasonName(ExitReason reason) {
+    switch (reason) {
+        case ExitReason::kSignal:
+            return "signal";
+        case ExitReason::kStopLoss:
+            return "stop_loss";
+        case ExitReason::kTakeProfit:
+            return "take_profit";
+        case ExitReason::kEnd:
+            return "end";
+    }
+    return "signal";
+}
+
 //! Bytes per equity point as written ("[1704067200000,10000.123456789012],"), to size the buffer once.
 constexpr size_t kBytesPerEquityPoint = 40;
 constexpr size_t kBytesPerTrade = 320;
@@ -21,6 +35,8 @@ void WriteRequestEcho(JsonWriter& json, const RunRequest& r) {
     json.Field("feeBps", r.options.fee_bps).Field("slippageBps", r.options.slippage_bps);
     json.Field("initialCash", r.options.initial_cash).Field("positionSize", r.options.position_size);
     json.Field("fill", FillModeName(r.options.fill)).Field("includeEquity", r.include_equity);
+    json.Field("allowShort", r.options.allow_short);
+    json.Field("stopLossPct", r.options.stop_loss_pct).Field("takeProfitPct", r.options.take_profit_pct);
     json.EndObject();
 }
 
@@ -32,7 +48,9 @@ void WriteSemantics(JsonWriter& json, const RunRequest& r) {
     json.Field("positionSize", r.options.position_size);
     json.Field("periodsPerYear", r.interval.PeriodsPerYear());
     json.Field("range", "[startTime, endTimeExclusive) over bar open times, UTC, closed bars only");
-    json.Field("sides", "long-only");
+    json.Field("sides", r.options.allow_short ? "long-short" : "long-only");
+    json.Field("stopLossPct", r.options.stop_loss_pct).Field("takeProfitPct", r.options.take_profit_pct);
+    json.Field("intrabarExits", "a bar opening beyond a level fills at the open; both levels in one bar: stop-loss first");
     json.Field("riskFreeRate", 0);
     json.Field("openPositionAtEnd", "marked to market at the last close, listed as a trade with open: true");
     json.EndObject();
@@ -76,6 +94,7 @@ void WriteTrades(JsonWriter& json, const std::vector<Trade>& trades) {
         json.Field("exitTime", t.exit_time_ms).Field("exitBar", t.exit_bar).Field("exitPrice", t.exit_price);
         json.Field("quantity", t.quantity).Field("fees", t.fees).Field("pnl", t.pnl);
         json.Field("return", t.return_fraction).Field("open", t.open);
+        json.Field("exitReason", ExitReasonName(t.exit_reason));
         json.EndObject();
     }
     json.EndArray();

@@ -1,9 +1,11 @@
 #include "engine/backtest.h"
 
 #include <fmt/format.h>
+
 #include <cmath>
 
 #include "common/time_format.h"
+#include "engine/account.h"
 
 namespace spark {
 
@@ -11,105 +13,126 @@ std::string_view FillModeName(FillMode mode) { return mode == FillMode::kClose ?
 
 namespace {
 
-constexpr double kBasisPoint = 1e-4;
-
-//! Cash, position and the open trade; applies fills with the cost model of SEMANTICS.md.
-class Account {
-  public:
-    explicit Account(const BacktestOptions& options)
-        : fee_rate_(options.fee_bps * kBasisPoint),
-          slippage_(options.slippage_bps * kBasisPoint),
-          position_size_(options.position_size),
-          cash_(options.initial_cash) {}
-
-    //! An explicit flag: a quantity may round to 0 for tiny accounts, the position still exists.
-    bool Flat() const { return !in_position_; }
-    double Quantity() const { return quantity_; }
-    double EquityAt(double price) const { return cash_ + quantity_ * price; }
-    double TotalFees() const { return total_fees_; }
-
-    //! qty = positionSize × equity / (price × (1 + fee)), so cost plus fee never exceeds the commitment.
-    void Buy(double market_price, int64_t bar, int64_t time_ms) {
-        const double price = market_price * (1.0 + slippage_);
-        const double quantity = position_size_ * cash_ / (price * (1.0 + fee_rate_));
-        const double cost = quantity * price;
-        const double fee = cost * fee_rate_;
-        cash_ -= cost + fee;
-        total_fees_ += fee;
-        quantity_ = quantity;
-        in_position_ = true;
-        open_ = Trade{.side = Side::kLong,
-                      .entry_time_ms = time_ms,
-                      .entry_bar = bar,
-                      .entry_price = price,
-                      .quantity = quantity,
-                      .fees = fee};
-        entry_outlay_ = cost + fee;
-    }
-
-    Trade Sell(double market_price, int64_t bar, int64_t time_ms) {
-        const double price = market_price * (1.0 - slippage_);
-        const double proceeds = quantity_ * price;
-        const double fee = proceeds * fee_rate_;
-        cash_ += proceeds - fee;
-        total_fees_ += fee;
-        quantity_ = 0;
-        in_position_ = false;
-        Trade trade = open_;
-        trade.exit_time_ms = time_ms;
-        trade.exit_bar = bar;
-        trade.exit_price = price;
-        trade.fees += fee;
-        trade.pnl = (proceeds - fee) - entry_outlay_;
-        trade.return_fraction = trade.pnl / entry_outlay_;
-        return trade;
-    }
-
-    //! The position still held after the last bar, marked at that bar's close without exit costs.
-    Trade MarkOpenTrade(const Candle& last, int64_t bar) const {
-        Trade trade = open_;
-        trade.exit_time_ms = last.open_time_ms;
-        trade.exit_bar = bar;
-        trade.exit_price = last.close;
-        trade.pnl = quantity_ * last.close - entry_outlay_;
-        trade.return_fraction = trade.pnl / entry_outlay_;
-        trade.open = true;
-        return trade;
-    }
-
-  private:
-    double fee_rate_;
-    double slippage_;
-    double position_size_;
-    double cash_;
-    double quantity_ = 0;
-    bool in_position_ = false;
-    double total_fees_ = 0;
-    double entry_outlay_ = 0;  //!< cost + entry fee of the open trade
-    Trade open_;
-};
-
-//! Order implied by a signal under the long-only rule: buy when flat, sell all when long.
-enum class Order { kNone, kBuy, kSell };
-
-Order Decide(Signal signal, const Account& account) {
-    if (signal == Signal::kBullish && account.Flat()) return Order::kBuy;
-    if (signal == Signal::kBearish && !account.Flat()) return Order::kSell;
-    return Order::kNone;
-}
-
 Result<void> CheckBars(std::span<const Candle> bars) {
     if (bars.empty()) return MakeError(ErrorCode::kRunEngineError, "no bars to run on");
     for (const Candle& bar : bars) {
-        const bool sane = bar.open > 0 && bar.close > 0 && std::isfinite(bar.open) && std::isfinite(bar.close);
+        const bool sane = bar.open > 0 && bar.close > 0 && std::isfinite(bar.open) && std::isfinite(bar.close) &&
+                          std::isfinite(bar.high) && std::isfinite(bar.low);
         if (!sane) {
             return MakeError(ErrorCode::kRunEngineError,
-                             fmt::format("bar at {} has a non-positive or non-finite open/close price",
+                             fmt::format("bar at {} has a non-positive or non-finite price",
                                          FormatIsoUtc(bar.open_time_ms)));
         }
     }
     return {};
 }
+
+//! One backtest's state machine: fills signals, applies stops and targets, records trades.
+class Simulation {
+public:
+    Simulation(std::span<const Candle> bars, const BacktestOptions& options, BacktestResult& result)
+        : bars_(bars), options_(options), account_(options), result_(result) {}
+
+    void Run(std::span<const Signal> signals) {
+        const size_t n = bars_.size();
+        result_.equity.resize(n);
+        Signal pending = Signal::kNone;
+        for (size_t t = 0; t < n; ++t) {
+            const Candle& bar = bars_[t];
+            if (options_.fill == FillMode::kNextOpen) {
+                Apply(pending, bar.open, t);
+                CheckExits(t);
+                // Decided at this close, filled at the next open; a signal on the last bar never fills.
+                pending = t + 1 < n ? signals[t] : Signal::kNone;
+            } else {
+                CheckExits(t);
+                Apply(signals[t], bar.close, t);
+            }
+            result_.equity[t] = account_.Equity(bar.close);
+            bars_in_market_ += account_.Flat() ? 0 : 1;
+        }
+        if (!account_.Flat()) result_.trades.push_back(account_.MarkOpenTrade(bars_.back(), static_cast<int64_t>(n - 1)));
+    }
+
+    int64_t BarsInMarket() const { return bars_in_market_; }
+    double TotalFees() const { return account_.TotalFees(); }
+
+private:
+    //! The signal table of docs/strategies.md: bullish covers a short then buys; bearish sells a
+    //! long then (if allowed) shorts; exits close only their side.
+    void Apply(Signal signal, double price, size_t t) {
+        switch (signal) {
+            case Signal::kNone:
+                return;
+            case Signal::kBullish:
+                if (account_.Short()) Close(price, t);
+                if (account_.Flat()) Open(Side::kLong, price, t);
+                return;
+            case Signal::kBearish:
+                if (account_.Long()) Close(price, t);
+                if (account_.Flat() && options_.allow_short) Open(Side::kShort, price, t);
+                return;
+            case Signal::kExitLong:
+                if (account_.Long()) Close(price, t);
+                return;
+            case Signal::kExitShort:
+                if (account_.Short()) Close(price, t);
+                return;
+            case Signal::kExit:
+                if (!account_.Flat()) Close(price, t);
+                return;
+        }
+    }
+
+    void Open(Side side, double price, size_t t) {
+        account_.Open(side, price, static_cast<int64_t>(t), bars_[t].open_time_ms);
+        // Under next_open the entry bar trades after the fill; under close, trading starts next bar.
+        exits_from_bar_ = options_.fill == FillMode::kNextOpen ? t : t + 1;
+    }
+
+    void Close(double price, size_t t, ExitReason reason = ExitReason::kSignal) {
+        result_.trades.push_back(account_.Close(price, static_cast<int64_t>(t), bars_[t].open_time_ms, reason));
+    }
+
+    //! Stop-loss and take-profit against the bar's range (SEMANTICS.md "Costs and sizing"): a bar
+    //! opening beyond a level fills at the open; with both levels inside the bar, the stop first.
+    void CheckExits(size_t t) {
+        if (account_.Flat() || t < exits_from_bar_) return;
+        if (!options_.stop_loss_pct && !options_.take_profit_pct) return;
+        const Candle& bar = bars_[t];
+        const double entry = account_.EntryPrice();
+        const bool is_long = account_.Long();
+        const double direction = is_long ? 1.0 : -1.0;
+        // Adverse and favourable moves expressed so that "beyond" is always "greater than".
+        const auto adverse = [&](double price) { return -direction * price; };
+        const auto favourable = [&](double price) { return direction * price; };
+        if (options_.stop_loss_pct) {
+            const double level = entry * (1.0 - direction * *options_.stop_loss_pct);
+            if (adverse(bar.open) >= adverse(level)) return Close(bar.open, t, ExitReason::kStopLoss);
+        }
+        if (options_.take_profit_pct) {
+            const double level = entry * (1.0 + direction * *options_.take_profit_pct);
+            if (favourable(bar.open) >= favourable(level)) return Close(bar.open, t, ExitReason::kTakeProfit);
+        }
+        if (options_.stop_loss_pct) {
+            const double level = entry * (1.0 - direction * *options_.stop_loss_pct);
+            const double worst = is_long ? bar.low : bar.high;
+            if (adverse(worst) >= adverse(level)) return Close(level, t, ExitReason::kStopLoss);
+        }
+        if (options_.take_profit_pct) {
+            const double level = entry * (1.0 + direction * *options_.take_profit_pct);
+            const double best = is_long ? bar.high : bar.low;
+            if (favourable(best) >= favourable(level)) return Close(level, t, ExitReason::kTakeProfit);
+        }
+    }
+
+    std::span<const Candle> bars_;
+    const BacktestOptions& options_;
+    Account account_;
+    BacktestResult& result_;
+    size_t exits_from_bar_ = 0;
+    int64_t bars_in_market_ = 0;
+};
 
 }  // namespace
 
@@ -117,42 +140,19 @@ Result<BacktestResult> RunBacktest(std::span<const Candle> bars, const Strategy&
                                    const BacktestOptions& options, double periods_per_year) {
     if (Result<void> ok = CheckBars(bars); !ok) return std::unexpected(ok.error());
 
-    const size_t n = bars.size();
-    std::vector<Signal> signals(n);
+    std::vector<Signal> signals(bars.size());
     strategy.GenerateSignals(bars, signals);
 
     BacktestResult result;
-    result.equity.resize(n);
-    Account account(options);
-    Order pending = Order::kNone;
-    int64_t bars_in_market = 0;
-    auto execute = [&](Order order, double price, size_t t) {
-        const auto bar = static_cast<int64_t>(t);
-        if (order == Order::kBuy) account.Buy(price, bar, bars[t].open_time_ms);
-        if (order == Order::kSell) result.trades.push_back(account.Sell(price, bar, bars[t].open_time_ms));
-    };
-
-    for (size_t t = 0; t < n; ++t) {
-        const Candle& bar = bars[t];
-        if (options.fill == FillMode::kNextOpen) {
-            execute(pending, bar.open, t);
-            // Decided at this close, filled at the next open; a signal on the last bar never fills.
-            pending = t + 1 < n ? Decide(signals[t], account) : Order::kNone;
-        } else {
-            execute(Decide(signals[t], account), bar.close, t);
-        }
-        result.equity[t] = account.EquityAt(bar.close);
-        bars_in_market += account.Flat() ? 0 : 1;
-    }
-    if (!account.Flat()) result.trades.push_back(account.MarkOpenTrade(bars.back(), static_cast<int64_t>(n - 1)));
-
+    Simulation simulation(bars, options, result);
+    simulation.Run(signals);
     result.metrics = analysis::ComputeMetrics({.equity = result.equity,
                                                .trades = result.trades,
                                                .bars = bars,
                                                .initial_cash = options.initial_cash,
                                                .periods_per_year = periods_per_year,
-                                               .bars_in_market = bars_in_market,
-                                               .total_fees = account.TotalFees()});
+                                               .bars_in_market = simulation.BarsInMarket(),
+                                               .total_fees = simulation.TotalFees()});
     return result;
 }
 

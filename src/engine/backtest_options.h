@@ -1,5 +1,6 @@
 #pragma once
 
+#include <optional>
 #include <string_view>
 
 namespace spark {
@@ -19,6 +20,9 @@ struct BacktestOptions {
     double slippage_bps = 0;      //!< moves each fill price against the trader
     double initial_cash = 10000;  //!< quote currency
     double position_size = 1.0;   //!< fraction of equity committed per entry, (0, 1]
+    bool allow_short = false;     //!< bearish signals open shorts (docs/strategies.md)
+    std::optional<double> stop_loss_pct;    //!< fraction of the entry fill price, checked intrabar
+    std::optional<double> take_profit_pct;  //!< fraction of the entry fill price, checked intrabar
 };
 
 }  // namespace spark

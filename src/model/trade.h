@@ -6,6 +6,9 @@ namespace spark {
 
 enum class Side { kLong, kShort };
 
+//! Why a position was closed.
+enum class ExitReason { kSignal, kStopLoss, kTakeProfit, kEnd };
+
 //! One round trip. Prices are fill prices after slippage; `fees` is in quote currency and `pnl`
 //! includes both fees. An `open` trade is still held after the last bar: its exit fields are the
 //! mark at the last close (no slippage, no exit fee) and it is not counted as a closed trade.
@@ -20,8 +23,9 @@ struct Trade {
     double quantity = 0;
     double fees = 0;
     double pnl = 0;
-    double return_fraction = 0;  //!< pnl / (entry notional + entry fee)
+    double return_fraction = 0;  //!< pnl / (entry notional + entry fee), the capital committed
     bool open = false;
+    ExitReason exit_reason = ExitReason::kSignal;  //!< kEnd for a trade still open
 };
 
 }  // namespace spark

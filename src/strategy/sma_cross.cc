@@ -4,6 +4,7 @@
 #include <vector>
 
 #include "indicators/sma.h"
+#include "strategy/crossover.h"
 
 namespace spark {
 
@@ -15,18 +16,7 @@ void SmaCross::GenerateSignals(std::span<const Candle> bars, std::span<Signal> o
     for (size_t t = 0; t < n; ++t) closes[t] = bars[t].close;
     indicators::ComputeSma(closes, fast_, fast);
     indicators::ComputeSma(closes, slow_, slow);
-
-    std::fill(out.begin(), out.end(), Signal::kNone);
-    // Both averages are defined from index max(fast, slow) - 1; a cross also needs the bar before.
-    const size_t first = std::max(fast_, slow_);
-    for (size_t t = first; t < n; ++t) {
-        const bool above_now = fast[t] > slow[t];
-        const bool below_now = fast[t] < slow[t];
-        const bool above_before = fast[t - 1] > slow[t - 1];
-        const bool below_before = fast[t - 1] < slow[t - 1];
-        if (above_now && !above_before) out[t] = Signal::kBullish;
-        if (below_now && !below_before) out[t] = Signal::kBearish;
-    }
+    CrossoverSignals(fast, slow, std::max(fast_, slow_) - 1, out);
 }
 
 }  // namespace spark

@@ -1,0 +1,47 @@
+#pragma once
+
+#include <cstdint>
+
+#include "engine/backtest_options.h"
+#include "model/candle.h"
+#include "model/trade.h"
+
+namespace spark {
+
+//! Cash, the one position and its open trade; applies fills with the cost model of SEMANTICS.md
+//! ("Costs and sizing") for longs and shorts alike. Prices passed in are market prices; the
+//! account applies slippage against the trader and charges the fee on every fill.
+class Account {
+public:
+    explicit Account(const BacktestOptions& options);
+
+    bool Flat() const { return !in_position_; }
+    bool Long() const { return in_position_ && side_ == Side::kLong; }
+    bool Short() const { return in_position_ && side_ == Side::kShort; }
+    Side PositionSide() const { return side_; }
+    //! The entry fill price of the open position (after slippage).
+    double EntryPrice() const { return open_.entry_price; }
+    double Equity(double price) const;
+    double TotalFees() const { return total_fees_; }
+
+    //! Opens a position from flat: qty = positionSize × equity / (price × (1 + fee)).
+    void Open(Side side, double market_price, int64_t bar, int64_t time_ms);
+    //! Closes the whole position and returns the round trip.
+    Trade Close(double market_price, int64_t bar, int64_t time_ms, ExitReason reason);
+    //! The position still held after the last bar, marked at that bar's close without exit costs.
+    Trade MarkOpenTrade(const Candle& last, int64_t bar) const;
+
+private:
+    double fee_rate_;
+    double slippage_;
+    double position_size_;
+    double cash_;
+    bool in_position_ = false;
+    Side side_ = Side::kLong;
+    double quantity_ = 0;
+    double entry_notional_ = 0;  //!< quantity × entry fill price
+    double total_fees_ = 0;
+    Trade open_;
+};
+
+}  // namespace spark
