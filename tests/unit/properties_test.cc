@@ -6,6 +6,7 @@
 
 #include "engine/backtest.h"
 #include "strategy/sma_cross.h"
+#include "strategy/strategy_registry.h"
 #include "support/bars.h"
 
 namespace spark {
@@ -101,6 +102,97 @@ TEST(Properties, FillAtCloseIsNextOpenOneBarEarlierAtThatClose) {
         }
     }
 }
+
+//! The same properties for every registered strategy, long-only and with shorts.
+struct StrategyCase {
+    std::string name;
+    bool allow_short;
+};
+
+class EveryStrategy : public ::testing::TestWithParam<StrategyCase> {
+protected:
+    BacktestResult RunCase(const std::vector<Candle>& bars, BacktestOptions options = {}) const {
+        options.allow_short = GetParam().allow_short;
+        const StrategyRegistry& registry = StrategyRegistry::BuiltIn();
+        const auto strategy = registry.Create(GetParam().name, *registry.Resolve(GetParam().name, {}));
+        auto result = RunBacktest(bars, *strategy, options, kHourlyPeriods);
+        EXPECT_TRUE(result.has_value());
+        return result ? *result : BacktestResult{};
+    }
+};
+
+TEST_P(EveryStrategy, TradesOnRealData) {
+    const BacktestResult r = RunCase(RealBars());
+    EXPECT_FALSE(r.trades.empty());
+    for (const Trade& t : r.trades) {
+        EXPECT_LE(t.entry_bar, t.exit_bar);
+        if (!GetParam().allow_short) {
+            EXPECT_EQ(t.side, Side::kLong);
+        }
+    }
+}
+
+TEST_P(EveryStrategy, NoLookAhead) {
+    const BacktestResult base = RunCase(RealBars());
+    for (size_t cut : {500u, 9000u, 16000u}) {
+        std::vector<Candle> altered = RealBars();
+        for (size_t t = cut + 1; t < altered.size(); ++t) {
+            const double factor = (t % 5 < 2) ? 1.21 : 0.83;
+            altered[t].open *= factor;
+            altered[t].high *= factor;
+            altered[t].low *= factor;
+            altered[t].close *= factor;
+        }
+        const BacktestResult changed = RunCase(altered);
+        for (size_t t = 0; t <= cut; ++t) ASSERT_EQ(changed.equity[t], base.equity[t]) << "cut " << cut << " bar " << t;
+    }
+}
+
+TEST_P(EveryStrategy, CostsOnlyLowerTheResultAndNeverChangeDecisions) {
+    BacktestOptions cheap;
+    cheap.fee_bps = 0;
+    BacktestOptions dear;
+    dear.fee_bps = 25;
+    dear.slippage_bps = 5;
+    const BacktestResult a = RunCase(RealBars(), cheap);
+    const BacktestResult b = RunCase(RealBars(), dear);
+    EXPECT_LT(b.metrics.final_equity, a.metrics.final_equity);
+    ASSERT_EQ(a.trades.size(), b.trades.size());
+    for (size_t i = 0; i < a.trades.size(); ++i) EXPECT_EQ(a.trades[i].entry_bar, b.trades[i].entry_bar);
+}
+
+TEST_P(EveryStrategy, FillAtCloseIsNextOpenOneBarEarlier) {
+    BacktestOptions close;
+    close.fill = FillMode::kClose;
+    const BacktestResult a = RunCase(RealBars());
+    const BacktestResult b = RunCase(RealBars(), close);
+    ASSERT_GE(b.trades.size(), a.trades.size());
+    for (size_t i = 0; i < a.trades.size(); ++i) {
+        EXPECT_EQ(b.trades[i].entry_bar, a.trades[i].entry_bar - 1);
+        EXPECT_EQ(b.trades[i].side, a.trades[i].side);
+        EXPECT_EQ(b.trades[i].entry_price, RealBars()[b.trades[i].entry_bar].close);
+    }
+}
+
+TEST_P(EveryStrategy, Deterministic) {
+    const BacktestResult a = RunCase(RealBars());
+    const BacktestResult b = RunCase(RealBars());
+    EXPECT_EQ(a.equity, b.equity);
+}
+
+std::vector<StrategyCase> AllCases() {
+    std::vector<StrategyCase> cases;
+    for (const StrategyDefinition& d : StrategyRegistry::BuiltIn().All()) {
+        cases.push_back({d.name, false});
+        cases.push_back({d.name, true});
+    }
+    return cases;
+}
+
+INSTANTIATE_TEST_SUITE_P(Registry, EveryStrategy, ::testing::ValuesIn(AllCases()),
+                         [](const ::testing::TestParamInfo<StrategyCase>& info) {
+                             return info.param.name + (info.param.allow_short ? "_long_short" : "_long_only");
+                         });
 
 }  // namespace
 }  // namespace spark
