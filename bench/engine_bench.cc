@@ -3,12 +3,18 @@
 
 #include <vector>
 
-#include "analysis/performance_report.h"
 #include "api/json_writer.h"
 #include "engine/backtest.h"
+#include "indicators/atr.h"
+#include "indicators/bollinger.h"
+#include "indicators/donchian.h"
+#include "indicators/ema.h"
+#include "indicators/macd.h"
+#include "indicators/roc.h"
+#include "indicators/rsi.h"
 #include "indicators/sma.h"
-#include "strategy/buy_and_hold.h"
-#include "strategy/sma_cross.h"
+#include "indicators/wma.h"
+#include "strategy/strategy_registry.h"
 #include "support/bars.h"
 
 namespace spark {
@@ -19,57 +25,136 @@ const std::vector<Candle>& Bars() {
     return bars;
 }
 
-void RunStrategy(benchmark::State& state, const Strategy& strategy) {
-    const auto& bars = Bars();
+const std::vector<double>& Closes() {
+    static const std::vector<double> closes = [] {
+        std::vector<double> out;
+        for (const Candle& c : Bars()) out.push_back(c.close);
+        return out;
+    }();
+    return closes;
+}
+
+void SetBars(benchmark::State& state) {
+    state.SetItemsProcessed(state.iterations() * static_cast<int64_t>(Bars().size()));
+}
+
+//! A full run with the strategy's default parameters: signals, fills, equity, every metric.
+void BM_Strategy(benchmark::State& state, const char* name, bool allow_short) {
+    const StrategyRegistry& registry = StrategyRegistry::BuiltIn();
+    const auto strategy = registry.Create(name, *registry.Resolve(name, {}));
+    BacktestOptions options;
+    options.allow_short = allow_short;
     for (auto _ : state) {
-        auto result = RunBacktest(bars, strategy, BacktestOptions{}, 8760);
+        auto result = RunBacktest(Bars(), *strategy, options, 8760);
         benchmark::DoNotOptimize(result);
     }
-    state.SetItemsProcessed(state.iterations() * static_cast<int64_t>(bars.size()));
+    SetBars(state);
 }
+BENCHMARK_CAPTURE(BM_Strategy, sma_cross, "sma_cross", false);
+BENCHMARK_CAPTURE(BM_Strategy, ema_cross, "ema_cross", false);
+BENCHMARK_CAPTURE(BM_Strategy, macd_cross, "macd_cross", false);
+BENCHMARK_CAPTURE(BM_Strategy, rsi_reversion, "rsi_reversion", false);
+BENCHMARK_CAPTURE(BM_Strategy, bollinger_reversion, "bollinger_reversion", false);
+BENCHMARK_CAPTURE(BM_Strategy, donchian_breakout, "donchian_breakout", false);
+BENCHMARK_CAPTURE(BM_Strategy, buy_and_hold, "buy_and_hold", false);
+BENCHMARK_CAPTURE(BM_Strategy, sma_cross_long_short, "sma_cross", true);
 
-//! A full run: signals, simulation, equity curve and every metric.
-void BM_RunBacktest_SmaCross(benchmark::State& state) {
-    RunStrategy(state, SmaCross(static_cast<size_t>(state.range(0)), static_cast<size_t>(state.range(1))));
-}
-BENCHMARK(BM_RunBacktest_SmaCross)->Args({10, 30})->Args({50, 200});
-
-void BM_RunBacktest_BuyAndHold(benchmark::State& state) { RunStrategy(state, BuyAndHold()); }
-BENCHMARK(BM_RunBacktest_BuyAndHold);
-
-void BM_SmaCrossSignals(benchmark::State& state) {
-    const auto& bars = Bars();
-    std::vector<Signal> signals(bars.size());
-    const SmaCross strategy(10, 30);
+void BM_SmaCrossWithStops(benchmark::State& state) {
+    const StrategyRegistry& registry = StrategyRegistry::BuiltIn();
+    const auto strategy = registry.Create("sma_cross", *registry.Resolve("sma_cross", {}));
+    BacktestOptions options;
+    options.stop_loss_pct = 0.02;
+    options.take_profit_pct = 0.05;
     for (auto _ : state) {
-        strategy.GenerateSignals(bars, signals);
-        benchmark::DoNotOptimize(signals.data());
+        auto result = RunBacktest(Bars(), *strategy, options, 8760);
+        benchmark::DoNotOptimize(result);
     }
-    state.SetItemsProcessed(state.iterations() * static_cast<int64_t>(bars.size()));
+    SetBars(state);
 }
-BENCHMARK(BM_SmaCrossSignals);
+BENCHMARK(BM_SmaCrossWithStops);
 
-void BM_Sma(benchmark::State& state) {
-    std::vector<double> closes;
-    for (const Candle& c : Bars()) closes.push_back(c.close);
-    std::vector<double> out(closes.size());
-    for (auto _ : state) {
-        indicators::ComputeSma(closes, 30, out);
-        benchmark::DoNotOptimize(out.data());
-    }
-    state.SetItemsProcessed(state.iterations() * static_cast<int64_t>(closes.size()));
+//! One indicator over the closes (or the bars); items = bars.
+template <typename Fn>
+void RunIndicator(benchmark::State& state, Fn&& compute) {
+    for (auto _ : state) compute();
+    SetBars(state);
 }
-BENCHMARK(BM_Sma);
+
+void BM_Sma30(benchmark::State& state) {
+    std::vector<double> out(Closes().size());
+    RunIndicator(state, [&] { indicators::ComputeSma(Closes(), 30, out), benchmark::DoNotOptimize(out.data()); });
+}
+BENCHMARK(BM_Sma30);
+
+void BM_Ema26(benchmark::State& state) {
+    std::vector<double> out(Closes().size());
+    RunIndicator(state, [&] { indicators::ComputeEma(Closes(), 26, out), benchmark::DoNotOptimize(out.data()); });
+}
+BENCHMARK(BM_Ema26);
+
+void BM_Wma20(benchmark::State& state) {
+    std::vector<double> out(Closes().size());
+    RunIndicator(state, [&] { indicators::ComputeWma(Closes(), 20, out), benchmark::DoNotOptimize(out.data()); });
+}
+BENCHMARK(BM_Wma20);
+
+void BM_Rsi14(benchmark::State& state) {
+    std::vector<double> out(Closes().size());
+    RunIndicator(state, [&] { indicators::ComputeRsi(Closes(), 14, out), benchmark::DoNotOptimize(out.data()); });
+}
+BENCHMARK(BM_Rsi14);
+
+void BM_Macd12_26_9(benchmark::State& state) {
+    const size_t n = Closes().size();
+    std::vector<double> line(n), signal(n), histogram(n);
+    RunIndicator(state, [&] {
+        indicators::ComputeMacd(Closes(), 12, 26, 9, line, signal, histogram);
+        benchmark::DoNotOptimize(histogram.data());
+    });
+}
+BENCHMARK(BM_Macd12_26_9);
+
+void BM_Bollinger20(benchmark::State& state) {
+    const size_t n = Closes().size();
+    std::vector<double> lower(n), middle(n), upper(n);
+    RunIndicator(state, [&] {
+        indicators::ComputeBollinger(Closes(), 20, 2, lower, middle, upper);
+        benchmark::DoNotOptimize(upper.data());
+    });
+}
+BENCHMARK(BM_Bollinger20);
+
+void BM_Atr14(benchmark::State& state) {
+    std::vector<double> out(Bars().size());
+    RunIndicator(state, [&] { indicators::ComputeAtr(Bars(), 14, out), benchmark::DoNotOptimize(out.data()); });
+}
+BENCHMARK(BM_Atr14);
+
+void BM_Donchian20(benchmark::State& state) {
+    std::vector<double> lower(Bars().size()), upper(Bars().size());
+    RunIndicator(state, [&] {
+        indicators::ComputeDonchian(Bars(), 20, lower, upper);
+        benchmark::DoNotOptimize(upper.data());
+    });
+}
+BENCHMARK(BM_Donchian20);
+
+void BM_Roc12(benchmark::State& state) {
+    std::vector<double> out(Closes().size());
+    RunIndicator(state, [&] { indicators::ComputeRoc(Closes(), 12, out), benchmark::DoNotOptimize(out.data()); });
+}
+BENCHMARK(BM_Roc12);
 
 //! Writing an equity curve of 5,000 points as JSON (the bulk of a /backtest/run answer).
 void BM_EquityJson5000(benchmark::State& state) {
     const auto& bars = Bars();
-    auto result = RunBacktest(bars, SmaCross(10, 30), BacktestOptions{}, 8760);
+    const StrategyRegistry& registry = StrategyRegistry::BuiltIn();
+    const auto strategy = registry.Create("sma_cross", *registry.Resolve("sma_cross", {}));
+    auto result = RunBacktest(bars, *strategy, BacktestOptions{}, 8760);
     for (auto _ : state) {
         api::JsonWriter json(5000 * 40);
         json.BeginArray();
-        for (size_t t = 0; t < 5000; ++t)
-            json.BeginArray().Integer(bars[t].open_time_ms).Number(result->equity[t]).EndArray();
+        for (size_t t = 0; t < 5000; ++t) json.BeginArray().Integer(bars[t].open_time_ms).Number(result->equity[t]).EndArray();
         json.EndArray();
         benchmark::DoNotOptimize(json.str().data());
     }

@@ -3,6 +3,11 @@
 #include <algorithm>
 
 namespace spark::analysis {
+namespace {
+
+constexpr double kFilterMargin = 1e-9;
+
+}  // namespace
 
 DrawdownStatistics ComputeDrawdown(std::span<const double> equity) {
     DrawdownStatistics stats;
@@ -17,7 +22,11 @@ DrawdownStatistics ComputeDrawdown(std::span<const double> equity) {
         }
         ++run;
         stats.max_duration_bars = std::max(stats.max_duration_bars, run);
-        if (peak > 0) stats.max_drawdown = std::max(stats.max_drawdown, 1.0 - e / peak);
+        // Divide only when this bar may deepen the drawdown (the filter keeps a margin, so the
+        // exact comparison below decides).
+        if (peak > 0 && e <= peak * (1.0 - stats.max_drawdown) * (1.0 + kFilterMargin)) {
+            stats.max_drawdown = std::max(stats.max_drawdown, 1.0 - e / peak);
+        }
     }
     return stats;
 }

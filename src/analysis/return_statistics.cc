@@ -2,6 +2,7 @@
 
 #include <cmath>
 #include <cstddef>
+#include <vector>
 
 namespace spark::analysis {
 
@@ -10,20 +11,20 @@ ReturnStatistics ComputeReturnStatistics(std::span<const double> equity, double 
     if (equity.size() < 3) return stats;  // fewer than 2 returns: nothing is defined
     const size_t count = equity.size() - 1;
 
-    // Two passes (mean, then squared deviations) keep the variance accurate for tiny returns.
+    // Two passes (mean, then squared deviations) keep the variance accurate for tiny returns;
+    // the returns are kept so each costs one division.
+    std::vector<double> returns(count);
     double sum = 0;
     double downside_sq_sum = 0;
-    for (size_t t = 1; t < equity.size(); ++t) {
-        const double r = equity[t] / equity[t - 1] - 1.0;
+    for (size_t t = 0; t < count; ++t) {
+        const double r = equity[t + 1] / equity[t] - 1.0;
+        returns[t] = r;
         sum += r;
         if (r < 0) downside_sq_sum += r * r;
     }
     const double mean = sum / static_cast<double>(count);
     double sq_dev_sum = 0;
-    for (size_t t = 1; t < equity.size(); ++t) {
-        const double d = equity[t] / equity[t - 1] - 1.0 - mean;
-        sq_dev_sum += d * d;
-    }
+    for (const double r : returns) sq_dev_sum += (r - mean) * (r - mean);
     const double stdev = std::sqrt(sq_dev_sum / static_cast<double>(count - 1));
     const double downside = std::sqrt(downside_sq_sum / static_cast<double>(count));
     const double annualiser = std::sqrt(periods_per_year);

@@ -2,7 +2,9 @@
 
 #include <fmt/format.h>
 
+#include <array>
 #include <cmath>
+#include <cstdint>
 
 #include "common/time_format.h"
 #include "engine/account.h"
@@ -27,11 +29,36 @@ Result<void> CheckBars(std::span<const Candle> bars) {
     return {};
 }
 
+//! What a signal does in a position state (docs/strategies.md "Signals").
+enum class Action : uint8_t { kNone, kClose, kOpenLong, kOpenShort, kCloseThenOpenLong, kCloseThenOpenShort };
+
+constexpr size_t kSignalKinds = 6;  // Signal values -2..3
+constexpr size_t kPositionStates = 3;  // flat, long, short
+using ActionTable = std::array<std::array<Action, kPositionStates>, kSignalKinds>;
+
+constexpr size_t SignalIndex(Signal s) { return static_cast<size_t>(static_cast<int>(s) + 2); }
+
+//! Most bars of a state-based strategy repeat a signal the position already reflects; a table
+//! lookup makes those a predictable "nothing to do" instead of a hard-to-predict switch.
+ActionTable BuildActionTable(bool allow_short) {
+    ActionTable table{};
+    constexpr size_t kLong = 1;
+    constexpr size_t kShort = 2;
+    table[SignalIndex(Signal::kBullish)] = {Action::kOpenLong, Action::kNone, Action::kCloseThenOpenLong};
+    table[SignalIndex(Signal::kBearish)] = {allow_short ? Action::kOpenShort : Action::kNone,
+                                            allow_short ? Action::kCloseThenOpenShort : Action::kClose, Action::kNone};
+    table[SignalIndex(Signal::kExitLong)][kLong] = Action::kClose;
+    table[SignalIndex(Signal::kExitShort)][kShort] = Action::kClose;
+    table[SignalIndex(Signal::kExit)][kLong] = Action::kClose;
+    table[SignalIndex(Signal::kExit)][kShort] = Action::kClose;
+    return table;
+}
+
 //! One backtest's state machine: fills signals, applies stops and targets, records trades.
 class Simulation {
 public:
     Simulation(std::span<const Candle> bars, const BacktestOptions& options, BacktestResult& result)
-        : bars_(bars), options_(options), account_(options), result_(result) {}
+        : bars_(bars), options_(options), account_(options), result_(result), actions_(BuildActionTable(options.allow_short)) {}
 
     void Run(std::span<const Signal> signals) {
         const size_t n = bars_.size();
@@ -58,30 +85,15 @@ public:
     double TotalFees() const { return account_.TotalFees(); }
 
 private:
-    //! The signal table of docs/strategies.md: bullish covers a short then buys; bearish sells a
-    //! long then (if allowed) shorts; exits close only their side.
+    //! Bullish covers a short then buys; bearish sells a long then (if allowed) shorts; exits
+    //! close only their side.
     void Apply(Signal signal, double price, size_t t) {
-        switch (signal) {
-            case Signal::kNone:
-                return;
-            case Signal::kBullish:
-                if (account_.Short()) Close(price, t);
-                if (account_.Flat()) Open(Side::kLong, price, t);
-                return;
-            case Signal::kBearish:
-                if (account_.Long()) Close(price, t);
-                if (account_.Flat() && options_.allow_short) Open(Side::kShort, price, t);
-                return;
-            case Signal::kExitLong:
-                if (account_.Long()) Close(price, t);
-                return;
-            case Signal::kExitShort:
-                if (account_.Short()) Close(price, t);
-                return;
-            case Signal::kExit:
-                if (!account_.Flat()) Close(price, t);
-                return;
-        }
+        const size_t state = account_.Flat() ? 0 : account_.Long() ? 1 : 2;
+        const Action action = actions_[SignalIndex(signal)][state];
+        if (action == Action::kNone) return;
+        if (action != Action::kOpenLong && action != Action::kOpenShort) Close(price, t);
+        if (action == Action::kOpenLong || action == Action::kCloseThenOpenLong) Open(Side::kLong, price, t);
+        if (action == Action::kOpenShort || action == Action::kCloseThenOpenShort) Open(Side::kShort, price, t);
     }
 
     void Open(Side side, double price, size_t t) {
@@ -130,6 +142,7 @@ private:
     const BacktestOptions& options_;
     Account account_;
     BacktestResult& result_;
+    ActionTable actions_;
     size_t exits_from_bar_ = 0;
     int64_t bars_in_market_ = 0;
 };

@@ -1,6 +1,8 @@
 #include "indicators/donchian.h"
 
+#include <algorithm>
 #include <limits>
+#include <vector>
 
 namespace spark::indicators {
 
@@ -17,14 +19,37 @@ std::optional<DonchianValue> Donchian::Update(double high, double low) {
     return DonchianValue{lows_.front().second, highs_.front().second};
 }
 
-void ComputeDonchian(std::span<const Candle> bars, size_t period, std::span<double> lower, std::span<double> upper) {
-    constexpr double kAbsent = std::numeric_limits<double>::quiet_NaN();
-    Donchian channel(period);
-    for (size_t t = 0; t < bars.size(); ++t) {
-        const std::optional<DonchianValue> v = channel.Update(bars[t].high, bars[t].low);
-        lower[t] = v ? v->lower : kAbsent;
-        upper[t] = v ? v->upper : kAbsent;
+namespace {
+
+//! Sliding-window maximum of `x` over `period` values by van Herk / Gil-Werman: prefix maxima
+//! within blocks of `period` and suffix maxima within the same blocks; each window spans at most
+//! two blocks, so its maximum is max(suffix[start], prefix[end]). Three comparisons per value and
+//! no data-dependent branches. `Max` picks the preferred of two values (max for highs, min for lows).
+template <typename Max>
+void SlidingExtreme(std::span<const double> x, size_t period, Max pick, std::span<double> out) {
+    const size_t n = x.size();
+    std::vector<double> prefix(n);
+    std::vector<double> suffix(n);
+    for (size_t block = 0; block < n; block += period) {
+        const size_t end = std::min(block + period, n);
+        prefix[block] = x[block];
+        for (size_t i = block + 1; i < end; ++i) prefix[i] = pick(prefix[i - 1], x[i]);
+        suffix[end - 1] = x[end - 1];
+        for (size_t i = end - 1; i-- > block;) suffix[i] = pick(suffix[i + 1], x[i]);
     }
+    for (size_t t = 0; t < n; ++t) {
+        out[t] = t + 1 >= period ? pick(suffix[t + 1 - period], prefix[t]) : std::numeric_limits<double>::quiet_NaN();
+    }
+}
+
+}  // namespace
+
+void ComputeDonchian(std::span<const Candle> bars, size_t period, std::span<double> lower, std::span<double> upper) {
+    std::vector<double> values(bars.size());
+    for (size_t t = 0; t < bars.size(); ++t) values[t] = bars[t].high;
+    SlidingExtreme(values, period, [](double a, double b) { return a > b ? a : b; }, upper);
+    for (size_t t = 0; t < bars.size(); ++t) values[t] = bars[t].low;
+    SlidingExtreme(values, period, [](double a, double b) { return a < b ? a : b; }, lower);
 }
 
 }  // namespace spark::indicators

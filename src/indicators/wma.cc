@@ -16,14 +16,23 @@ std::optional<double> Wma::Update(double value) {
         weighted += static_cast<double>(i + 1) * window_[(next_ + i) % period_];
     }
     const double n = static_cast<double>(period_);
-    value_ = weighted / (n * (n + 1.0) / 2.0);
+    value_ = weighted / (n * (n + 1.0) / 2.0);  // the batch form divides by the same expression
     return value_;
 }
 
 void ComputeWma(std::span<const double> values, size_t period, std::span<double> out) {
-    Wma wma(period);
+    // Straight over the input (no ring buffer), in the streaming class's order: oldest first.
+    const double n = static_cast<double>(period);
+    const double weight_sum = n * (n + 1.0) / 2.0;
     for (size_t t = 0; t < values.size(); ++t) {
-        out[t] = wma.Update(values[t]).value_or(std::numeric_limits<double>::quiet_NaN());
+        if (t + 1 < period) {
+            out[t] = std::numeric_limits<double>::quiet_NaN();
+            continue;
+        }
+        const double* window = values.data() + (t + 1 - period);
+        double weighted = 0;
+        for (size_t i = 0; i < period; ++i) weighted += static_cast<double>(i + 1) * window[i];
+        out[t] = weighted / weight_sum;
     }
 }
 

@@ -10,26 +10,25 @@ namespace spark {
 void BollingerReversion::GenerateSignals(std::span<const Candle> bars, std::span<Signal> out) const {
     const size_t n = bars.size();
     std::vector<double> closes(n);
-    std::vector<double> lower(n);
-    std::vector<double> middle(n);
-    std::vector<double> upper(n);
     for (size_t t = 0; t < n; ++t) closes[t] = bars[t].close;
-    indicators::ComputeBollinger(closes, period_, k_, lower, middle, upper);
     std::fill(out.begin(), out.end(), Signal::kNone);
-    for (size_t t = period_ - 1; t < n; ++t) {
+    // The close's place relative to the bands, as bits (below lower, above upper, above middle,
+    // below middle), mapped by table: prices cross the middle often, and branches on it would
+    // mispredict. Below the lower band implies below the middle, so the bullish entries need
+    // only bit 0; likewise bearish.
+    static constexpr Signal kByPlace[16] = {
+        Signal::kExit,     Signal::kBullish,  Signal::kBearish,   Signal::kBearish,  // at the middle
+        Signal::kExitLong, Signal::kBullish,  Signal::kBearish,   Signal::kBearish,  // above the middle
+        Signal::kExitShort, Signal::kBullish, Signal::kBearish,   Signal::kBearish,  // below the middle
+        Signal::kExit,     Signal::kBullish,  Signal::kBearish,   Signal::kBearish,  // impossible
+    };
+    indicators::VisitBollinger(closes, period_, k_, [&](size_t t, const indicators::BollingerValue& band) {
         const double close = closes[t];
-        if (close < lower[t]) {
-            out[t] = Signal::kBullish;
-        } else if (close > upper[t]) {
-            out[t] = Signal::kBearish;
-        } else if (close > middle[t]) {
-            out[t] = Signal::kExitLong;
-        } else if (close < middle[t]) {
-            out[t] = Signal::kExitShort;
-        } else {
-            out[t] = Signal::kExit;  // exactly at the middle: both sides have reverted
-        }
-    }
+        const unsigned place = static_cast<unsigned>(close < band.lower) | static_cast<unsigned>(close > band.upper) << 1 |
+                               static_cast<unsigned>(close > band.middle) << 2 |
+                               static_cast<unsigned>(close < band.middle) << 3;
+        out[t] = kByPlace[place];
+    });
 }
 
 }  // namespace spark
