@@ -24,8 +24,6 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from reference_backtest import load_bars, metrics, sma  # noqa: E402  (shared conventions)
 
 NONE, BULLISH, BEARISH, EXIT_LONG, EXIT_SHORT = 0, 1, 2, 3, 4
-SIGNAL_NAMES = {NONE: "none", BULLISH: "bullish", BEARISH: "bearish",
-                EXIT_LONG: "exit_long", EXIT_SHORT: "exit_short"}
 
 DEFAULT_PARAMS = {
     "sma_cross": {"fast": 10, "slow": 30},

@@ -49,6 +49,9 @@ class Golden : public SeededServer {
             for (const char* exact : {"side", "entryTime", "entryBar", "exitTime", "exitBar", "open"}) {
                 EXPECT_EQ(trades[i][exact], expected_trades[i][exact]) << at << " " << exact;
             }
+            if (expected_trades[i].contains("exitReason")) {
+                EXPECT_EQ(trades[i]["exitReason"], expected_trades[i]["exitReason"]) << at;
+            }
             for (const char* number : {"entryPrice", "exitPrice", "quantity", "fees", "pnl", "return"}) {
                 ExpectClose(trades[i][number], expected_trades[i][number], at + " " + number);
             }
@@ -100,6 +103,18 @@ TEST_F(Golden, Btcusdt1hMarch2023AcrossTheGapWithSlippageAndHalfSize) {
            {"feeBps", 10},
            {"slippageBps", 5},
            {"positionSize", 0.5}});
+}
+
+// Every strategy, shorts, stops and targets, fill modes and costs: tests/golden/strategies/, from
+// the independent tests/golden/reference_strategies.py.
+TEST_F(Golden, EveryStrategyCase) {
+    std::ifstream in(std::string(SPARK_GOLDEN_DIR) + "/strategies/cases.json");
+    const json cases = json::parse(in);
+    ASSERT_GE(cases.size(), 14u);
+    for (const json& c : cases) {
+        SCOPED_TRACE(c["file"].get<std::string>());
+        Check("strategies/" + c["file"].get<std::string>(), c["request"]);
+    }
 }
 
 }  // namespace

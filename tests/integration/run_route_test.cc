@@ -147,3 +147,45 @@ TEST_F(RunRoute, PartlyLoadedRangesSayWhatIsUnknown) {
 
 }  // namespace
 }  // namespace spark::testing
+
+namespace spark::testing {
+namespace {
+
+TEST_F(RunRoute, StrategiesAreListedWithTheirSchemas) {
+    const HttpResult result = Get("/strategies");
+    ASSERT_EQ(result.status, 200);
+    const nlohmann::json body = Json(result);
+    std::vector<std::string> names;
+    for (const auto& s : body["strategies"]) names.push_back(s["name"]);
+    EXPECT_EQ(names, (std::vector<std::string>{"sma_cross", "ema_cross", "macd_cross", "rsi_reversion",
+                                               "bollinger_reversion", "donchian_breakout", "buy_and_hold"}));
+    const nlohmann::json& sma = body["strategies"][0];
+    EXPECT_EQ(sma["constraint"], "fast < slow");
+    EXPECT_EQ(sma["params"][0]["name"], "fast");
+    EXPECT_EQ(sma["params"][0]["type"], "integer");
+    EXPECT_EQ(sma["params"][0]["default"], 10);
+    EXPECT_EQ(sma["params"][0]["min"], 1);
+    EXPECT_EQ(sma["params"][0]["max"], 10000);
+    EXPECT_TRUE(body["strategies"][6]["constraint"].is_null());
+}
+
+TEST_F(RunRoute, EveryStrategyRunsWithShortsAndStops) {
+    for (const char* name : {"sma_cross", "ema_cross", "macd_cross", "rsi_reversion", "bollinger_reversion",
+                             "donchian_breakout", "buy_and_hold"}) {
+        const nlohmann::json request = {{"symbol", "ETHUSDT"},       {"timeframe", "1h"},      {"start", "2024-01-01"},
+                                        {"end", "2024-06-30"},       {"strategy", name},       {"allowShort", true},
+                                        {"stopLossPct", 0.03},       {"takeProfitPct", 0.06}, {"includeEquity", false}};
+        const HttpResult result = Post("/backtest/run", request.dump());
+        ASSERT_EQ(result.status, 200) << name << ": " << result.body;
+        const nlohmann::json body = Json(result);
+        EXPECT_EQ(body["semantics"]["sides"], "long-short");
+        EXPECT_EQ(body["request"]["stopLossPct"], 0.03);
+        for (const auto& trade : body["trades"]) {
+            const std::string reason = trade["exitReason"];
+            EXPECT_TRUE(reason == "signal" || reason == "stop_loss" || reason == "take_profit" || reason == "end") << reason;
+        }
+    }
+}
+
+}  // namespace
+}  // namespace spark::testing
