@@ -8,6 +8,7 @@
 #include <nlohmann/json.hpp>
 
 #include "common/time_format.h"
+#include "api/json_fields.h"
 #include "strategy/strategy_registry.h"
 
 namespace spark::api {
@@ -26,62 +27,6 @@ constexpr double kMaxInitialCash = 1e12;
 constexpr size_t kMaxSymbolLength = 20;
 constexpr double kMaxStopLoss = 0.99;  // a long's stop at 100 % below entry could never trigger
 constexpr double kMaxTakeProfit = 10;  // +1000 %
-
-std::unexpected<Error> Invalid(std::string field, std::string message, std::string reason) {
-    return MakeError(ErrorCode::kInvalidRequest, std::move(message), std::move(field), std::move(reason));
-}
-
-std::string_view TypeName(const json& value) { return value.type_name(); }
-
-Result<void> ReadBool(const json& body, const char* field, bool& out) {
-    const auto it = body.find(field);
-    if (it == body.end()) return {};
-    if (!it->is_boolean()) {
-        return Invalid(field, fmt::format("{} must be a boolean, got {}", field, TypeName(*it)), "WRONG_TYPE");
-    }
-    out = it->get<bool>();
-    return {};
-}
-
-//! Reads an optional number and checks it lies in [min, max] (or (min, max] when `min_exclusive`).
-Result<void> ReadNumber(const json& body, const char* field, double min, double max, bool min_exclusive, double& out) {
-    const auto it = body.find(field);
-    if (it == body.end()) return {};
-    if (!it->is_number()) {
-        return Invalid(field, fmt::format("{} must be a number, got {}", field, TypeName(*it)), "WRONG_TYPE");
-    }
-    const double value = it->get<double>();
-    const bool below = min_exclusive ? value <= min : value < min;
-    if (!std::isfinite(value) || below || value > max) {
-        return Invalid(
-            field, fmt::format("{} must be in {}{}, {}], got {}", field, min_exclusive ? "(" : "[", min, max, value),
-            "OUT_OF_RANGE");
-    }
-    out = value;
-    return {};
-}
-
-//! An optional fraction in (0, max]; null means absent.
-Result<void> ReadOptionalFraction(const json& body, const char* field, double max, std::optional<double>& out) {
-    const auto it = body.find(field);
-    if (it == body.end() || it->is_null()) return {};
-    double value = 0;
-    if (auto ok = ReadNumber(body, field, 0, max, true, value); !ok) return ok;
-    out = value;
-    return {};
-}
-
-Result<std::string> ReadString(const json& body, const char* field, bool required) {
-    const auto it = body.find(field);
-    if (it == body.end()) {
-        if (required) return Invalid(field, fmt::format("{} is required", field), "MISSING_FIELD");
-        return std::string();
-    }
-    if (!it->is_string()) {
-        return Invalid(field, fmt::format("{} must be a string, got {}", field, TypeName(*it)), "WRONG_TYPE");
-    }
-    return it->get<std::string>();
-}
 
 //! A date field: a string (date, date-time) or an integer of epoch milliseconds.
 Result<ParsedTime> ReadTime(const json& body, const char* field, std::string& as_given) {
@@ -197,11 +142,32 @@ Result<void> ReadRange(const json& body, int64_t now_ms, RunRequest& out) {
     return {};
 }
 
-Result<void> ReadStrategy(const json& body, RunRequest& out) {
-    ParamValues given;
+Result<void> ReadOptions(const json& body, RunRequest& out) {
+    BacktestOptions& o = out.options;
+    if (auto ok = ReadNumber(body, "feeBps", 0, kMaxBps, false, o.fee_bps); !ok) return ok;
+    if (auto ok = ReadNumber(body, "slippageBps", 0, kMaxBps, false, o.slippage_bps); !ok) return ok;
+    if (auto ok = ReadNumber(body, "initialCash", kMinInitialCash, kMaxInitialCash, false, o.initial_cash); !ok)
+        return ok;
+    if (auto ok = ReadNumber(body, "positionSize", 0, 1, true, o.position_size); !ok) return ok;
+    auto fill = ReadString(body, "fill", false);
+    if (!fill) return std::unexpected(fill.error());
+    if (*fill == "close") {
+        o.fill = FillMode::kClose;
+    } else if (fill->empty() || *fill == "next_open") {
+        o.fill = FillMode::kNextOpen;
+    } else {
+        return Invalid("fill", fmt::format("fill '{}' must be next_open or close", *fill), "OUT_OF_RANGE");
+    }
+    if (auto ok = ReadBool(body, "allowShort", o.allow_short); !ok) return ok;
+    if (auto ok = ReadOptionalFraction(body, "stopLossPct", kMaxStopLoss, o.stop_loss_pct); !ok) return ok;
+    if (auto ok = ReadOptionalFraction(body, "takeProfitPct", kMaxTakeProfit, o.take_profit_pct); !ok) return ok;
+    return ReadBool(body, "useCache", out.use_cache);
+}
+
+Result<void> ReadStrategyChoiceInto(const json& body, std::string& name_out, ParamValues& given) {
     if (const auto it = body.find("strategy"); it != body.end()) {
         if (it->is_string()) {
-            out.strategy = it->get<std::string>();
+            name_out = it->get<std::string>();
         } else if (it->is_object()) {
             for (const auto& [key, value] : it->items()) {
                 if (key != "name" && key != "params") {
@@ -216,7 +182,7 @@ Result<void> ReadStrategy(const json& body, RunRequest& out) {
                 return Invalid("strategy.name", fmt::format("strategy.name must be a string, got {}", TypeName(*name)),
                                "WRONG_TYPE");
             }
-            out.strategy = name->get<std::string>();
+            name_out = name->get<std::string>();
             if (const auto params = it->find("params"); params != it->end() && !params->is_null()) {
                 if (!params->is_object()) {
                     return Invalid("strategy.params",
@@ -238,58 +204,33 @@ Result<void> ReadStrategy(const json& body, RunRequest& out) {
                            "WRONG_TYPE");
         }
     }
-    auto resolved = StrategyRegistry::BuiltIn().Resolve(out.strategy, given);
-    if (!resolved) return std::unexpected(resolved.error());
-    out.params = std::move(*resolved);
     return {};
-}
-
-Result<void> ReadOptions(const json& body, RunRequest& out) {
-    BacktestOptions& o = out.options;
-    if (auto ok = ReadNumber(body, "feeBps", 0, kMaxBps, false, o.fee_bps); !ok) return ok;
-    if (auto ok = ReadNumber(body, "slippageBps", 0, kMaxBps, false, o.slippage_bps); !ok) return ok;
-    if (auto ok = ReadNumber(body, "initialCash", kMinInitialCash, kMaxInitialCash, false, o.initial_cash); !ok)
-        return ok;
-    if (auto ok = ReadNumber(body, "positionSize", 0, 1, true, o.position_size); !ok) return ok;
-    auto fill = ReadString(body, "fill", false);
-    if (!fill) return std::unexpected(fill.error());
-    if (*fill == "close") {
-        o.fill = FillMode::kClose;
-    } else if (fill->empty() || *fill == "next_open") {
-        o.fill = FillMode::kNextOpen;
-    } else {
-        return Invalid("fill", fmt::format("fill '{}' must be next_open or close", *fill), "OUT_OF_RANGE");
-    }
-    if (auto ok = ReadBool(body, "allowShort", o.allow_short); !ok) return ok;
-    if (auto ok = ReadOptionalFraction(body, "stopLossPct", kMaxStopLoss, o.stop_loss_pct); !ok) return ok;
-    if (auto ok = ReadOptionalFraction(body, "takeProfitPct", kMaxTakeProfit, o.take_profit_pct); !ok) return ok;
-    if (auto ok = ReadBool(body, "useCache", out.use_cache); !ok) return ok;
-    return ReadBool(body, "includeEquity", out.include_equity);
 }
 
 }  // namespace
 
+Result<void> ReadStrategyChoice(const json& body, std::string& name, ParamValues& given) {
+    return ReadStrategyChoiceInto(body, name, given);
+}
+
+Result<void> ReadRunFields(const json& body, int64_t now_ms, RunRequest& out) {
+    if (auto ok = ReadSymbol(body, out); !ok) return ok;
+    if (auto ok = ReadExchangeAndTimeframe(body, out); !ok) return ok;
+    if (auto ok = ReadRange(body, now_ms, out); !ok) return ok;
+    return ReadOptions(body, out);
+}
+
 Result<RunRequest> ParseRunRequest(std::string_view body_text, int64_t now_ms) {
-    json body;
-    try {
-        body = json::parse(body_text);
-    } catch (const json::parse_error& e) {
-        return Invalid("body", fmt::format("the body is not valid JSON: {}", e.what()), "MALFORMED_JSON");
-    }
-    if (!body.is_object()) {
-        return Invalid("body", fmt::format("the body must be a JSON object, got {}", TypeName(body)), "WRONG_TYPE");
-    }
-    for (const auto& [key, value] : body.items()) {
-        if (std::find(kKnownFields.begin(), kKnownFields.end(), key) == kKnownFields.end()) {
-            return Invalid(key, fmt::format("unknown field '{}'", key), "UNKNOWN_FIELD");
-        }
-    }
+    auto body = ParseJsonObject(body_text, kKnownFields);
+    if (!body) return std::unexpected(body.error());
     RunRequest out;
-    if (auto ok = ReadSymbol(body, out); !ok) return std::unexpected(ok.error());
-    if (auto ok = ReadExchangeAndTimeframe(body, out); !ok) return std::unexpected(ok.error());
-    if (auto ok = ReadRange(body, now_ms, out); !ok) return std::unexpected(ok.error());
-    if (auto ok = ReadStrategy(body, out); !ok) return std::unexpected(ok.error());
-    if (auto ok = ReadOptions(body, out); !ok) return std::unexpected(ok.error());
+    if (auto ok = ReadRunFields(*body, now_ms, out); !ok) return std::unexpected(ok.error());
+    ParamValues given;
+    if (auto ok = ReadStrategyChoice(*body, out.strategy, given); !ok) return std::unexpected(ok.error());
+    auto resolved = StrategyRegistry::BuiltIn().Resolve(out.strategy, given);
+    if (!resolved) return std::unexpected(resolved.error());
+    out.params = std::move(*resolved);
+    if (auto ok = ReadBool(*body, "includeEquity", out.include_equity); !ok) return std::unexpected(ok.error());
     return out;
 }
 

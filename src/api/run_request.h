@@ -1,5 +1,7 @@
 #pragma once
 
+#include <nlohmann/json.hpp>
+
 #include <cstdint>
 #include <string>
 #include <string_view>
@@ -31,6 +33,14 @@ struct RunRequest {
     BacktestOptions options;
     bool include_equity = true;
 };
+
+//! The fields every backtesting route shares: market (exchange, symbol, timeframe), range,
+//! costs and engine options, useCache. Not the strategy, not includeEquity.
+Result<void> ReadRunFields(const nlohmann::json& body, int64_t now_ms, RunRequest& out);
+
+//! `strategy` as a name or `{name, params}`: the name (default kept when absent) and the params
+//! given, not yet resolved against the schema.
+Result<void> ReadStrategyChoice(const nlohmann::json& body, std::string& name, ParamValues& given);
 
 //! Parses and validates the JSON body; `now_ms` decides what is "in the future". Every error is
 //! kInvalidRequest naming the field and a reason code (MALFORMED_JSON, WRONG_TYPE, ...).
