@@ -14,7 +14,7 @@ public:
     BollingerReversion(size_t period, double k) : period_(period), k_(k) {}
 
     std::string_view Name() const override { return "bollinger_reversion"; }
-    void GenerateSignals(std::span<const Candle> bars, std::span<Signal> out) const override;
+    void Signals(const SeriesContext& context, std::span<Signal> out) const override;
 
 private:
     size_t period_;

@@ -4,9 +4,9 @@
 
 namespace spark {
 
-void BuyAndHold::GenerateSignals(std::span<const Candle> bars, std::span<Signal> out) const {
+void BuyAndHold::Signals(const SeriesContext&, std::span<Signal> out) const {
     std::fill(out.begin(), out.end(), Signal::kNone);
-    if (!bars.empty()) out[0] = Signal::kBullish;
+    if (!out.empty()) out[0] = Signal::kBullish;
 }
 
 }  // namespace spark

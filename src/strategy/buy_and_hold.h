@@ -10,7 +10,7 @@ namespace spark {
 class BuyAndHold final : public Strategy {
   public:
     std::string_view Name() const override { return "buy_and_hold"; }
-    void GenerateSignals(std::span<const Candle> bars, std::span<Signal> out) const override;
+    void Signals(const SeriesContext& context, std::span<Signal> out) const override;
 };
 
 }  // namespace spark

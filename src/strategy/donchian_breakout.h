@@ -14,7 +14,7 @@ public:
     DonchianBreakout(size_t entry, size_t exit) : entry_(entry), exit_(exit) {}
 
     std::string_view Name() const override { return "donchian_breakout"; }
-    void GenerateSignals(std::span<const Candle> bars, std::span<Signal> out) const override;
+    void Signals(const SeriesContext& context, std::span<Signal> out) const override;
 
 private:
     size_t entry_;

@@ -12,7 +12,7 @@ public:
     MacdCross(size_t fast, size_t slow, size_t signal) : fast_(fast), slow_(slow), signal_(signal) {}
 
     std::string_view Name() const override { return "macd_cross"; }
-    void GenerateSignals(std::span<const Candle> bars, std::span<Signal> out) const override;
+    void Signals(const SeriesContext& context, std::span<Signal> out) const override;
 
 private:
     size_t fast_;

@@ -14,7 +14,7 @@ public:
     RsiReversion(size_t period, double lower, double upper) : period_(period), lower_(lower), upper_(upper) {}
 
     std::string_view Name() const override { return "rsi_reversion"; }
-    void GenerateSignals(std::span<const Candle> bars, std::span<Signal> out) const override;
+    void Signals(const SeriesContext& context, std::span<Signal> out) const override;
 
 private:
     size_t period_;

@@ -1,22 +1,13 @@
 #include "strategy/sma_cross.h"
 
 #include <algorithm>
-#include <vector>
 
-#include "indicators/sma.h"
 #include "strategy/crossover.h"
 
 namespace spark {
 
-void SmaCross::GenerateSignals(std::span<const Candle> bars, std::span<Signal> out) const {
-    const size_t n = bars.size();
-    std::vector<double> closes(n);
-    std::vector<double> fast(n);
-    std::vector<double> slow(n);
-    for (size_t t = 0; t < n; ++t) closes[t] = bars[t].close;
-    indicators::ComputeSma(closes, fast_, fast);
-    indicators::ComputeSma(closes, slow_, slow);
-    CrossoverSignals(fast, slow, std::max(fast_, slow_) - 1, out);
+void SmaCross::Signals(const SeriesContext& context, std::span<Signal> out) const {
+    CrossoverSignals(context.Sma(fast_), context.Sma(slow_), std::max(fast_, slow_) - 1, out);
 }
 
 }  // namespace spark

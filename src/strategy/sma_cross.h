@@ -14,7 +14,7 @@ class SmaCross final : public Strategy {
     SmaCross(size_t fast, size_t slow) : fast_(fast), slow_(slow) {}
 
     std::string_view Name() const override { return "sma_cross"; }
-    void GenerateSignals(std::span<const Candle> bars, std::span<Signal> out) const override;
+    void Signals(const SeriesContext& context, std::span<Signal> out) const override;
 
   private:
     size_t fast_;

@@ -5,6 +5,7 @@
 #include <string_view>
 
 #include "model/candle.h"
+#include "strategy/series_context.h"
 
 namespace spark {
 
@@ -15,13 +16,16 @@ namespace spark {
 enum class Signal : int8_t { kNone = 0, kBullish = 1, kBearish = -1, kExitLong = 2, kExitShort = -2, kExit = 3 };
 
 //! A trading rule. Contract: out[t] depends on bars[0..t] only (no look-ahead); the batch form
-//! lets a strategy compute its indicators over the whole series in one tight pass.
+//! lets a strategy work on whole indicator series in one tight pass.
 class Strategy {
   public:
     virtual ~Strategy() = default;
     virtual std::string_view Name() const = 0;
-    //! Writes one signal per bar; `out.size() == bars.size()`.
-    virtual void GenerateSignals(std::span<const Candle> bars, std::span<Signal> out) const = 0;
+    //! Writes one signal per bar of `context.Bars()` into `out` (same size). Indicator series come
+    //! from the context, which a grid search shares between all its combinations.
+    virtual void Signals(const SeriesContext& context, std::span<Signal> out) const = 0;
+    //! For a single run: signals over `bars` with a context of their own.
+    void GenerateSignals(std::span<const Candle> bars, std::span<Signal> out) const;
 };
 
 }  // namespace spark

@@ -16,8 +16,8 @@ class Scripted final : public Strategy {
 public:
     explicit Scripted(std::vector<Signal> signals) : signals_(std::move(signals)) {}
     std::string_view Name() const override { return "scripted"; }
-    void GenerateSignals(std::span<const Candle> bars, std::span<Signal> out) const override {
-        for (size_t t = 0; t < bars.size(); ++t) out[t] = t < signals_.size() ? signals_[t] : Signal::kNone;
+    void Signals(const SeriesContext&, std::span<Signal> out) const override {
+        for (size_t t = 0; t < out.size(); ++t) out[t] = t < signals_.size() ? signals_[t] : Signal::kNone;
     }
 
 private:

@@ -1,0 +1,97 @@
+#include "strategy/series_context.h"
+
+#include <optional>
+
+#include "indicators/bollinger.h"
+#include "indicators/donchian.h"
+#include "indicators/ema.h"
+#include "indicators/macd.h"
+#include "indicators/rsi.h"
+#include "indicators/sma.h"
+
+namespace spark {
+
+SeriesContext::SeriesContext(std::span<const Candle> bars) : bars_(bars), closes_(bars.size()) {
+    for (size_t t = 0; t < bars.size(); ++t) closes_[t] = bars[t].close;
+}
+
+const Series& SeriesContext::Get(const Key& key, Compute compute) const {
+    std::shared_future<std::shared_ptr<const Series>> future;
+    std::optional<std::promise<std::shared_ptr<const Series>>> promise;
+    {
+        std::lock_guard lock(mutex_);
+        if (const auto it = cache_.find(key); it != cache_.end()) {
+            future = it->second;
+        } else {
+            promise.emplace();
+            future = promise->get_future().share();
+            cache_.emplace(key, future);
+        }
+    }
+    // Whoever inserted the entry computes it, outside the lock; concurrent askers wait for it.
+    if (promise) {
+        auto series = std::make_shared<Series>();
+        compute(*this, key, *series);
+        promise->set_value(std::move(series));
+    }
+    return *future.get();
+}
+
+size_t SeriesContext::ComputedSeries() const {
+    std::lock_guard lock(mutex_);
+    return cache_.size();
+}
+
+std::span<const double> SeriesContext::Sma(size_t period) const {
+    return Get({Kind::kSma, period}, [](const SeriesContext& c, const Key& k, Series& s) {
+               s.a.resize(c.closes_.size());
+               indicators::ComputeSma(c.closes_, k.p1, s.a);
+           })
+        .a;
+}
+
+std::span<const double> SeriesContext::Ema(size_t period) const {
+    return Get({Kind::kEma, period}, [](const SeriesContext& c, const Key& k, Series& s) {
+               s.a.resize(c.closes_.size());
+               indicators::ComputeEma(c.closes_, k.p1, s.a);
+           })
+        .a;
+}
+
+std::span<const double> SeriesContext::Rsi(size_t period) const {
+    return Get({Kind::kRsi, period}, [](const SeriesContext& c, const Key& k, Series& s) {
+               s.a.resize(c.closes_.size());
+               indicators::ComputeRsi(c.closes_, k.p1, s.a);
+           })
+        .a;
+}
+
+const Series& SeriesContext::Macd(size_t fast, size_t slow, size_t signal) const {
+    return Get({Kind::kMacd, fast, slow, signal}, [](const SeriesContext& c, const Key& k, Series& s) {
+        const size_t n = c.closes_.size();
+        s.a.resize(n);
+        s.b.resize(n);
+        s.c.resize(n);  // histogram
+        indicators::ComputeMacd(c.closes_, k.p1, k.p2, k.p3, s.a, s.b, s.c);
+    });
+}
+
+const Series& SeriesContext::Bollinger(size_t period, double k) const {
+    return Get({Kind::kBollinger, period, 0, 0, k}, [](const SeriesContext& c, const Key& key, Series& s) {
+        const size_t n = c.closes_.size();
+        s.a.resize(n);
+        s.b.resize(n);
+        s.c.resize(n);
+        indicators::ComputeBollinger(c.closes_, key.p1, key.k, s.a, s.b, s.c);
+    });
+}
+
+const Series& SeriesContext::Donchian(size_t period) const {
+    return Get({Kind::kDonchian, period}, [](const SeriesContext& c, const Key& k, Series& s) {
+        s.a.resize(c.bars_.size());
+        s.b.resize(c.bars_.size());
+        indicators::ComputeDonchian(c.bars_, k.p1, s.a, s.b);
+    });
+}
+
+}  // namespace spark

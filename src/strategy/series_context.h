@@ -1,0 +1,64 @@
+#pragma once
+
+#include <cstddef>
+#include <future>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <span>
+#include <vector>
+
+#include "model/candle.h"
+
+namespace spark {
+
+//! Up to three aligned series (e.g. MACD line and signal; Bollinger lower, middle, upper), NaN
+//! where absent.
+struct Series {
+    std::vector<double> a;
+    std::vector<double> b;
+    std::vector<double> c;
+};
+
+//! The bars of a run plus memoised indicator series over them. A grid search shares one context
+//! across all its combinations, so each distinct series (an SMA window, a Bollinger setting) is
+//! computed once per job, not once per combination. Thread-safe: when workers ask for the same
+//! series at once, one computes it and the others wait for it.
+class SeriesContext {
+public:
+    explicit SeriesContext(std::span<const Candle> bars);
+
+    std::span<const Candle> Bars() const { return bars_; }
+    std::span<const double> Closes() const { return closes_; }
+
+    std::span<const double> Sma(size_t period) const;
+    std::span<const double> Ema(size_t period) const;
+    std::span<const double> Rsi(size_t period) const;
+    const Series& Macd(size_t fast, size_t slow, size_t signal) const;  //!< a = line, b = signal
+    const Series& Bollinger(size_t period, double k) const;             //!< a = lower, b = middle, c = upper
+    const Series& Donchian(size_t period) const;                        //!< a = lower, b = upper
+
+    //! Distinct series computed so far (for tests and job statistics).
+    size_t ComputedSeries() const;
+
+private:
+    enum class Kind { kSma, kEma, kRsi, kMacd, kBollinger, kDonchian };
+    struct Key {
+        Kind kind;
+        size_t p1 = 0;
+        size_t p2 = 0;
+        size_t p3 = 0;
+        double k = 0;
+        friend auto operator<=>(const Key&, const Key&) = default;
+    };
+    using Compute = void (*)(const SeriesContext&, const Key&, Series&);
+
+    const Series& Get(const Key& key, Compute compute) const;
+
+    std::span<const Candle> bars_;
+    std::vector<double> closes_;
+    mutable std::mutex mutex_;
+    mutable std::map<Key, std::shared_future<std::shared_ptr<const Series>>> cache_;
+};
+
+}  // namespace spark
