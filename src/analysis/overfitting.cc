@@ -18,11 +18,12 @@ ReturnMoments ComputeReturnMoments(std::span<const double> equity) {
     m.count = static_cast<int64_t>(equity.size() - 1);
     const auto n = static_cast<double>(m.count);
     double sum = 0;
-    for (size_t t = 1; t < equity.size(); ++t) sum += equity[t] / equity[t - 1] - 1.0;
+    const auto r = [&](size_t t) { return equity[t - 1] > 0 ? equity[t] / equity[t - 1] - 1.0 : 0.0; };
+    for (size_t t = 1; t < equity.size(); ++t) sum += r(t);
     const double mean = sum / n;
     double m2 = 0, m3 = 0, m4 = 0;
     for (size_t t = 1; t < equity.size(); ++t) {
-        const double d = equity[t] / equity[t - 1] - 1.0 - mean;
+        const double d = r(t) - mean;
         m2 += d * d;
         m3 += d * d * d;
         m4 += d * d * d * d;

@@ -17,7 +17,8 @@ ReturnStatistics ComputeReturnStatistics(std::span<const double> equity, double 
     double sum = 0;
     double downside_sq_sum = 0;
     for (size_t t = 0; t < count; ++t) {
-        const double r = equity[t + 1] / equity[t] - 1.0;
+        // After a ruin (equity at or below zero) there is nothing left to earn a return on.
+        const double r = equity[t] > 0 ? equity[t + 1] / equity[t] - 1.0 : 0.0;
         returns[t] = r;
         sum += r;
         if (r < 0) downside_sq_sum += r * r;

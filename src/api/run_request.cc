@@ -25,7 +25,8 @@ constexpr double kMaxBps = 1000;  // 10 %: beyond this a cost setting is surely 
 constexpr double kMinInitialCash = 0.01;
 constexpr double kMaxInitialCash = 1e12;
 constexpr size_t kMaxSymbolLength = 20;
-constexpr double kMaxStopLoss = 0.99;  // a long's stop at 100 % below entry could never trigger
+// A stop at 100 % below a long's entry could never trigger: the largest accepted is just below 1.
+const double kMaxStopLoss = std::nextafter(1.0, 0.0);
 constexpr double kMaxTakeProfit = 10;  // +1000 %
 
 //! A date field: a string (date, date-time) or an integer of epoch milliseconds.
@@ -153,7 +154,7 @@ Result<void> ReadOptions(const json& body, RunRequest& out) {
     if (!fill) return std::unexpected(fill.error());
     if (*fill == "close") {
         o.fill = FillMode::kClose;
-    } else if (fill->empty() || *fill == "next_open") {
+    } else if (*fill == "next_open" || !body.contains("fill")) {
         o.fill = FillMode::kNextOpen;
     } else {
         return Invalid("fill", fmt::format("fill '{}' must be next_open or close", *fill), "OUT_OF_RANGE");

@@ -13,6 +13,8 @@ std::string_view ExitReasonName(ExitReason reason) {
             return "stop_loss";
         case ExitReason::kTakeProfit:
             return "take_profit";
+        case ExitReason::kLiquidation:
+            return "liquidation";
         case ExitReason::kEnd:
             return "end";
     }

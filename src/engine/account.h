@@ -21,6 +21,7 @@ public:
     Side PositionSide() const { return side_; }
     //! The entry fill price of the open position (after slippage).
     double EntryPrice() const { return open_.entry_price; }
+    int64_t EntryBar() const { return open_.entry_bar; }
     double Equity(double price) const;
     double TotalFees() const { return total_fees_; }
 

@@ -75,6 +75,7 @@ public:
                 CheckExits(t);
                 Apply(signals[t], bar.close, t);
             }
+            if (!account_.Flat() && account_.Equity(bar.close) <= 0) Liquidate(t);
             result_.equity[t] = account_.Equity(bar.close);
             bars_in_market_ += account_.Flat() ? 0 : 1;
         }
@@ -96,7 +97,15 @@ private:
         if (action == Action::kOpenShort || action == Action::kCloseThenOpenShort) Open(Side::kShort, price, t);
     }
 
+    //! A position that has lost all the equity (a short can lose more than it committed) is
+    //! closed at that bar's close, and the ruined account never trades again.
+    void Liquidate(size_t t) {
+        Close(bars_[t].close, t, ExitReason::kLiquidation);
+        ruined_ = true;
+    }
+
     void Open(Side side, double price, size_t t) {
+        if (ruined_) return;
         account_.Open(side, price, static_cast<int64_t>(t), bars_[t].open_time_ms);
         // Under next_open the entry bar trades after the fill; under close, trading starts next bar.
         exits_from_bar_ = options_.fill == FillMode::kNextOpen ? t : t + 1;
@@ -118,11 +127,15 @@ private:
         // Adverse and favourable moves expressed so that "beyond" is always "greater than".
         const auto adverse = [&](double price) { return -direction * price; };
         const auto favourable = [&](double price) { return direction * price; };
-        if (options_.stop_loss_pct) {
+        // The entry bar's open is the entry itself (only slippage separates them): it cannot have
+        // gapped beyond a level, so the open checks start with the next bar.
+        const bool entered_at_this_open =
+            options_.fill == FillMode::kNextOpen && account_.EntryBar() == static_cast<int64_t>(t);
+        if (options_.stop_loss_pct && !entered_at_this_open) {
             const double level = entry * (1.0 - direction * *options_.stop_loss_pct);
             if (adverse(bar.open) >= adverse(level)) return Close(bar.open, t, ExitReason::kStopLoss);
         }
-        if (options_.take_profit_pct) {
+        if (options_.take_profit_pct && !entered_at_this_open) {
             const double level = entry * (1.0 + direction * *options_.take_profit_pct);
             if (favourable(bar.open) >= favourable(level)) return Close(bar.open, t, ExitReason::kTakeProfit);
         }
@@ -144,6 +157,7 @@ private:
     BacktestResult& result_;
     ActionTable actions_;
     size_t exits_from_bar_ = 0;
+    bool ruined_ = false;
     int64_t bars_in_market_ = 0;
 };
 

@@ -73,7 +73,8 @@ StrategyDefinition MacdCrossDefinition() {
         .description = "Long when the MACD line crosses above its signal line; exit (or short) on the cross below.",
         .params = {IntParam("fast", 12, 1, kMaxWindow, "fast EMA period, bars"),
                    IntParam("slow", 26, 2, kMaxWindow, "slow EMA period, bars"),
-                   IntParam("signal", 9, 1, kMaxWindow, "signal line EMA period, bars")},
+                   // An EMA of period 1 is the line itself: it could never cross.
+                   IntParam("signal", 9, 2, kMaxWindow, "signal line EMA period, bars")},
         .constraint = "fast < slow",
         .check_constraint = LessThan("fast", "slow"),
         .create = [](const ParamValues& p) -> std::unique_ptr<Strategy> {

@@ -23,7 +23,7 @@ import sys
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from reference_backtest import load_bars, metrics, sma  # noqa: E402  (shared conventions)
 
-NONE, BULLISH, BEARISH, EXIT_LONG, EXIT_SHORT = 0, 1, 2, 3, 4
+NONE, BULLISH, BEARISH, EXIT_LONG, EXIT_SHORT, EXIT = 0, 1, 2, 3, 4, 5
 
 DEFAULT_PARAMS = {
     "sma_cross": {"fast": 10, "slow": 30},
@@ -179,10 +179,12 @@ def strategy_signals(name, params, bars):
                 sig[t] = BULLISH
             elif c > up[t]:
                 sig[t] = BEARISH
-            elif c >= mid[t]:
-                sig[t] = EXIT_LONG   # close == middle gives exit_long (first rule that holds)
-            elif c <= mid[t]:
+            elif c > mid[t]:
+                sig[t] = EXIT_LONG
+            elif c < mid[t]:
                 sig[t] = EXIT_SHORT
+            else:
+                sig[t] = EXIT        # exactly at the middle: both sides have reverted
     elif name == "donchian_breakout":
         highs, lows = [b["high"] for b in bars], [b["low"] for b in bars]
         ehh, ell = previous_high_low(highs, lows, p["entry"])
@@ -231,6 +233,8 @@ class Engine:
     def open(self, side, market, t):
         """Enter from flat (equity = cash), sized from the cash right now."""
         assert self.side == 0
+        if getattr(self, "ruined", False):
+            return
         p = market * (1 + self.s) if side > 0 else market * (1 - self.s)
         qty = self.size * self.cash / (p * (1 + self.f))
         notional = qty * p
@@ -304,6 +308,8 @@ def order_for(signal, side, allow_short):
         return (True, 0)
     elif signal == EXIT_SHORT and side < 0:
         return (True, 0)
+    elif signal == EXIT and side != 0:
+        return (True, 0)
     return None
 
 
@@ -315,7 +321,7 @@ def execute(eng, order, market, t):
         eng.open(new_side, market, t)
 
 
-def check_stops(eng, bar, t, sl, tp, diag):
+def check_stops(eng, bar, t, sl, tp, diag, entered_at_this_open=False):
     """Stop-loss / take-profit against this bar. A gap beyond a level at the open fills at the
     open (the open is the bar's first price, so it is tested before anything inside the bar);
     otherwise a touched level fills at the level, the stop first when both are touched."""
@@ -326,15 +332,15 @@ def check_stops(eng, bar, t, sl, tp, diag):
     if eng.side > 0:
         stop = entry * (1 - sl) if sl is not None else None
         target = entry * (1 + tp) if tp is not None else None
-        stop_gap = stop is not None and o <= stop
-        target_gap = target is not None and o >= target
+        stop_gap = stop is not None and o <= stop and not entered_at_this_open
+        target_gap = target is not None and o >= target and not entered_at_this_open
         stop_hit = stop is not None and lo <= stop
         target_hit = target is not None and h >= target
     else:
         stop = entry * (1 + sl) if sl is not None else None
         target = entry * (1 - tp) if tp is not None else None
-        stop_gap = stop is not None and o >= stop
-        target_gap = target is not None and o <= target
+        stop_gap = stop is not None and o >= stop and not entered_at_this_open
+        target_gap = target is not None and o <= target and not entered_at_this_open
         stop_hit = stop is not None and h >= stop
         target_hit = target is not None and lo <= target
     # diagnostics: how close the data comes to each level (relative), and ambiguous bars
@@ -389,7 +395,9 @@ def simulate(bars, sig, fee_bps, slip_bps, initial_cash, position_size, fill="ne
         #    necessarily entered at an earlier close
         if eng.side != 0:
             assert fill == "next_open" or eng.entry["bar"] < t
-        check_stops(eng, bar, t, sl, tp, diag)
+        # the entry bar's own open is the entry (only slippage apart): no gap check on it
+        entered_at_this_open = fill == "next_open" and eng.side != 0 and eng.entry["bar"] == t
+        check_stops(eng, bar, t, sl, tp, diag, entered_at_this_open)
         # 3) the decision at the close of t (position state after 1 and 2)
         order = order_for(sig[t], eng.side, allow_short)
         if order is not None:
@@ -399,6 +407,11 @@ def simulate(bars, sig, fee_bps, slip_bps, initial_cash, position_size, fill="ne
                     _would_trigger_on_entry_bar(eng, bar, t, sl, tp, diag)
             elif t < n - 1:
                 pending = order     # a signal on the last bar never fills
+        # ruin: a position whose equity is gone is liquidated at the close; no more trading
+        if eng.side != 0 and eng.equity(t) <= 0:
+            eng.close(bar["close"], t, "liquidation")
+            eng.ruined = True
+            pending = None
         equity.append(eng.equity(t))
         held.append(eng.side != 0)
     eng.mark_open_position_at_end()

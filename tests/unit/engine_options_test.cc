@@ -1,6 +1,7 @@
 // Shorts, reversals, stop-loss and take-profit on tiny series worked out by hand.
 #include <gtest/gtest.h>
 
+#include <cmath>
 #include <vector>
 
 #include "engine/backtest.h"
@@ -165,6 +166,102 @@ TEST(EngineOptions, SlippageAppliesToStopFills) {
     const auto r = RunBacktest(bars, Scripted({B}), o, kPeriods);
     EXPECT_DOUBLE_EQ(r->trades[0].entry_price, 101);
     EXPECT_NEAR(r->trades[0].exit_price, 101 * 0.9 * 0.99, 1e-12);
+}
+
+TEST(EngineOptions, EachRowOfTheSignalTable) {
+    const std::vector<Candle> bars = {Bar(0, 10, 10, 10, 10), Bar(1, 10, 10, 10, 10), Bar(2, 10, 10, 10, 10),
+                                      Bar(3, 10, 10, 10, 10), Bar(4, 10, 10, 10, 10)};
+    BacktestOptions shorts;
+    shorts.allow_short = true;
+    const auto run = [&](std::vector<Signal> script, const BacktestOptions& o) {
+        auto r = RunBacktest(bars, Scripted(std::move(script)), o, kPeriods);
+        EXPECT_TRUE(r.has_value());
+        return r ? r->trades : std::vector<Trade>{};
+    };
+    // exit_long is ignored while short, exit_short closes it.
+    auto trades = run({S, Signal::kExitLong, Signal::kExitShort}, shorts);
+    ASSERT_EQ(trades.size(), 1u);
+    EXPECT_EQ(trades[0].side, Side::kShort);
+    EXPECT_EQ(trades[0].exit_bar, 3);
+    // exit_short is ignored while long; exit closes a long.
+    trades = run({B, Signal::kExitShort, Signal::kExit}, shorts);
+    ASSERT_EQ(trades.size(), 1u);
+    EXPECT_EQ(trades[0].side, Side::kLong);
+    EXPECT_EQ(trades[0].exit_bar, 3);
+    // exit closes a short too.
+    trades = run({S, N, Signal::kExit}, shorts);
+    ASSERT_EQ(trades.size(), 1u);
+    EXPECT_EQ(trades[0].exit_bar, 3);
+    // Long-only: exit_short and a bearish signal while flat do nothing.
+    trades = run({Signal::kExitShort, S, B}, BacktestOptions{});
+    ASSERT_EQ(trades.size(), 1u);
+    EXPECT_TRUE(trades[0].open);
+    EXPECT_EQ(trades[0].entry_bar, 3);
+}
+
+TEST(EngineOptions, OpenShortIsMarkedAtTheLastClose) {
+    const std::vector<Candle> bars = {Bar(0, 100, 100, 100, 100), Bar(1, 100, 100, 100, 100), Bar(2, 100, 100, 90, 90)};
+    BacktestOptions o;
+    o.allow_short = true;
+    const auto r = RunBacktest(bars, Scripted({S}), o, kPeriods);
+    ASSERT_TRUE(r.has_value());
+    ASSERT_EQ(r->trades.size(), 1u);
+    const Trade& t = r->trades[0];
+    EXPECT_TRUE(t.open);
+    EXPECT_EQ(t.exit_reason, ExitReason::kEnd);
+    const double qty = 10000 / (100 * 1.001);
+    const double entry_fee = qty * 100 * 0.001;
+    EXPECT_NEAR(t.pnl, (qty * 100 - entry_fee) - qty * 90, 1e-9);
+    EXPECT_NEAR(t.return_fraction, t.pnl / (qty * 100 + entry_fee), 1e-12);
+    EXPECT_NEAR(r->metrics.final_equity, 10000 + t.pnl, 1e-9);
+}
+
+TEST(EngineOptions, ShortTakeProfitAndGapThroughIt) {
+    BacktestOptions o;
+    o.fee_bps = 0;
+    o.allow_short = true;
+    o.take_profit_pct = 0.1;  // short at 100: target 90
+    std::vector<Candle> bars = {Bar(0, 100, 100, 100, 100), Bar(1, 100, 101, 97, 98), Bar(2, 98, 99, 89, 92)};
+    auto r = RunBacktest(bars, Scripted({S}), o, kPeriods);
+    ASSERT_TRUE(r.has_value());
+    EXPECT_EQ(r->trades[0].exit_reason, ExitReason::kTakeProfit);
+    EXPECT_DOUBLE_EQ(r->trades[0].exit_price, 90);
+    bars[2] = Bar(2, 85, 88, 84, 86);  // opens below the target
+    r = RunBacktest(bars, Scripted({S}), o, kPeriods);
+    EXPECT_DOUBLE_EQ(r->trades[0].exit_price, 85);
+}
+
+TEST(EngineOptions, TheEntryBarsOwnOpenIsNotAGap) {
+    // 1 % slippage puts the entry fill (101) beyond a 0.5 % stop measured from the open; the open
+    // is the entry itself, so only the bar's range can trigger (its low 100.4 is above 100.495).
+    BacktestOptions o;
+    o.fee_bps = 0;
+    o.slippage_bps = 100;
+    o.stop_loss_pct = 0.005;
+    const std::vector<Candle> bars = {Bar(0, 100, 100, 100, 100), Bar(1, 100, 102, 100.6, 101.5),
+                                      Bar(2, 101.5, 101.5, 100, 100)};
+    const auto r = RunBacktest(bars, Scripted({B}), o, kPeriods);
+    ASSERT_TRUE(r.has_value());
+    ASSERT_EQ(r->trades.size(), 1u);
+    EXPECT_EQ(r->trades[0].exit_bar, 2);  // stopped by bar 2's range, not at bar 1's open
+    EXPECT_EQ(r->trades[0].exit_reason, ExitReason::kStopLoss);
+}
+
+TEST(EngineOptions, ARuinedAccountIsLiquidatedAndStopsTrading) {
+    // A short from 100 while the price triples: equity reaches zero at 200 (minus fees).
+    BacktestOptions o;
+    o.allow_short = true;
+    const std::vector<Candle> bars = {Bar(0, 100, 100, 100, 100), Bar(1, 100, 150, 100, 150), Bar(2, 150, 300, 150, 300),
+                                      Bar(3, 300, 300, 300, 300), Bar(4, 300, 300, 300, 300)};
+    const auto r = RunBacktest(bars, Scripted({S, N, N, B}), o, kPeriods);
+    ASSERT_TRUE(r.has_value());
+    ASSERT_EQ(r->trades.size(), 1u);  // the bullish signal after the ruin opens nothing
+    EXPECT_EQ(r->trades[0].exit_reason, ExitReason::kLiquidation);
+    EXPECT_EQ(r->trades[0].exit_bar, 2);
+    EXPECT_LE(r->metrics.final_equity, 0);
+    EXPECT_TRUE(std::isfinite(r->metrics.sharpe));
+    EXPECT_TRUE(std::isfinite(r->metrics.sortino));
+    EXPECT_DOUBLE_EQ(r->equity[3], r->equity[2]);
 }
 
 }  // namespace

@@ -2,6 +2,7 @@
 #include <gtest/gtest.h>
 
 #include <cmath>
+#include <optional>
 #include <vector>
 
 #include "indicators/atr.h"
@@ -11,6 +12,7 @@
 #include "indicators/macd.h"
 #include "indicators/roc.h"
 #include "indicators/rsi.h"
+#include "indicators/sma.h"
 #include "indicators/wma.h"
 #include "support/bars.h"
 
@@ -118,45 +120,69 @@ TEST(Roc, PercentChangeOverThePeriod) {
     EXPECT_NEAR(out[3], 100 * (100.0 / 110.0 - 1), 1e-12);
 }
 
+//! Streaming values must equal the batch ones bit for bit, absent exactly where NaN.
+void ExpectSame(const char* name, size_t t, const std::optional<double>& streamed, double batch) {
+    ASSERT_EQ(streamed.has_value(), !std::isnan(batch)) << name << " at " << t;
+    if (streamed) {
+        ASSERT_EQ(*streamed, batch) << name << " at " << t;
+    }
+}
+
 TEST(Indicators, StreamingEqualsBatchOnRealData) {
     const auto bars = testing::LoadSampleBars("BTCUSDT-1h", *Interval::Parse("1h"));
     ASSERT_EQ(bars.size(), 17543u);
     std::vector<double> closes;
     for (const Candle& c : bars) closes.push_back(c.close);
     const size_t n = closes.size();
-    std::vector<double> ema(n), rsi(n), atr(n), dl(n), du(n);
+    std::vector<double> sma(n), ema(n), wma(n), rsi(n), roc(n), atr(n), dl(n), du(n);
+    std::vector<double> line(n), signal(n), histogram(n), bl(n), bm(n), bu(n);
+    ComputeSma(closes, 30, sma);
     ComputeEma(closes, 26, ema);
+    ComputeWma(closes, 20, wma);
     ComputeRsi(closes, 14, rsi);
+    ComputeRoc(closes, 12, roc);
     ComputeAtr(bars, 14, atr);
     ComputeDonchian(bars, 20, dl, du);
+    ComputeMacd(closes, 12, 26, 9, line, signal, histogram);
+    ComputeBollinger(closes, 20, 2, bl, bm, bu);
+    Sma s(30);
     Ema e(26);
+    Wma w(20);
     Rsi r(14);
+    Roc rc(12);
     Atr a(14);
     Donchian d(20);
+    Macd m(12, 26, 9);
+    Bollinger b(20, 2);
     for (size_t t = 0; t < n; ++t) {
-        const auto ev = e.Update(closes[t]);
-        const auto rv = r.Update(closes[t]);
-        const auto av = a.Update(bars[t].high, bars[t].low, bars[t].close);
+        ExpectSame("sma", t, s.Update(closes[t]), sma[t]);
+        ExpectSame("ema", t, e.Update(closes[t]), ema[t]);
+        ExpectSame("wma", t, w.Update(closes[t]), wma[t]);
+        ExpectSame("rsi", t, r.Update(closes[t]), rsi[t]);
+        ExpectSame("roc", t, rc.Update(closes[t]), roc[t]);
+        ExpectSame("atr", t, a.Update(bars[t].high, bars[t].low, bars[t].close), atr[t]);
         const auto dv = d.Update(bars[t].high, bars[t].low);
-        ASSERT_EQ(ev.has_value(), !std::isnan(ema[t]));
-        if (ev) {
-            ASSERT_EQ(*ev, ema[t]);
-        }
-        if (rv) {
-            ASSERT_EQ(*rv, rsi[t]);
-        }
-        if (av) {
-            ASSERT_EQ(*av, atr[t]);
-        }
-        if (dv) {
-            ASSERT_EQ(dv->upper, du[t]);
-        }
+        ExpectSame("donchian lower", t, dv ? std::optional(dv->lower) : std::nullopt, dl[t]);
+        ExpectSame("donchian upper", t, dv ? std::optional(dv->upper) : std::nullopt, du[t]);
+        const auto mv = m.Update(closes[t]);
+        ExpectSame("macd line", t, mv ? std::optional(mv->line) : std::nullopt, line[t]);
+        ExpectSame("macd signal", t, mv ? mv->signal : std::nullopt, signal[t]);
+        ExpectSame("macd histogram", t, mv ? mv->histogram : std::nullopt, histogram[t]);
+        const auto bv = b.Update(closes[t]);
+        ExpectSame("bollinger lower", t, bv ? std::optional(bv->lower) : std::nullopt, bl[t]);
+        ExpectSame("bollinger middle", t, bv ? std::optional(bv->middle) : std::nullopt, bm[t]);
+        ExpectSame("bollinger upper", t, bv ? std::optional(bv->upper) : std::nullopt, bu[t]);
     }
     // Donchian against a brute-force window.
     for (size_t t = 19; t < n; t += 101) {
         double high = 0;
-        for (size_t i = t - 19; i <= t; ++i) high = std::max(high, bars[i].high);
+        double low = 1e300;
+        for (size_t i = t - 19; i <= t; ++i) {
+            high = std::max(high, bars[i].high);
+            low = std::min(low, bars[i].low);
+        }
         EXPECT_EQ(du[t], high);
+        EXPECT_EQ(dl[t], low);
     }
 }
 

@@ -1,6 +1,7 @@
 // Properties the engine must hold on the real BTCUSDT 1h data (2023-2024).
 #include <gtest/gtest.h>
 
+#include <cmath>
 #include <future>
 #include <vector>
 
@@ -133,7 +134,14 @@ TEST_P(EveryStrategy, TradesOnRealData) {
 }
 
 TEST_P(EveryStrategy, NoLookAhead) {
+    BacktestOptions at_close;
+    at_close.fill = FillMode::kClose;
     const BacktestResult base = RunCase(RealBars());
+    const BacktestResult base_at_close = RunCase(RealBars(), at_close);
+    const StrategyRegistry& registry = StrategyRegistry::BuiltIn();
+    const auto strategy = registry.Create(GetParam().name, *registry.Resolve(GetParam().name, {}));
+    std::vector<Signal> base_signals(RealBars().size());
+    strategy->GenerateSignals(RealBars(), base_signals);
     for (size_t cut : {500u, 9000u, 16000u}) {
         std::vector<Candle> altered = RealBars();
         for (size_t t = cut + 1; t < altered.size(); ++t) {
@@ -143,8 +151,36 @@ TEST_P(EveryStrategy, NoLookAhead) {
             altered[t].low *= factor;
             altered[t].close *= factor;
         }
+        // The decisions themselves: a strategy reading bar t+1 would change the signal at cut.
+        std::vector<Signal> signals(altered.size());
+        strategy->GenerateSignals(altered, signals);
+        for (size_t t = 0; t <= cut; ++t) ASSERT_EQ(signals[t], base_signals[t]) << "cut " << cut << " bar " << t;
+        // And the results, under both fill modes (under close, a decision at cut fills at cut).
         const BacktestResult changed = RunCase(altered);
-        for (size_t t = 0; t <= cut; ++t) ASSERT_EQ(changed.equity[t], base.equity[t]) << "cut " << cut << " bar " << t;
+        const BacktestResult changed_at_close = RunCase(altered, at_close);
+        for (size_t t = 0; t <= cut; ++t) {
+            ASSERT_EQ(changed.equity[t], base.equity[t]) << "cut " << cut << " bar " << t;
+            ASSERT_EQ(changed_at_close.equity[t], base_at_close.equity[t]) << "cut " << cut << " bar " << t;
+        }
+    }
+}
+
+TEST_P(EveryStrategy, ExtremeParametersGiveWellFormedResults) {
+    // Each strategy at the smallest and the largest value of every parameter, on a short range.
+    const std::vector<Candle> week(RealBars().begin(), RealBars().begin() + 168);
+    const StrategyDefinition* d = StrategyRegistry::BuiltIn().Find(GetParam().name);
+    for (const bool largest : {false, true}) {
+        ParamValues given;
+        for (const ParamSpec& p : d->params) given[p.name] = largest ? p.max : p.min;
+        auto params = StrategyRegistry::BuiltIn().Resolve(d->name, given);
+        if (!params) continue;  // extremes that break the constraint (fast = slow) are rejected
+        const auto strategy = StrategyRegistry::BuiltIn().Create(d->name, *params);
+        BacktestOptions options;
+        options.allow_short = GetParam().allow_short;
+        const auto result = RunBacktest(week, *strategy, options, kHourlyPeriods);
+        ASSERT_TRUE(result.has_value());
+        for (const double e : result->equity) ASSERT_TRUE(std::isfinite(e));
+        EXPECT_TRUE(std::isfinite(result->metrics.sharpe));
     }
 }
 

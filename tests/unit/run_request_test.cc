@@ -125,6 +125,8 @@ INSTANTIATE_TEST_SUITE_P(
         BadCase{"zero_cash", "{" BASE R"(,"initialCash":0})", "initialCash", "OUT_OF_RANGE"},
         BadCase{"position_over_one", "{" BASE R"(,"positionSize":1.5})", "positionSize", "OUT_OF_RANGE"},
         BadCase{"unknown_fill", "{" BASE R"(,"fill":"open"})", "fill", "OUT_OF_RANGE"},
+        BadCase{"empty_fill", "{" BASE R"(,"fill":""})", "fill", "OUT_OF_RANGE"},
+        BadCase{"stop_loss_of_one", "{" BASE R"(,"stopLossPct":1})", "stopLossPct", "OUT_OF_RANGE"},
         BadCase{"use_cache_string", "{" BASE R"(,"useCache":"yes"})", "useCache", "WRONG_TYPE"},
         BadCase{"include_equity_number", "{" BASE R"(,"includeEquity":1})", "includeEquity", "WRONG_TYPE"},
         BadCase{"unknown_exchange", "{" BASE R"(,"exchange":"kraken"})", "exchange", "UNKNOWN_EXCHANGE"},

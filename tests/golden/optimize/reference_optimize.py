@@ -175,14 +175,15 @@ def expected_max_sharpe(trial_sharpes):
 
 
 def overfitting(best_returns, trial_sharpes):
+    """Each reported value is null only where it is itself undefined: SR with fewer than 2
+    returns or a zero deviation, the moments with a zero deviation, PSR / DSR also with fewer
+    than 3 returns or a non-positive term under the root."""
     n = len(best_returns)
-    if n < 3:
-        sr, skew, kurt = None, None, None
-    else:
-        sr = sharpe_per_bar(best_returns)
-        skew, kurt = moments(best_returns)
+    sr = sharpe_per_bar(best_returns)
+    skew, kurt = moments(best_returns) if n >= 1 else (None, None)
     sr0, v = expected_max_sharpe(trial_sharpes)
-    return {"psr": psr(sr, 0.0, n, skew, kurt), "dsr": psr(sr, sr0, n, skew, kurt),
+    p, d = (psr(sr, 0.0, n, skew, kurt), psr(sr, sr0, n, skew, kurt)) if n >= 3 else (None, None)
+    return {"psr": p, "dsr": d,
             "trials": len(trial_sharpes), "sharpePerBar": sr, "expectedMaxSharpePerBar": sr0,
             "sharpeVariance": v, "skewness": skew, "kurtosis": kurt, "returns": n}
 
