@@ -55,21 +55,29 @@ double ExpectedMaxSharpe(int64_t trials, double variance) {
                                   kEulerMascheroni * NormalQuantile(1.0 - 1.0 / (n * std::numbers::e)));
 }
 
-OverfittingGuard ComputeOverfittingGuard(std::span<const double> best_equity, std::span<const double> trial_sharpes) {
+OverfittingGuard ComputeOverfittingGuard(std::span<const double> best_equity,
+                                         std::span<const std::optional<double>> trial_sharpes) {
     OverfittingGuard g;
     g.moments = ComputeReturnMoments(best_equity);
     g.trials = static_cast<int64_t>(trial_sharpes.size());
-    if (trial_sharpes.size() >= 2) {
-        double sum = 0;
-        for (const double s : trial_sharpes) sum += s;
-        const double mean = sum / static_cast<double>(trial_sharpes.size());
-        double squares = 0;
-        for (const double s : trial_sharpes) squares += (s - mean) * (s - mean);
-        g.sharpe_variance = squares / static_cast<double>(trial_sharpes.size() - 1);
-    }
-    g.expected_max_sharpe = ExpectedMaxSharpe(g.trials, g.sharpe_variance);
     g.psr = ProbabilisticSharpeRatio(g.moments, 0.0);
-    g.dsr = ProbabilisticSharpeRatio(g.moments, g.expected_max_sharpe);
+    bool all_defined = true;
+    for (const auto& s : trial_sharpes) all_defined = all_defined && s.has_value();
+    if (!all_defined) return g;
+    if (trial_sharpes.size() < 2) {
+        // One trial: nothing to deflate for.
+        g.expected_max_sharpe = 0.0;
+        g.dsr = g.psr;
+        return g;
+    }
+    double sum = 0;
+    for (const auto& s : trial_sharpes) sum += *s;
+    const double mean = sum / static_cast<double>(trial_sharpes.size());
+    double squares = 0;
+    for (const auto& s : trial_sharpes) squares += (*s - mean) * (*s - mean);
+    g.sharpe_variance = squares / static_cast<double>(trial_sharpes.size() - 1);
+    g.expected_max_sharpe = ExpectedMaxSharpe(g.trials, *g.sharpe_variance);
+    g.dsr = ProbabilisticSharpeRatio(g.moments, *g.expected_max_sharpe);
     return g;
 }
 

@@ -28,13 +28,16 @@ double ExpectedMaxSharpe(int64_t trials, double variance);
 struct OverfittingGuard {
     ReturnMoments moments;
     int64_t trials = 0;
-    double sharpe_variance = 0;      //!< sample variance (ddof 1) of the trials' per-bar Sharpe ratios
-    double expected_max_sharpe = 0;  //!< SR₀
-    std::optional<double> psr;       //!< PSR(0)
-    std::optional<double> dsr;       //!< PSR(SR₀)
+    //! Sample variance (ddof 1) of the trials' per-bar Sharpe ratios; absent with one trial or
+    //! when any trial's Sharpe ratio is undefined (a flat equity curve).
+    std::optional<double> sharpe_variance;
+    std::optional<double> expected_max_sharpe;  //!< SR₀ (0 with a single trial)
+    std::optional<double> psr;                  //!< PSR(0)
+    std::optional<double> dsr;                  //!< PSR(SR₀)
 };
 
-//! The guard for the best of `trial_sharpes` (per-bar Sharpe ratios of every evaluated trial).
-OverfittingGuard ComputeOverfittingGuard(std::span<const double> best_equity, std::span<const double> trial_sharpes);
+//! The guard for the best of the trials, given every evaluated trial's per-bar Sharpe ratio.
+OverfittingGuard ComputeOverfittingGuard(std::span<const double> best_equity,
+                                         std::span<const std::optional<double>> trial_sharpes);
 
 }  // namespace spark::analysis

@@ -13,7 +13,9 @@ ReturnStatistics ComputeReturnStatistics(std::span<const double> equity, double 
 
     // Two passes (mean, then squared deviations) keep the variance accurate for tiny returns;
     // the returns are kept so each costs one division.
-    std::vector<double> returns(count);
+    // Reused per thread: a grid search computes these for every combination.
+    thread_local std::vector<double> returns;
+    returns.resize(count);
     double sum = 0;
     double downside_sq_sum = 0;
     for (size_t t = 0; t < count; ++t) {

@@ -7,6 +7,7 @@ namespace spark::api {
 int HttpStatusFor(ErrorCode code) {
     switch (code) {
         case ErrorCode::kInvalidRequest:
+        case ErrorCode::kTooManyCombinations:
             return 400;
         case ErrorCode::kRouteNotFound:
         case ErrorCode::kDataNotFound:
@@ -31,12 +32,13 @@ HttpResponse ErrorResponse(const Error& error) {
     json.Field("code", ErrorCodeName(error.code));
     json.Field("message", error.message);
     json.Key("details");
-    if (error.field.empty() && error.reason.empty()) {
+    if (error.field.empty() && error.reason.empty() && error.numbers.empty()) {
         json.Null();
     } else {
         json.BeginObject();
         if (!error.field.empty()) json.Field("field", error.field);
         if (!error.reason.empty()) json.Field("reason", error.reason);
+        for (const auto& [key, value] : error.numbers) json.Field(key, value);
         json.EndObject();
     }
     json.EndObject().EndObject();

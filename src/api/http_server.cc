@@ -10,6 +10,7 @@
 
 #include <array>
 #include <atomic>
+#include <memory>
 #include <iostream>
 #include <thread>
 #include <vector>
@@ -121,6 +122,7 @@ class Session : public std::enable_shared_from_this<Session> {
                               "", "QUEUE_FULL"};
             return Send(ErrorResponse(error), route.name, keep_alive);
         }
+        if (route.async) return DispatchAsync(route, std::move(request), keep_alive);
         state_.compute.Submit([self = shared_from_this(), &route, request = std::move(request), keep_alive] {
             HttpResponse response = InvokeSafely(route, request);
             // Back onto the session's strand: only IO threads touch the socket.
@@ -128,6 +130,38 @@ class Session : public std::enable_shared_from_this<Session> {
                        [self, &route, response = std::move(response), keep_alive]() mutable {
                            self->Send(std::move(response), route.name, keep_alive);
                        });
+        });
+    }
+
+    //! Starts an asynchronous handler on the compute pool; its answer comes back through
+    //! `respond`, from whichever worker finishes the work. Meanwhile the socket is watched: a
+    //! client that goes away cancels the work.
+    void DispatchAsync(const Route& route, HttpRequest request, bool keep_alive) {
+        auto cancelled = std::make_shared<std::atomic<bool>>(false);
+        WatchForDisconnect(cancelled);
+        Respond respond = [self = shared_from_this(), &route, keep_alive](HttpResponse response) {
+            asio::post(self->stream_.get_executor(), [self, &route, keep_alive, response = std::move(response)]() mutable {
+                beast::error_code ignored;
+                self->stream_.socket().cancel(ignored);  // ends the disconnect watch
+                self->Send(std::move(response), route.name, keep_alive);
+            });
+        };
+        state_.compute.Submit([&route, request = std::move(request), respond, cancelled]() mutable {
+            try {
+                route.async(request, respond, cancelled);
+            } catch (const std::exception& e) {
+                respond(ErrorResponse({ErrorCode::kInternal, fmt::format("unexpected failure: {}", e.what()), "", ""}));
+            }
+        });
+    }
+
+    //! Readable while we compute means either the peer closed (nothing to read: EOF) or it
+    //! pipelined another request (bytes waiting, left for the next read).
+    void WatchForDisconnect(const std::shared_ptr<std::atomic<bool>>& cancelled) {
+        stream_.socket().async_wait(tcp::socket::wait_read, [self = shared_from_this(), cancelled](beast::error_code ec) {
+            if (ec) return;
+            beast::error_code ignored;
+            if (self->stream_.socket().available(ignored) == 0) cancelled->store(true);
         });
     }
 

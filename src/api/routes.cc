@@ -7,6 +7,7 @@
 
 #include "api/error_response.h"
 #include "api/json_writer.h"
+#include "api/optimize_route.h"
 #include "strategy/strategy_registry.h"
 
 namespace spark::api {
@@ -30,7 +31,7 @@ std::string VersionBody(const ConfigSummary& config) {
     json.Key("config").BeginObject();
     for (const auto& [key, value] : config) json.Field(key, value);
     json.EndObject();
-    json.Key("routes").BeginObject().Field("run", "real").EndObject();
+    json.Key("routes").BeginObject().Field("run", "real").Field("optimize", "real").EndObject();
     json.EndObject();
     return json.Take();
 }
@@ -87,6 +88,11 @@ Router BuildRoutes(ServiceContext& context) {
     auto run = std::make_shared<RunRoute>(context.loader, context.metrics);
     router.Add({"POST", "/backtest/run", "run", Executor::kComputePool,
                 [run](const HttpRequest& request) { return run->Handle(request); }});
+    auto optimize = std::make_shared<OptimizeRoute>(context.loader, context.metrics, context.compute, context.optimizer);
+    router.Add({"POST", "/backtest/optimize", "optimize",
+                AsyncHandler([optimize](const HttpRequest& request, Respond respond, CancelFlag cancelled) {
+                    optimize->Handle(request, std::move(respond), std::move(cancelled));
+                })});
     router.Add({"GET", "/strategies", "strategies", Executor::kIoThread,
                 [body = StrategiesBody()](const HttpRequest&) { return HttpResponse{200, body}; }});
     router.Add({"GET", "/healthz", "healthz", Executor::kIoThread, Healthz});

@@ -1,6 +1,8 @@
 #pragma once
 
+#include <atomic>
 #include <functional>
+#include <memory>
 #include <map>
 #include <string>
 #include <string_view>
@@ -9,21 +11,40 @@
 #include "api/http_types.h"
 #include "api/run_route.h"
 #include "api/service_metrics.h"
+#include "common/thread_pool.h"
 #include "marketdata/backtest_cache.h"
 
 namespace spark::api {
 
 using Handler = std::function<HttpResponse(const HttpRequest&)>;
 
+//! Delivers an asynchronous handler's answer; call exactly once, from any thread.
+using Respond = std::function<void(HttpResponse)>;
+//! Set by the server when the client goes away before the answer: the handler may stop its work.
+using CancelFlag = std::shared_ptr<std::atomic<bool>>;
+//! A handler that starts work on the compute pool and answers later (grid searches): it must not
+//! block a worker waiting for other workers.
+using AsyncHandler = std::function<void(const HttpRequest&, Respond, CancelFlag)>;
+
 //! Where a handler runs: cheap ones on the IO thread, backtests on the compute pool.
 enum class Executor { kIoThread, kComputePool };
 
 struct Route {
+    Route(std::string m, std::string p, std::string n, Executor e, Handler h)
+        : method(std::move(m)), path(std::move(p)), name(std::move(n)), executor(e), handler(std::move(h)) {}
+    Route(std::string m, std::string p, std::string n, AsyncHandler a)
+        : method(std::move(m)),
+          path(std::move(p)),
+          name(std::move(n)),
+          executor(Executor::kComputePool),
+          async(std::move(a)) {}
+
     std::string method;
     std::string path;
     std::string name;  //!< metrics label
     Executor executor = Executor::kIoThread;
-    Handler handler;
+    Handler handler;      //!< set for synchronous routes
+    AsyncHandler async;   //!< set instead for asynchronous ones (always started on the compute pool)
 };
 
 //! Exact-path routing; an unknown path is a 404, a known path with another method a 405, both
@@ -45,10 +66,18 @@ class Router {
 //! What GET /version reports besides the build: the configuration in force.
 using ConfigSummary = std::vector<std::pair<std::string, std::string>>;
 
+//! The plan's optimizer switches (OPTIMIZER_MAX_COMBINATIONS, OPTIMIZER_MAX_CONCURRENCY).
+struct OptimizerLimits {
+    size_t max_combinations = 500;
+    size_t max_concurrency = 8;
+};
+
 struct ServiceContext {
     BacktestCache& cache;
     const BarLoader& loader;
     ServiceMetrics& metrics;
+    ThreadPool& compute;
+    OptimizerLimits optimizer;
     ConfigSummary config;
 };
 

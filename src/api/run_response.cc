@@ -1,25 +1,10 @@
 #include "api/run_response.h"
 
 #include "api/json_writer.h"
+#include "api/result_json.h"
 
 namespace spark::api {
 namespace {
-
-std::string_view ExitReasonName(ExitReason reason) {
-    switch (reason) {
-        case ExitReason::kSignal:
-            return "signal";
-        case ExitReason::kStopLoss:
-            return "stop_loss";
-        case ExitReason::kTakeProfit:
-            return "take_profit";
-        case ExitReason::kLiquidation:
-            return "liquidation";
-        case ExitReason::kEnd:
-            return "end";
-    }
-    return "signal";
-}
 
 //! Bytes per equity point as written ("[1704067200000,10000.123456789012],"), to size the buffer once.
 constexpr size_t kBytesPerEquityPoint = 40;
@@ -27,80 +12,14 @@ constexpr size_t kBytesPerTrade = 320;
 
 void WriteRequestEcho(JsonWriter& json, const RunRequest& r) {
     json.Key("request").BeginObject();
-    json.Field("exchange", r.exchange).Field("symbol", r.symbol).Field("timeframe", r.interval.Name());
-    json.Field("start", r.start).Field("end", r.end);
-    json.Field("startTime", r.range.start_ms).Field("endTimeExclusive", r.range.end_ms);
-    json.Field("useCache", r.use_cache);
+    WriteRunFields(json, r);
     json.Key("strategy").BeginObject().Field("name", r.strategy).Key("params").BeginObject();
     for (const auto& [name, value] : r.params) json.Field(name, value);
     json.EndObject().EndObject();
-    json.Field("feeBps", r.options.fee_bps).Field("slippageBps", r.options.slippage_bps);
-    json.Field("initialCash", r.options.initial_cash).Field("positionSize", r.options.position_size);
-    json.Field("fill", FillModeName(r.options.fill)).Field("includeEquity", r.include_equity);
-    json.Field("allowShort", r.options.allow_short);
-    json.Field("stopLossPct", r.options.stop_loss_pct).Field("takeProfitPct", r.options.take_profit_pct);
+    json.Field("includeEquity", r.include_equity);
     json.EndObject();
 }
 
-void WriteSemantics(JsonWriter& json, const RunRequest& r) {
-    json.Key("semantics").BeginObject();
-    json.Field("version", "v1");
-    json.Field("fill", FillModeName(r.options.fill));
-    json.Field("feeBps", r.options.fee_bps).Field("slippageBps", r.options.slippage_bps);
-    json.Field("positionSize", r.options.position_size);
-    json.Field("periodsPerYear", r.interval.PeriodsPerYear());
-    json.Field("range", "[startTime, endTimeExclusive) over bar open times, UTC, closed bars only");
-    json.Field("sides", r.options.allow_short ? "long-short" : "long-only");
-    json.Field("stopLossPct", r.options.stop_loss_pct).Field("takeProfitPct", r.options.take_profit_pct);
-    json.Field("intrabarExits", "a bar opening beyond a level fills at the open; both levels in one bar: stop-loss first");
-    json.Field("riskFreeRate", 0);
-    json.Field("openPositionAtEnd", "marked to market at the last close, listed as a trade with open: true");
-    json.EndObject();
-}
-
-void WriteBars(JsonWriter& json, const LoadedBars& b) {
-    json.Key("bars").BeginObject();
-    json.Field("count", static_cast<int64_t>(b.bars.size())).Field("expected", b.expected).Field("missing", b.missing);
-    json.Key("missingOpenTimes").BeginArray();
-    for (const int64_t t : b.missing_sample) json.Integer(t);
-    json.EndArray();
-    json.Field("source", BarSourceName(b.source)).Field("cacheHit", b.cache_hit);
-    json.Key("uncoveredRanges").BeginArray();
-    for (const TimeRange& r : b.uncovered) json.BeginArray().Integer(r.start_ms).Integer(r.end_ms).EndArray();
-    json.EndArray();
-    json.Field("firstOpenTime", b.bars.front().open_time_ms).Field("lastOpenTime", b.bars.back().open_time_ms);
-    json.EndObject();
-}
-
-void WriteMetrics(JsonWriter& json, const analysis::Metrics& m) {
-    json.Key("metrics").BeginObject();
-    json.Field("totalReturn", m.total_return).Field("finalEquity", m.final_equity).Field("cagr", m.cagr);
-    json.Field("sharpe", m.sharpe).Field("sortino", m.sortino).Field("calmar", m.calmar);
-    json.Field("volatility", m.volatility).Field("maxDrawdown", m.max_drawdown);
-    json.Field("maxDrawdownDurationBars", m.max_drawdown_duration_bars);
-    json.Field("numTrades", m.num_trades).Field("winRate", m.win_rate).Field("profitFactor", m.profit_factor);
-    json.Field("avgTradeReturn", m.avg_trade_return)
-        .Field("bestTrade", m.best_trade)
-        .Field("worstTrade", m.worst_trade);
-    json.Field("exposure", m.exposure).Field("totalFees", m.total_fees);
-    json.Field("buyAndHoldReturn", m.buy_and_hold_return);
-    json.EndObject();
-}
-
-void WriteTrades(JsonWriter& json, const std::vector<Trade>& trades) {
-    json.Key("trades").BeginArray();
-    for (const Trade& t : trades) {
-        json.BeginObject();
-        json.Field("side", t.side == Side::kLong ? "long" : "short");
-        json.Field("entryTime", t.entry_time_ms).Field("entryBar", t.entry_bar).Field("entryPrice", t.entry_price);
-        json.Field("exitTime", t.exit_time_ms).Field("exitBar", t.exit_bar).Field("exitPrice", t.exit_price);
-        json.Field("quantity", t.quantity).Field("fees", t.fees).Field("pnl", t.pnl);
-        json.Field("return", t.return_fraction).Field("open", t.open);
-        json.Field("exitReason", ExitReasonName(t.exit_reason));
-        json.EndObject();
-    }
-    json.EndArray();
-}
 
 }  // namespace
 

@@ -9,6 +9,14 @@ using prometheus::BuildCounter;
 using prometheus::BuildGauge;
 using prometheus::BuildHistogram;
 
+//! Grid searches take from milliseconds to tens of seconds. New series use the base unit
+//! (seconds); only the plan's run histogram keeps its `_ms` name.
+const prometheus::Histogram::BucketBoundaries& OptimizeLatencyBucketsSeconds() {
+    static const prometheus::Histogram::BucketBoundaries kBuckets = {0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5,
+                                                                     1,     2.5,  5,     10,   30,  60};
+    return kBuckets;
+}
+
 const prometheus::Histogram::BucketBoundaries& RunLatencyBucketsMs() {
     static const prometheus::Histogram::BucketBoundaries kBuckets = {0.25, 0.5, 1,   2,   3,    5,    10,   20,   35,
                                                                      50,   100, 250, 500, 1000, 2500, 5000, 10000};
@@ -48,7 +56,25 @@ ServiceMetrics::ServiceMetrics()
       http_requests_(BuildCounter()
                          .Name("spark_http_requests_total")
                          .Help("HTTP requests answered, by route and status code")
-                         .Register(*registry_)) {
+                         .Register(*registry_)),
+      optimize_jobs_(BuildCounter()
+                         .Name("spark_backtest_optimize_jobs_total")
+                         .Help("Valid POST /backtest/optimize jobs, by exchange and timeframe")
+                         .Register(*registry_)),
+      optimize_errors_(BuildCounter()
+                           .Name("spark_backtest_optimize_errors_total")
+                           .Help("Failed POST /backtest/optimize requests, by error code")
+                           .Register(*registry_)),
+      optimize_latency_(BuildHistogram()
+                            .Name("spark_backtest_optimize_latency_seconds")
+                            .Help("POST /backtest/optimize latency in seconds")
+                            .Register(*registry_)
+                            .Add({}, OptimizeLatencyBucketsSeconds())),
+      combinations_evaluated_(BuildCounter()
+                                  .Name("spark_backtest_optimize_combinations_total")
+                                  .Help("Parameter combinations evaluated by grid searches")
+                                  .Register(*registry_)
+                                  .Add({})) {
     // Pre-create the label sets operators alert on, so the series exist (at 0) from start-up.
     cache_hits_.Add({{"layer", "memory"}});
     cache_hits_.Add({{"layer", "duckdb"}});
@@ -84,6 +110,20 @@ void ServiceMetrics::RecordBarsServed(std::string_view source, int64_t bars) {
 
 void ServiceMetrics::RecordHttpRequest(std::string_view route, int status) {
     http_requests_.Add({{"route", std::string(route)}, {"status", std::to_string(status)}}).Increment();
+}
+
+void ServiceMetrics::RecordOptimizeJob(std::string_view exchange, std::string_view timeframe) {
+    optimize_jobs_.Add({{"exchange", std::string(exchange)}, {"timeframe", std::string(timeframe)}}).Increment();
+}
+
+void ServiceMetrics::RecordOptimizeError(std::string_view code) {
+    optimize_errors_.Add({{"code", std::string(code)}}).Increment();
+}
+
+void ServiceMetrics::RecordOptimizeLatency(double milliseconds) { optimize_latency_.Observe(milliseconds / 1000.0); }
+
+void ServiceMetrics::RecordCombinationsEvaluated(int64_t combinations) {
+    combinations_evaluated_.Increment(static_cast<double>(combinations));
 }
 
 std::string ServiceMetrics::Serialize() const { return prometheus::TextSerializer().Serialize(registry_->Collect()); }

@@ -31,6 +31,12 @@ class ServiceMetrics {
     void RecordBarsServed(std::string_view source, int64_t bars);
     void RecordHttpRequest(std::string_view route, int status);
 
+    //! POST /backtest/optimize: valid jobs, failures by code, latency, combinations run.
+    void RecordOptimizeJob(std::string_view exchange, std::string_view timeframe);
+    void RecordOptimizeError(std::string_view code);
+    void RecordOptimizeLatency(double milliseconds);
+    void RecordCombinationsEvaluated(int64_t combinations);
+
     //! The text exposition format, for GET /metrics.
     std::string Serialize() const;
 
@@ -43,6 +49,10 @@ class ServiceMetrics {
     prometheus::Counter& cache_misses_;
     prometheus::Family<prometheus::Counter>& bars_served_;
     prometheus::Family<prometheus::Counter>& http_requests_;
+    prometheus::Family<prometheus::Counter>& optimize_jobs_;
+    prometheus::Family<prometheus::Counter>& optimize_errors_;
+    prometheus::Histogram& optimize_latency_;
+    prometheus::Counter& combinations_evaluated_;
 };
 
 }  // namespace spark::api

@@ -110,9 +110,14 @@ int RunServe(const std::vector<std::string>& args) {
 
     api::ServiceMetrics metrics;
     BarLoader loader(**cache);
-    api::ServiceContext context{**cache, loader, metrics, DescribeConfig(*config)};
-    const api::Router router = api::BuildRoutes(context);
     auto pool = std::make_unique<ThreadPool>(config->workers);
+    api::ServiceContext context{**cache,
+                                loader,
+                                metrics,
+                                *pool,
+                                {config->optimizer_max_combinations, config->optimizer_max_concurrency},
+                                DescribeConfig(*config)};
+    const api::Router router = api::BuildRoutes(context);
     api::HttpServer server({.host = config->host,
                             .port = config->port,
                             .io_threads = config->io_threads,

@@ -21,6 +21,8 @@ struct ServeConfig {
     int64_t request_timeout_ms = 30'000;
     int64_t shutdown_grace_ms = 10'000;
     size_t max_queued_jobs = 256;
+    size_t optimizer_max_combinations = 500;
+    size_t optimizer_max_concurrency = 8;
     size_t memory_cache_mb = 256;
     int duckdb_threads = 1;
     std::string seed_dir;  //!< Binance CSVs imported at start when the cache lacks them

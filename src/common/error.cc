@@ -20,6 +20,8 @@ std::string_view ErrorCodeName(ErrorCode code) {
             return "CACHE_UNAVAILABLE";
         case ErrorCode::kServiceUnavailable:
             return "SERVICE_UNAVAILABLE";
+        case ErrorCode::kTooManyCombinations:
+            return "TOO_MANY_COMBINATIONS";
         case ErrorCode::kInternal:
             return "INTERNAL_ERROR";
     }

@@ -4,6 +4,7 @@
 #include <string>
 #include <string_view>
 #include <utility>
+#include <vector>
 
 namespace spark {
 
@@ -18,6 +19,7 @@ enum class ErrorCode {
     kRunEngineError,      //!< the engine could not complete a run on the bars it was given
     kCacheUnavailable,    //!< the DuckDB cache failed (I/O, lock, corruption)
     kServiceUnavailable,  //!< overloaded (compute queue full) or shutting down; retry later
+    kTooManyCombinations,  //!< a grid search larger than OPTIMIZER_MAX_COMBINATIONS
     kInternal,            //!< a bug: something that should not happen
 };
 
@@ -25,10 +27,15 @@ enum class ErrorCode {
 //! `reason` is a finer machine-readable cause (e.g. UNKNOWN_STRATEGY under INVALID_REQUEST),
 //! each when there is one, so clients can point at the problem without parsing the message.
 struct Error {
+    Error() = default;
+    Error(ErrorCode error_code, std::string text, std::string field_name = {}, std::string reason_code = {})
+        : code(error_code), message(std::move(text)), field(std::move(field_name)), reason(std::move(reason_code)) {}
+
     ErrorCode code = ErrorCode::kInternal;
     std::string message;
     std::string field;
     std::string reason;
+    std::vector<std::pair<std::string, double>> numbers;  //!< extra details, e.g. {"count", 612}, {"cap", 500}
 };
 
 template <typename T>

@@ -13,8 +13,6 @@ namespace spark {
 
 std::string_view FillModeName(FillMode mode) { return mode == FillMode::kClose ? "close" : "next_open"; }
 
-namespace {
-
 Result<void> CheckBars(std::span<const Candle> bars) {
     if (bars.empty()) return MakeError(ErrorCode::kRunEngineError, "no bars to run on");
     for (const Candle& bar : bars) {
@@ -28,6 +26,8 @@ Result<void> CheckBars(std::span<const Candle> bars) {
     }
     return {};
 }
+
+namespace {
 
 //! What a signal does in a position state (docs/strategies.md "Signals").
 enum class Action : uint8_t { kNone, kClose, kOpenLong, kOpenShort, kCloseThenOpenLong, kCloseThenOpenShort };
@@ -63,6 +63,7 @@ public:
     void Run(std::span<const Signal> signals) {
         const size_t n = bars_.size();
         result_.equity.resize(n);
+        result_.trades.clear();
         Signal pending = Signal::kNone;
         for (size_t t = 0; t < n; ++t) {
             const Candle& bar = bars_[t];
@@ -163,16 +164,14 @@ private:
 
 }  // namespace
 
-Result<BacktestResult> RunBacktest(std::span<const Candle> bars, const Strategy& strategy,
-                                   const BacktestOptions& options, double periods_per_year) {
-    if (Result<void> ok = CheckBars(bars); !ok) return std::unexpected(ok.error());
-
-    std::vector<Signal> signals(bars.size());
-    strategy.GenerateSignals(bars, signals);
-
-    BacktestResult result;
+void RunBacktest(const SeriesContext& context, const Strategy& strategy, const BacktestOptions& options,
+                 double periods_per_year, BacktestWorkspace& workspace) {
+    const std::span<const Candle> bars = context.Bars();
+    workspace.signals.resize(bars.size());
+    strategy.Signals(context, workspace.signals);
+    BacktestResult& result = workspace.result;
     Simulation simulation(bars, options, result);
-    simulation.Run(signals);
+    simulation.Run(workspace.signals);
     result.metrics = analysis::ComputeMetrics({.equity = result.equity,
                                                .trades = result.trades,
                                                .bars = bars,
@@ -180,7 +179,15 @@ Result<BacktestResult> RunBacktest(std::span<const Candle> bars, const Strategy&
                                                .periods_per_year = periods_per_year,
                                                .bars_in_market = simulation.BarsInMarket(),
                                                .total_fees = simulation.TotalFees()});
-    return result;
+}
+
+Result<BacktestResult> RunBacktest(std::span<const Candle> bars, const Strategy& strategy,
+                                   const BacktestOptions& options, double periods_per_year) {
+    if (Result<void> ok = CheckBars(bars); !ok) return std::unexpected(ok.error());
+    const SeriesContext context(bars);
+    BacktestWorkspace workspace;
+    RunBacktest(context, strategy, options, periods_per_year, workspace);
+    return std::move(workspace.result);
 }
 
 }  // namespace spark

@@ -18,10 +18,25 @@ struct BacktestResult {
     analysis::Metrics metrics;
 };
 
-//! One backtest over `bars` (sorted, closed bars) exactly as SEMANTICS.md defines it: long-only,
-//! fills per `options.fill`, fees and slippage on every fill, the final position marked to
-//! market. Fails with kRunEngineError on bars no run can stand on (none, or non-positive prices).
+//! One backtest over `bars` (sorted, closed bars) exactly as SEMANTICS.md defines it: fills per
+//! `options.fill`, fees and slippage on every fill, the final position marked to market. Fails
+//! with kRunEngineError on bars no run can stand on (none, or non-positive prices).
 Result<BacktestResult> RunBacktest(std::span<const Candle> bars, const Strategy& strategy,
                                    const BacktestOptions& options, double periods_per_year);
+
+//! Buffers one worker reuses from run to run, so a grid search allocates nothing per combination
+//! once they have grown to the series' size.
+struct BacktestWorkspace {
+    std::vector<Signal> signals;
+    BacktestResult result;
+};
+
+//! The checks RunBacktest makes on its bars, for callers that run many times over the same bars.
+Result<void> CheckBars(std::span<const Candle> bars);
+
+//! The same run over bars already checked, with indicator series from `context` (possibly shared
+//! with other runs) and the result written into `workspace.result`.
+void RunBacktest(const SeriesContext& context, const Strategy& strategy, const BacktestOptions& options,
+                 double periods_per_year, BacktestWorkspace& workspace);
 
 }  // namespace spark

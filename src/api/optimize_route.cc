@@ -1,0 +1,93 @@
+#include "api/optimize_route.h"
+
+#include <fmt/format.h>
+
+#include <chrono>
+
+#include "api/error_response.h"
+#include "api/optimize_request.h"
+#include "api/optimize_response.h"
+#include "research/grid.h"
+#include "research/grid_search.h"
+#include "strategy/strategy_registry.h"
+
+namespace spark::api {
+namespace {
+
+using Clock = std::chrono::steady_clock;
+
+double MillisSince(Clock::time_point start) {
+    return std::chrono::duration<double, std::milli>(Clock::now() - start).count();
+}
+
+int64_t NowEpochMs() {
+    return std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::system_clock::now().time_since_epoch())
+        .count();
+}
+
+}  // namespace
+
+void OptimizeRoute::Handle(const HttpRequest& http, Respond respond, CancelFlag cancelled) const {
+    const Clock::time_point started = Clock::now();
+    auto fail = [&](const Error& error) {
+        metrics_.RecordOptimizeError(ErrorCodeName(error.code));
+        metrics_.RecordOptimizeLatency(MillisSince(started));
+        respond(ErrorResponse(error));
+    };
+    Result<OptimizeRequest> parsed = ParseOptimizeRequest(http.body, NowEpochMs());
+    if (!parsed) return fail(parsed.error());
+    auto request = std::make_shared<OptimizeRequest>(std::move(*parsed));
+    metrics_.RecordOptimizeJob(request->run.exchange, request->run.interval.Name());
+
+    const StrategyDefinition* strategy = StrategyRegistry::BuiltIn().Find(request->run.strategy);
+    Result<research::GridExpansion> grid = research::ExpandGrid(*strategy, request->grid);
+    if (!grid) return fail(grid.error());
+    const auto count = static_cast<int64_t>(grid->combinations.size());
+    if (count > static_cast<int64_t>(limits_.max_combinations)) {
+        Error error{ErrorCode::kTooManyCombinations,
+                    fmt::format("the grid has {} valid combinations; the cap (OPTIMIZER_MAX_COMBINATIONS) is {}", count,
+                                limits_.max_combinations),
+                    "grid", "TOO_MANY_COMBINATIONS"};
+        error.numbers = {{"count", static_cast<double>(count)}, {"cap", static_cast<double>(limits_.max_combinations)}};
+        return fail(error);
+    }
+    if (count == 0) {
+        return fail({ErrorCode::kInvalidRequest,
+                     fmt::format("every one of the {} combinations breaks the constraint {}", grid->skipped,
+                                 strategy->constraint),
+                     "grid", "NO_VALID_COMBINATION"});
+    }
+
+    const BarQuery query{{request->run.exchange, request->run.symbol, std::string(request->run.interval.Name())},
+                         request->run.interval,
+                         request->run.range,
+                         request->run.use_cache};
+    Result<LoadedBars> loaded = loader_.Load(query);
+    if (!loaded) return fail(loaded.error());
+    if (Result<void> ok = CheckBars(loaded->bars); !ok) return fail(ok.error());
+    auto bars = std::make_shared<LoadedBars>(std::move(*loaded));
+    const double load_ms = MillisSince(started);
+
+    research::GridSearchInput input{.bars = std::shared_ptr<const std::vector<Candle>>(bars, &bars->bars),
+                                    .strategy = strategy,
+                                    .combinations = grid->combinations,
+                                    .options = request->run.options,
+                                    .periods_per_year = request->run.interval.PeriodsPerYear(),
+                                    .objective = request->objective,
+                                    .min_trades = request->min_trades};
+    const Clock::time_point compute_started = Clock::now();
+    const size_t lanes = std::min(limits_.max_concurrency, compute_.Size());
+    auto combinations = std::make_shared<std::vector<ParamValues>>(std::move(grid->combinations));
+    const int64_t skipped = grid->skipped;
+    research::StartGridSearch(
+        compute_, lanes, std::move(input), cancelled,
+        [this, request, combinations, skipped, bars, respond, started, compute_started,
+         load_ms](research::GridSearchOutcome outcome) {
+            metrics_.RecordCombinationsEvaluated(outcome.evaluated);
+            const OptimizeTiming timing{load_ms, MillisSince(compute_started), MillisSince(started)};
+            metrics_.RecordOptimizeLatency(timing.total_ms);
+            respond({200, WriteOptimizeResponse(*request, *combinations, skipped, *bars, outcome, timing)});
+        });
+}
+
+}  // namespace spark::api

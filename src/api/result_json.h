@@ -1,0 +1,29 @@
+#pragma once
+
+#include <string_view>
+#include <vector>
+
+#include "analysis/performance_report.h"
+#include "api/json_writer.h"
+#include "api/run_request.h"
+#include "marketdata/bar_loader.h"
+#include "model/trade.h"
+
+namespace spark::api {
+
+//! JSON pieces every backtesting answer shares, so each route writes them the same way.
+
+std::string_view ExitReasonName(ExitReason reason);
+//! The request fields every backtesting route shares (market, range, costs, options), into the
+//! object being written.
+void WriteRunFields(JsonWriter& json, const RunRequest& request);
+//! "semantics": the rules in force for these options.
+void WriteSemantics(JsonWriter& json, const RunRequest& request);
+//! "bars": count, expected, missing, missingOpenTimes, source, cacheHit, uncoveredRanges, first/last.
+void WriteBars(JsonWriter& json, const LoadedBars& bars);
+//! "metrics": every metric of SEMANTICS.md.
+void WriteMetrics(JsonWriter& json, const analysis::Metrics& metrics);
+//! "trades": the round trips.
+void WriteTrades(JsonWriter& json, const std::vector<Trade>& trades);
+
+}  // namespace spark::api

@@ -1,0 +1,150 @@
+#include "research/grid_search.h"
+
+#include <algorithm>
+#include <cmath>
+#include <limits>
+
+namespace spark::research {
+namespace {
+
+//! Combinations a lane runs before requeueing itself: ~1 ms of work on an hourly two-year series,
+//! the longest a single run may wait behind a grid search for a worker.
+constexpr size_t kCombinationsPerTurn = 4;
+
+struct ObjectiveName_ {
+    Objective objective;
+    std::string_view name;
+};
+constexpr ObjectiveName_ kObjectives[] = {
+    {Objective::kSharpe, "sharpe"}, {Objective::kTotalReturn, "totalReturn"}, {Objective::kCagr, "cagr"},
+    {Objective::kCalmar, "calmar"}, {Objective::kSortino, "sortino"},         {Objective::kProfitFactor, "profitFactor"},
+};
+
+class GridSearchJob : public std::enable_shared_from_this<GridSearchJob> {
+  public:
+    GridSearchJob(ThreadPool& pool, GridSearchInput input, std::shared_ptr<std::atomic<bool>> cancel,
+                  std::function<void(GridSearchOutcome)> done)
+        : pool_(pool),
+          input_(std::move(input)),
+          context_(*input_.bars),
+          cancel_(std::move(cancel)),
+          done_(std::move(done)) {
+        // Everything a combination needs is built before the hot loop.
+        strategies_.reserve(input_.combinations.size());
+        for (const ParamValues& p : input_.combinations) strategies_.push_back(input_.strategy->create(p));
+        outcome_.trials.resize(input_.combinations.size());
+    }
+
+    void Start(size_t max_lanes) {
+        const size_t lanes = std::max<size_t>(1, std::min({max_lanes, pool_.Size(), input_.combinations.size()}));
+        outcome_.lanes = lanes;
+        workspaces_.resize(lanes);
+        active_lanes_ = lanes;
+        for (size_t lane = 0; lane < lanes; ++lane) {
+            pool_.Submit([self = shared_from_this(), lane] { self->Turn(lane); });
+        }
+    }
+
+  private:
+    void Turn(size_t lane) {
+        const size_t n = input_.combinations.size();
+        BacktestWorkspace& workspace = workspaces_[lane];
+        for (size_t k = 0; k < kCombinationsPerTurn && !cancel_->load(std::memory_order_relaxed); ++k) {
+            const size_t i = next_.fetch_add(1);
+            if (i >= n) break;
+            RunBacktest(context_, *strategies_[i], input_.options, input_.periods_per_year, workspace);
+            Trial& trial = outcome_.trials[i];
+            trial.metrics = workspace.result.metrics;
+            if (trial.metrics.volatility > 0) trial.sharpe_per_bar = trial.metrics.sharpe / std::sqrt(input_.periods_per_year);
+            trial.evaluated = true;
+        }
+        if (next_.load() < n && !cancel_->load()) {
+            // Back of the queue: single runs submitted meanwhile go first.
+            pool_.Submit([self = shared_from_this(), lane] { self->Turn(lane); });
+            return;
+        }
+        if (active_lanes_.fetch_sub(1) == 1) Finish();
+    }
+
+    void Finish() {
+        outcome_.cancelled = cancel_->load();
+        std::vector<std::optional<double>> sharpes;
+        for (size_t i = 0; i < outcome_.trials.size(); ++i) {
+            const Trial& trial = outcome_.trials[i];
+            if (!trial.evaluated) continue;
+            ++outcome_.evaluated;
+            sharpes.push_back(trial.sharpe_per_bar);
+            if (trial.metrics.num_trades < input_.min_trades) {
+                ++outcome_.below_min_trades;
+                continue;
+            }
+            outcome_.ranking.push_back(i);
+        }
+        // Highest objective first; ties to the combination enumerated first.
+        std::stable_sort(outcome_.ranking.begin(), outcome_.ranking.end(), [&](size_t a, size_t b) {
+            return ObjectiveValue(input_.objective, outcome_.trials[a].metrics) >
+                   ObjectiveValue(input_.objective, outcome_.trials[b].metrics);
+        });
+        if (!outcome_.ranking.empty() && !outcome_.cancelled) {
+            BacktestWorkspace workspace;
+            RunBacktest(context_, *strategies_[outcome_.ranking.front()], input_.options, input_.periods_per_year,
+                        workspace);
+            outcome_.guard = analysis::ComputeOverfittingGuard(workspace.result.equity, sharpes);
+            outcome_.best = std::move(workspace.result);
+        }
+        done_(std::move(outcome_));
+    }
+
+    ThreadPool& pool_;
+    GridSearchInput input_;
+    SeriesContext context_;
+    std::shared_ptr<std::atomic<bool>> cancel_;
+    std::function<void(GridSearchOutcome)> done_;
+    std::vector<std::unique_ptr<Strategy>> strategies_;
+    std::vector<BacktestWorkspace> workspaces_;
+    std::atomic<size_t> next_{0};
+    std::atomic<size_t> active_lanes_{0};
+    GridSearchOutcome outcome_;
+};
+
+}  // namespace
+
+std::optional<Objective> ParseObjective(std::string_view name) {
+    for (const auto& o : kObjectives) {
+        if (o.name == name) return o.objective;
+    }
+    return std::nullopt;
+}
+
+std::string_view ObjectiveName(Objective objective) {
+    for (const auto& o : kObjectives) {
+        if (o.objective == objective) return o.name;
+    }
+    return "sharpe";
+}
+
+double ObjectiveValue(Objective objective, const analysis::Metrics& m) {
+    switch (objective) {
+        case Objective::kSharpe:
+            return m.sharpe;
+        case Objective::kTotalReturn:
+            return m.total_return;
+        case Objective::kCagr:
+            return m.cagr;
+        case Objective::kCalmar:
+            return m.calmar;
+        case Objective::kSortino:
+            return m.sortino;
+        case Objective::kProfitFactor:
+            return m.profit_factor.value_or(std::numeric_limits<double>::infinity());
+    }
+    return m.sharpe;
+}
+
+void StartGridSearch(ThreadPool& pool, size_t max_lanes, GridSearchInput input,
+                     std::shared_ptr<std::atomic<bool>> cancel, std::function<void(GridSearchOutcome)> done) {
+    auto job = std::make_shared<GridSearchJob>(pool, std::move(input), std::move(cancel), std::move(done));
+    job->Start(max_lanes);
+}
+
+}  // namespace spark::research
