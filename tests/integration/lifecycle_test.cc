@@ -70,6 +70,10 @@ TEST_F(Lifecycle, BadConfigurationFailsAtStart) {
     const CommandResult result = RunCommand("PORT=99999 " + std::string(SPARK_EXECUTOR_PATH) + " serve");
     EXPECT_EQ(result.status, 2);
     EXPECT_NE(result.output.find("PORT"), std::string::npos) << result.output;
+    const CommandResult optimizer =
+        RunCommand("OPTIMIZER_MAX_COMBINATIONS=0 " + std::string(SPARK_EXECUTOR_PATH) + " serve");
+    EXPECT_EQ(optimizer.status, 2);
+    EXPECT_NE(optimizer.output.find("OPTIMIZER_MAX_COMBINATIONS"), std::string::npos) << optimizer.output;
 }
 
 TEST_F(Lifecycle, SigtermDrainsAndExitsCleanly) {

@@ -72,6 +72,11 @@ HttpResult HttpConnection::Raw(const std::string& bytes) {
     return impl_->Read();
 }
 
+void HttpConnection::Send(const std::string& bytes) {
+    beast::error_code ec;
+    asio::write(impl_->stream, asio::buffer(bytes), ec);
+}
+
 HttpResult HttpCall(uint16_t port, const std::string& method, const std::string& target, const std::string& body) {
     HttpConnection connection(port);
     return connection.Call(method, target, body);

@@ -26,6 +26,8 @@ class HttpConnection {
     HttpResult Call(const std::string& method, const std::string& target, const std::string& body = "");
     //! Sends raw bytes and reads one response (for malformed-request tests).
     HttpResult Raw(const std::string& bytes);
+    //! Sends raw bytes without reading anything back.
+    void Send(const std::string& bytes);
 
   private:
     struct Impl;

@@ -32,6 +32,24 @@ TEST(ServeConfig, FlagsOverrideEnvironment) {
     EXPECT_EQ(config->db_path, "x.duckdb");
 }
 
+TEST(ServeConfig, OptimizerSwitches) {
+    auto config = ParseServeConfig({}, Env({}));
+    EXPECT_EQ(config->optimizer_max_combinations, 500u);
+    EXPECT_EQ(config->optimizer_max_concurrency, 8u);
+    config = ParseServeConfig({}, Env({{"OPTIMIZER_MAX_COMBINATIONS", "2000"}, {"OPTIMIZER_MAX_CONCURRENCY", "1"}}));
+    ASSERT_TRUE(config.has_value());
+    EXPECT_EQ(config->optimizer_max_combinations, 2000u);
+    EXPECT_EQ(config->optimizer_max_concurrency, 1u);
+    for (const char* bad : {"0", "-5", "lots", "1.5"}) {
+        auto rejected = ParseServeConfig({}, Env({{"OPTIMIZER_MAX_CONCURRENCY", bad}}));
+        ASSERT_FALSE(rejected.has_value()) << bad;
+        EXPECT_NE(rejected.error().find("OPTIMIZER_MAX_CONCURRENCY"), std::string::npos);
+        rejected = ParseServeConfig({}, Env({{"OPTIMIZER_MAX_COMBINATIONS", bad}}));
+        ASSERT_FALSE(rejected.has_value()) << bad;
+        EXPECT_NE(rejected.error().find("OPTIMIZER_MAX_COMBINATIONS"), std::string::npos);
+    }
+}
+
 TEST(ServeConfig, InvalidValuesNameTheSetting) {
     auto bad = ParseServeConfig({}, Env({{"PORT", "70000"}}));
     ASSERT_FALSE(bad.has_value());
