@@ -1,6 +1,7 @@
 // Closed-loop load on a running spark-executor: C connections, each sending the same POST
 // back to back on a keep-alive connection for a fixed duration. Reports latency percentiles
-// and throughput. Usage: spark_load_driver PORT CONNECTIONS SECONDS BODY
+// and throughput. Usage: spark_load_driver PORT CONNECTIONS SECONDS BODY [PATH]
+// (PATH defaults to /backtest/run).
 #include <fmt/format.h>
 
 #include <algorithm>
@@ -26,19 +27,20 @@ double Percentile(const std::vector<double>& sorted, double p) {
 }  // namespace
 
 int main(int argc, char** argv) {
-    if (argc != 5) {
-        std::cerr << "usage: spark_load_driver PORT CONNECTIONS SECONDS BODY\n";
+    if (argc != 5 && argc != 6) {
+        std::cerr << "usage: spark_load_driver PORT CONNECTIONS SECONDS BODY [PATH]\n";
         return 2;
     }
     const auto port = static_cast<uint16_t>(std::atoi(argv[1]));
     const int connections = std::atoi(argv[2]);
     const double seconds = std::atof(argv[3]);
     const std::string body = argv[4];
+    const std::string path = argc == 6 ? argv[5] : "/backtest/run";
 
     // Warm-up: the first request may read DuckDB; the benchmark measures warm requests.
     spark::testing::HttpConnection warm(port);
-    for (int i = 0; i < 20; ++i) {
-        if (warm.Call("POST", "/backtest/run", body).status != 200) {
+    for (int i = 0; i < 3; ++i) {
+        if (warm.Call("POST", path, body).status != 200) {
             std::cerr << "warm-up request failed\n";
             return 1;
         }
@@ -55,7 +57,7 @@ int main(int argc, char** argv) {
             spark::testing::HttpConnection connection(port);
             while (Clock::now() < stop) {
                 const Clock::time_point sent = Clock::now();
-                const spark::testing::HttpResult result = connection.Call("POST", "/backtest/run", body);
+                const spark::testing::HttpResult result = connection.Call("POST", path, body);
                 if (result.status != 200) {
                     failed = true;
                     return;

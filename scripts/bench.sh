@@ -25,6 +25,11 @@ port=$(sed -n 's/.*127\.0\.0\.1:\([0-9]*\).*/\1/p' "$workdir/stdout" | head -1)
 # ~1,000 bars: 41 days of 1h; ~5,000 bars: 208 days of 1h. Equity curve included.
 bars_1000='{"symbol":"BTCUSDT","timeframe":"1h","start":"2024-01-01","end":"2024-02-10","includeEquity":true}'
 bars_5000='{"symbol":"BTCUSDT","timeframe":"1h","start":"2024-01-01","end":"2024-07-26","includeEquity":true}'
+# 500 sma_cross combinations over BTCUSDT 1h 2023-2024 (17,543 bars), one client at a time.
+grid_500='{"symbol":"BTCUSDT","timeframe":"1h","start":"2023-01-01","end":"2024-12-31","strategy":"sma_cross","grid":{"fast":{"from":5,"to":100,"step":5},"slow":{"from":110,"to":590,"step":20}}}'
+printf '== warm /backtest/optimize, 500 sma_cross combinations x 17,543 bars: '
+"$build/bin/spark_load_driver" "$port" 1 5 "$grid_500" /backtest/optimize
+
 for label in 1000 5000; do
     body_var="bars_$label"
     for connections in 1 8; do
