@@ -16,10 +16,10 @@ namespace {
 
 using nlohmann::json;
 
-constexpr std::array<std::string_view, 16> kKnownFields = {
+constexpr std::array<std::string_view, 17> kKnownFields = {
     "symbol",       "timeframe",    "start",      "end",        "useCache",    "exchange",
     "strategy",     "feeBps",       "slippageBps", "initialCash", "positionSize", "fill",
-    "includeEquity", "allowShort", "stopLossPct", "takeProfitPct"};
+    "includeEquity", "allowShort", "stopLossPct", "takeProfitPct", "warmupBars"};
 constexpr std::array<std::string_view, 2> kExchanges = {"binance", "binance-futures"};
 constexpr double kMaxBps = 1000;  // 10 %: beyond this a cost setting is surely a unit mistake
 constexpr double kMinInitialCash = 0.01;
@@ -232,6 +232,10 @@ Result<RunRequest> ParseRunRequest(std::string_view body_text, int64_t now_ms) {
     if (!resolved) return std::unexpected(resolved.error());
     out.params = std::move(*resolved);
     if (auto ok = ReadBool(*body, "includeEquity", out.include_equity); !ok) return std::unexpected(ok.error());
+    double warmup = 0;
+    if (auto ok = ReadNumber(*body, "warmupBars", 0, kMaxWarmupBars, false, warmup); !ok) return std::unexpected(ok.error());
+    if (warmup != std::trunc(warmup)) return Invalid("warmupBars", "warmupBars must be an integer", "WRONG_TYPE");
+    out.warmup_bars = static_cast<size_t>(warmup);
     return out;
 }
 

@@ -32,7 +32,10 @@ struct RunRequest {
     ParamValues params;  //!< resolved against the strategy's schema
     BacktestOptions options;
     bool include_equity = true;
+    size_t warmup_bars = 0;  //!< bars before `start` that only warm the indicators up
 };
+
+inline constexpr double kMaxWarmupBars = 100'000;
 
 //! The fields every backtesting route shares: market (exchange, symbol, timeframe), range,
 //! costs and engine options, useCache. Not the strategy, not includeEquity.

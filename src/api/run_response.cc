@@ -16,7 +16,7 @@ void WriteRequestEcho(JsonWriter& json, const RunRequest& r) {
     json.Key("strategy").BeginObject().Field("name", r.strategy).Key("params").BeginObject();
     for (const auto& [name, value] : r.params) json.Field(name, value);
     json.EndObject().EndObject();
-    json.Field("includeEquity", r.include_equity);
+    json.Field("includeEquity", r.include_equity).Field("warmupBars", r.warmup_bars);
     json.EndObject();
 }
 
@@ -24,7 +24,7 @@ void WriteRequestEcho(JsonWriter& json, const RunRequest& r) {
 }  // namespace
 
 std::string WriteRunResponse(std::string_view run_id, const RunRequest& request, const LoadedBars& bars,
-                             const BacktestResult& result, const RunTiming& timing) {
+                             size_t warmup_bars, const BacktestResult& result, const RunTiming& timing) {
     const size_t equity_bytes = request.include_equity ? result.equity.size() * kBytesPerEquityPoint : 0;
     JsonWriter json(2048 + equity_bytes + result.trades.size() * kBytesPerTrade);
     json.BeginObject();
@@ -32,6 +32,7 @@ std::string WriteRunResponse(std::string_view run_id, const RunRequest& request,
     WriteRequestEcho(json, request);
     WriteSemantics(json, request);
     WriteBars(json, bars);
+    json.Field("warmupBars", warmup_bars);
     WriteMetrics(json, result.metrics);
     WriteTrades(json, result.trades);
     if (request.include_equity) {

@@ -32,6 +32,20 @@ std::string NewRunId() {
     return fmt::format("run_{:016x}{:016x}", engine(), engine());
 }
 
+std::vector<Candle> RunRoute::LoadWarmup(const BarQuery& query, size_t bars) const {
+    if (bars == 0) return {};
+    // Look back far enough to find `bars` bars across ordinary gaps, then keep the last ones.
+    constexpr int64_t kLookbackSlack = 2;
+    BarQuery before = query;
+    const int64_t span = static_cast<int64_t>(bars) * kLookbackSlack * query.interval.NominalMs();
+    before.range = {std::max<int64_t>(0, query.range.start_ms - span), query.range.start_ms};
+    Result<LoadedBars> loaded = loader_.Load(before);
+    if (!loaded) return {};  // nothing before the start: the run simply has no warm-up
+    std::vector<Candle>& found = loaded->bars;
+    if (found.size() > bars) found.erase(found.begin(), found.end() - static_cast<std::ptrdiff_t>(bars));
+    return std::move(found);
+}
+
 HttpResponse RunRoute::Fail(const Error& error) const {
     metrics_.RecordRunError(ErrorCodeName(error.code));
     return ErrorResponse(error);
@@ -59,15 +73,23 @@ HttpResponse RunRoute::Handle(const HttpRequest& http) const {
             metrics_.RecordCacheMiss();
         }
         metrics_.RecordBarsServed(BarSourceName(bars->source), static_cast<int64_t>(bars->bars.size()));
+
+        const std::vector<Candle> warmup = LoadWarmup(query, request->warmup_bars);
+        std::vector<Candle> series;
+        if (!warmup.empty()) {
+            series.reserve(warmup.size() + bars->bars.size());
+            series.insert(series.end(), warmup.begin(), warmup.end());
+            series.insert(series.end(), bars->bars.begin(), bars->bars.end());
+        }
         const double load_ms = MillisSince(started);
 
         const Clock::time_point compute_started = Clock::now();
         std::unique_ptr<Strategy> strategy = StrategyRegistry::BuiltIn().Create(request->strategy, request->params);
-        Result<BacktestResult> result =
-            RunBacktest(bars->bars, *strategy, request->options, request->interval.PeriodsPerYear());
+        Result<BacktestResult> result = RunBacktest(warmup.empty() ? bars->bars : series, *strategy, request->options,
+                                                    request->interval.PeriodsPerYear(), warmup.size());
         if (!result) return Fail(result.error());
         const RunTiming timing{load_ms, MillisSince(compute_started), MillisSince(started)};
-        return {200, WriteRunResponse(NewRunId(), *request, *bars, *result, timing)};
+        return {200, WriteRunResponse(NewRunId(), *request, *bars, warmup.size(), *result, timing)};
     }();
     metrics_.RecordRunLatency(MillisSince(started));
     return response;

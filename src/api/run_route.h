@@ -16,6 +16,8 @@ class RunRoute {
 
   private:
     HttpResponse Fail(const Error& error) const;
+    //! Up to `bars` bars immediately before the query's start, as the cache has them.
+    std::vector<Candle> LoadWarmup(const BarQuery& query, size_t bars) const;
 
     const BarLoader& loader_;
     ServiceMetrics& metrics_;

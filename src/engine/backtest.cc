@@ -2,6 +2,7 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
 #include <array>
 #include <cmath>
 #include <cstdint>
@@ -165,13 +166,15 @@ private:
 }  // namespace
 
 void RunBacktest(const SeriesContext& context, const Strategy& strategy, const BacktestOptions& options,
-                 double periods_per_year, BacktestWorkspace& workspace) {
-    const std::span<const Candle> bars = context.Bars();
-    workspace.signals.resize(bars.size());
+                 double periods_per_year, BacktestWorkspace& workspace, size_t warmup_bars) {
+    workspace.signals.resize(context.Bars().size());
     strategy.Signals(context, workspace.signals);
+    // Warm-up bars feed the indicators only: trading, equity and metrics start after them.
+    const size_t first = std::min(warmup_bars, context.Bars().size());
+    const std::span<const Candle> bars = context.Bars().subspan(first);
     BacktestResult& result = workspace.result;
     Simulation simulation(bars, options, result);
-    simulation.Run(workspace.signals);
+    simulation.Run(std::span<const Signal>(workspace.signals).subspan(first));
     result.metrics = analysis::ComputeMetrics({.equity = result.equity,
                                                .trades = result.trades,
                                                .bars = bars,
@@ -182,11 +185,12 @@ void RunBacktest(const SeriesContext& context, const Strategy& strategy, const B
 }
 
 Result<BacktestResult> RunBacktest(std::span<const Candle> bars, const Strategy& strategy,
-                                   const BacktestOptions& options, double periods_per_year) {
+                                   const BacktestOptions& options, double periods_per_year, size_t warmup_bars) {
     if (Result<void> ok = CheckBars(bars); !ok) return std::unexpected(ok.error());
+    if (warmup_bars >= bars.size()) return MakeError(ErrorCode::kRunEngineError, "no bars to trade after the warm-up");
     const SeriesContext context(bars);
     BacktestWorkspace workspace;
-    RunBacktest(context, strategy, options, periods_per_year, workspace);
+    RunBacktest(context, strategy, options, periods_per_year, workspace, warmup_bars);
     return std::move(workspace.result);
 }
 

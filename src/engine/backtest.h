@@ -21,8 +21,10 @@ struct BacktestResult {
 //! One backtest over `bars` (sorted, closed bars) exactly as SEMANTICS.md defines it: fills per
 //! `options.fill`, fees and slippage on every fill, the final position marked to market. Fails
 //! with kRunEngineError on bars no run can stand on (none, or non-positive prices).
+//! The first `warmup_bars` bars only warm the indicators up: signals before them are ignored and
+//! trades, equity and metrics cover the rest (walk-forward out-of-sample runs use this).
 Result<BacktestResult> RunBacktest(std::span<const Candle> bars, const Strategy& strategy,
-                                   const BacktestOptions& options, double periods_per_year);
+                                   const BacktestOptions& options, double periods_per_year, size_t warmup_bars = 0);
 
 //! Buffers one worker reuses from run to run, so a grid search allocates nothing per combination
 //! once they have grown to the series' size.
@@ -37,6 +39,6 @@ Result<void> CheckBars(std::span<const Candle> bars);
 //! The same run over bars already checked, with indicator series from `context` (possibly shared
 //! with other runs) and the result written into `workspace.result`.
 void RunBacktest(const SeriesContext& context, const Strategy& strategy, const BacktestOptions& options,
-                 double periods_per_year, BacktestWorkspace& workspace);
+                 double periods_per_year, BacktestWorkspace& workspace, size_t warmup_bars = 0);
 
 }  // namespace spark
