@@ -59,8 +59,8 @@ void WriteBars(JsonWriter& json, const LoadedBars& b) {
     json.EndObject();
 }
 
-void WriteMetrics(JsonWriter& json, const analysis::Metrics& m) {
-    json.Key("metrics").BeginObject();
+void WriteMetrics(JsonWriter& json, const analysis::Metrics& m, std::string_view key) {
+    json.Key(key).BeginObject();
     json.Field("totalReturn", m.total_return).Field("finalEquity", m.final_equity).Field("cagr", m.cagr);
     json.Field("sharpe", m.sharpe).Field("sortino", m.sortino).Field("calmar", m.calmar);
     json.Field("volatility", m.volatility).Field("maxDrawdown", m.max_drawdown);

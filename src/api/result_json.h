@@ -21,8 +21,8 @@ void WriteRunFields(JsonWriter& json, const RunRequest& request);
 void WriteSemantics(JsonWriter& json, const RunRequest& request);
 //! "bars": count, expected, missing, missingOpenTimes, source, cacheHit, uncoveredRanges, first/last.
 void WriteBars(JsonWriter& json, const LoadedBars& bars);
-//! "metrics": every metric of SEMANTICS.md.
-void WriteMetrics(JsonWriter& json, const analysis::Metrics& metrics);
+//! "metrics" (or `key`): every metric of SEMANTICS.md.
+void WriteMetrics(JsonWriter& json, const analysis::Metrics& metrics, std::string_view key = "metrics");
 //! "trades": the round trips.
 void WriteTrades(JsonWriter& json, const std::vector<Trade>& trades);
 

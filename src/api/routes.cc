@@ -8,6 +8,7 @@
 #include "api/error_response.h"
 #include "api/json_writer.h"
 #include "api/optimize_route.h"
+#include "api/walkforward_route.h"
 #include "strategy/strategy_registry.h"
 
 namespace spark::api {
@@ -31,7 +32,7 @@ std::string VersionBody(const ConfigSummary& config) {
     json.Key("config").BeginObject();
     for (const auto& [key, value] : config) json.Field(key, value);
     json.EndObject();
-    json.Key("routes").BeginObject().Field("run", "real").Field("optimize", "real").EndObject();
+    json.Key("routes").BeginObject().Field("run", "real").Field("optimize", "real").Field("walkforward", "real").EndObject();
     json.EndObject();
     return json.Take();
 }
@@ -92,6 +93,12 @@ Router BuildRoutes(ServiceContext& context) {
     router.Add({"POST", "/backtest/optimize", "optimize",
                 AsyncHandler([optimize](const HttpRequest& request, Respond respond, CancelFlag cancelled) {
                     optimize->Handle(request, std::move(respond), std::move(cancelled));
+                })});
+    auto walkforward = std::make_shared<WalkForwardRoute>(context.loader, context.metrics, context.compute,
+                                                          context.optimizer, context.wfo_threshold);
+    router.Add({"POST", "/backtest/walkforward", "walkforward",
+                AsyncHandler([walkforward](const HttpRequest& request, Respond respond, CancelFlag cancelled) {
+                    walkforward->Handle(request, std::move(respond), std::move(cancelled));
                 })});
     router.Add({"GET", "/strategies", "strategies", Executor::kIoThread,
                 [body = StrategiesBody()](const HttpRequest&) { return HttpResponse{200, body}; }});

@@ -78,6 +78,7 @@ struct ServiceContext {
     ServiceMetrics& metrics;
     ThreadPool& compute;
     OptimizerLimits optimizer;
+    double wfo_threshold = 0.6;  //!< WFO_THRESHOLD: the walk-forward efficiency a strategy must reach
     ConfigSummary config;
 };
 

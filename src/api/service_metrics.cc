@@ -75,6 +75,20 @@ ServiceMetrics::ServiceMetrics()
                                   .Help("Parameter combinations evaluated by grid searches")
                                   .Register(*registry_)
                                   .Add({})) {
+    for (const char* route : {"walkforward", "portfolio"}) {
+        const std::string prefix = std::string("spark_backtest_") + route;
+        routes_[route] = RouteFamilies{
+            &BuildCounter().Name(prefix + "_jobs_total").Help(std::string("Valid ") + route + " jobs").Register(*registry_),
+            &BuildCounter()
+                 .Name(prefix + "_errors_total")
+                 .Help(std::string("Failed ") + route + " requests, by error code")
+                 .Register(*registry_),
+            &BuildHistogram()
+                 .Name(prefix + "_latency_seconds")
+                 .Help(std::string(route) + " latency in seconds")
+                 .Register(*registry_)
+                 .Add({}, OptimizeLatencyBucketsSeconds())};
+    }
     // Pre-create the label sets operators alert on, so the series exist (at 0) from start-up.
     cache_hits_.Add({{"layer", "memory"}});
     cache_hits_.Add({{"layer", "duckdb"}});
@@ -124,6 +138,22 @@ void ServiceMetrics::RecordOptimizeLatency(double milliseconds) { optimize_laten
 
 void ServiceMetrics::RecordCombinationsEvaluated(int64_t combinations) {
     combinations_evaluated_.Increment(static_cast<double>(combinations));
+}
+
+void ServiceMetrics::RecordRouteJob(std::string_view route, std::string_view exchange, std::string_view timeframe) {
+    const auto it = routes_.find(route);
+    if (it == routes_.end()) return;
+    it->second.jobs->Add({{"exchange", std::string(exchange)}, {"timeframe", std::string(timeframe)}}).Increment();
+}
+
+void ServiceMetrics::RecordRouteError(std::string_view route, std::string_view code) {
+    const auto it = routes_.find(route);
+    if (it != routes_.end()) it->second.errors->Add({{"code", std::string(code)}}).Increment();
+}
+
+void ServiceMetrics::RecordRouteLatency(std::string_view route, double milliseconds) {
+    const auto it = routes_.find(route);
+    if (it != routes_.end()) it->second.latency_seconds->Observe(milliseconds / 1000.0);
 }
 
 std::string ServiceMetrics::Serialize() const { return prometheus::TextSerializer().Serialize(registry_->Collect()); }

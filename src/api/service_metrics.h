@@ -7,6 +7,7 @@
 #include <prometheus/registry.h>
 
 #include <cstdint>
+#include <map>
 #include <memory>
 #include <string>
 #include <string_view>
@@ -37,6 +38,12 @@ class ServiceMetrics {
     void RecordOptimizeLatency(double milliseconds);
     void RecordCombinationsEvaluated(int64_t combinations);
 
+    //! The research routes beyond optimize ("walkforward", "portfolio"): jobs, failures by code and
+    //! latency, as spark_backtest_<route>_{jobs_total,errors_total,latency_seconds}.
+    void RecordRouteJob(std::string_view route, std::string_view exchange, std::string_view timeframe);
+    void RecordRouteError(std::string_view route, std::string_view code);
+    void RecordRouteLatency(std::string_view route, double milliseconds);
+
     //! The text exposition format, for GET /metrics.
     std::string Serialize() const;
 
@@ -53,6 +60,12 @@ class ServiceMetrics {
     prometheus::Family<prometheus::Counter>& optimize_errors_;
     prometheus::Histogram& optimize_latency_;
     prometheus::Counter& combinations_evaluated_;
+    struct RouteFamilies {
+        prometheus::Family<prometheus::Counter>* jobs;
+        prometheus::Family<prometheus::Counter>* errors;
+        prometheus::Histogram* latency_seconds;
+    };
+    std::map<std::string, RouteFamilies, std::less<>> routes_;
 };
 
 }  // namespace spark::api

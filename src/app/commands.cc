@@ -116,6 +116,7 @@ int RunServe(const std::vector<std::string>& args) {
                                 metrics,
                                 *pool,
                                 {config->optimizer_max_combinations, config->optimizer_max_concurrency},
+                                config->wfo_threshold,
                                 DescribeConfig(*config)};
     const api::Router router = api::BuildRoutes(context);
     api::HttpServer server({.host = config->host,

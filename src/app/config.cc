@@ -30,6 +30,18 @@ std::function<std::string(ServeConfig&, const std::string&)> Integer(T ServeConf
     };
 }
 
+std::function<std::string(ServeConfig&, const std::string&)> Number(double ServeConfig::*member, double min, double max) {
+    return [member, min, max](ServeConfig& config, const std::string& text) -> std::string {
+        double value = 0;
+        const auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), value);
+        if (ec != std::errc() || end != text.data() + text.size() || !(value >= min && value <= max)) {
+            return fmt::format("must be a number from {} to {}, got '{}'", min, max, text);
+        }
+        config.*member = value;
+        return "";
+    };
+}
+
 std::function<std::string(ServeConfig&, const std::string&)> Text(std::string ServeConfig::*member, bool allow_empty) {
     return [member, allow_empty](ServeConfig& config, const std::string& text) -> std::string {
         if (text.empty() && !allow_empty) return "must not be empty";
@@ -59,6 +71,8 @@ const std::vector<Setting>& Settings() {
          Integer(&ServeConfig::optimizer_max_combinations, 1, 1'000'000)},
         {"--optimizer-max-concurrency", "OPTIMIZER_MAX_CONCURRENCY", "most workers one grid search may use (at most --workers)",
          Integer(&ServeConfig::optimizer_max_concurrency, 1, kMaxThreads)},
+        {"--wfo-threshold", "WFO_THRESHOLD", "walk-forward efficiency a strategy must reach to pass",
+         Number(&ServeConfig::wfo_threshold, -100, 100)},
         {"--memory-cache-mb", "SPARK_MEMORY_CACHE_MB", "in-memory bar cache budget (0 disables it)",
          Integer(&ServeConfig::memory_cache_mb, 0, 1 << 20)},
         {"--duckdb-threads", "SPARK_DUCKDB_THREADS", "DuckDB threads per query",
@@ -118,6 +132,7 @@ std::vector<std::pair<std::string, std::string>> DescribeConfig(const ServeConfi
             {"maxQueuedJobs", std::to_string(c.max_queued_jobs)},
             {"optimizerMaxCombinations", std::to_string(c.optimizer_max_combinations)},
             {"optimizerMaxConcurrency", std::to_string(c.optimizer_max_concurrency)},
+            {"wfoThreshold", fmt::format("{}", c.wfo_threshold)},
             {"memoryCacheMb", std::to_string(c.memory_cache_mb)},
             {"duckdbThreads", std::to_string(c.duckdb_threads)},
             {"seedDir", c.seed_dir}};

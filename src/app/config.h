@@ -23,6 +23,7 @@ struct ServeConfig {
     size_t max_queued_jobs = 256;
     size_t optimizer_max_combinations = 500;
     size_t optimizer_max_concurrency = 8;
+    double wfo_threshold = 0.6;
     size_t memory_cache_mb = 256;
     int duckdb_threads = 1;
     std::string seed_dir;  //!< Binance CSVs imported at start when the cache lacks them
