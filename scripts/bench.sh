@@ -30,6 +30,11 @@ grid_500='{"symbol":"BTCUSDT","timeframe":"1h","start":"2023-01-01","end":"2024-
 printf '== warm /backtest/optimize, 500 sma_cross combinations x 17,543 bars: '
 "$build/bin/spark_load_driver" "$port" 1 5 "$grid_500" /backtest/optimize
 
+# Walk-forward: BTCUSDT 1h 2023-2024, 90-day in-sample / 30-day out-of-sample rolling, 100 combinations a fold.
+walk_forward='{"symbol":"BTCUSDT","timeframe":"1h","start":"2023-01-01","end":"2024-12-31","strategy":"sma_cross","grid":{"fast":{"from":5,"to":50,"step":5},"slow":{"from":60,"to":240,"step":20}},"windows":{"inSample":"90d","outOfSample":"30d"}}'
+printf '== warm /backtest/walkforward, 21 folds x 100 combinations: '
+"$build/bin/spark_load_driver" "$port" 1 5 "$walk_forward" /backtest/walkforward
+
 for label in 1000 5000; do
     body_var="bars_$label"
     for connections in 1 8; do
