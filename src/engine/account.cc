@@ -1,5 +1,7 @@
 #include "engine/account.h"
 
+#include <cmath>
+
 namespace spark {
 namespace {
 
@@ -57,6 +59,24 @@ Trade Account::Close(double market_price, int64_t bar, int64_t time_ms, ExitReas
     in_position_ = false;
     quantity_ = 0;
     return trade;
+}
+
+Account::Resizing Account::Resize(double target, double price, double fee_rate) {
+    Resizing r;
+    if (!in_position_) {
+        cash_ = target;
+        return r;
+    }
+    const double scale = target / Equity(price);
+    r.traded = std::abs(scale - 1.0) * quantity_ * price;
+    r.fee = r.traded * fee_rate;
+    quantity_ *= scale;
+    entry_notional_ *= scale;
+    open_.quantity = quantity_;
+    open_.fees *= scale;
+    const double position_value = side_ == Side::kLong ? quantity_ * price : -quantity_ * price;
+    cash_ = target - position_value - r.fee;
+    return r;
 }
 
 Trade Account::MarkOpenTrade(const Candle& last, int64_t bar) const {

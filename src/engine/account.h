@@ -32,6 +32,15 @@ public:
     //! The position still held after the last bar, marked at that bar's close without exit costs.
     Trade MarkOpenTrade(const Candle& last, int64_t bar) const;
 
+    struct Resizing {
+        double traded = 0;  //!< notional bought or sold
+        double fee = 0;
+    };
+    //! Brings the account's equity to `target` at `price` (portfolio rebalancing): the position
+    //! and its cost basis scale by target / equity, the traded notional pays `fee_rate`, and the
+    //! cash takes the rest. The fee is not a trade's: callers account for it.
+    Resizing Resize(double target, double price, double fee_rate);
+
 private:
     double fee_rate_;
     double slippage_;

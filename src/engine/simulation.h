@@ -1,0 +1,63 @@
+#pragma once
+
+#include <array>
+#include <cstddef>
+#include <cstdint>
+#include <span>
+#include <vector>
+
+#include "engine/account.h"
+#include "engine/backtest_options.h"
+#include "model/candle.h"
+#include "model/trade.h"
+#include "strategy/strategy.h"
+
+namespace spark {
+
+//! What a signal does in a position state (docs/strategies.md "Signals").
+enum class Action : uint8_t { kNone, kClose, kOpenLong, kOpenShort, kCloseThenOpenLong, kCloseThenOpenShort };
+
+//! One instrument's trading, bar by bar: the pending next-open fill, stops and targets, the
+//! decision at the close, liquidation on ruin (SEMANTICS.md, docs/strategies.md). A single run
+//! steps through every bar; a portfolio steps each sleeve when its instrument has a bar.
+class Simulation {
+  public:
+    Simulation(std::span<const Candle> bars, const BacktestOptions& options, std::vector<Trade>& trades);
+
+    //! Bar `t` of `bars`, with the signal decided at its close.
+    void Step(size_t t, Signal signal);
+    //! Equity at the close of bar `t` (cash plus the position marked at that close).
+    double Equity(size_t t) const { return account_.Equity(bars_[t].close); }
+    bool InMarket() const { return !account_.Flat(); }
+    double TotalFees() const { return account_.TotalFees(); }
+    //! Lists a position still open after the last stepped bar as an open trade.
+    void MarkOpenPositionAtEnd();
+    //! The last bar stepped (for marking and valuation).
+    size_t LastStepped() const { return last_stepped_; }
+
+    //! Resizes the sleeve to `target` equity at bar `t`'s close (portfolio rebalancing); see
+    //! Account::Resize.
+    Account::Resizing Rebalance(size_t t, double target, double fee_rate);
+
+  private:
+    void Apply(Signal signal, double price, size_t t);
+    void Liquidate(size_t t);
+    void Open(Side side, double price, size_t t);
+    void Close(double price, size_t t, ExitReason reason = ExitReason::kSignal);
+    void CheckExits(size_t t);
+
+    using ActionTable = std::array<std::array<Action, 3>, 6>;
+    static ActionTable BuildActionTable(bool allow_short);
+
+    std::span<const Candle> bars_;
+    const BacktestOptions& options_;
+    Account account_;
+    std::vector<Trade>& trades_;
+    ActionTable actions_;
+    Signal pending_ = Signal::kNone;
+    size_t exits_from_bar_ = 0;
+    size_t last_stepped_ = 0;
+    bool ruined_ = false;
+};
+
+}  // namespace spark
