@@ -8,6 +8,7 @@
 #include "api/error_response.h"
 #include "api/json_writer.h"
 #include "api/optimize_route.h"
+#include "api/portfolio_route.h"
 #include "api/walkforward_route.h"
 #include "strategy/strategy_registry.h"
 
@@ -32,7 +33,7 @@ std::string VersionBody(const ConfigSummary& config) {
     json.Key("config").BeginObject();
     for (const auto& [key, value] : config) json.Field(key, value);
     json.EndObject();
-    json.Key("routes").BeginObject().Field("run", "real").Field("optimize", "real").Field("walkforward", "real").EndObject();
+    json.Key("routes").BeginObject().Field("run", "real").Field("optimize", "real").Field("walkforward", "real").Field("portfolio", "real").EndObject();
     json.EndObject();
     return json.Take();
 }
@@ -100,6 +101,9 @@ Router BuildRoutes(ServiceContext& context) {
                 AsyncHandler([walkforward](const HttpRequest& request, Respond respond, CancelFlag cancelled) {
                     walkforward->Handle(request, std::move(respond), std::move(cancelled));
                 })});
+    auto portfolio = std::make_shared<PortfolioRoute>(context.loader, context.metrics, context.portfolio_max_assets);
+    router.Add({"POST", "/backtest/portfolio", "portfolio", Executor::kComputePool,
+                [portfolio](const HttpRequest& request) { return portfolio->Handle(request); }});
     router.Add({"GET", "/strategies", "strategies", Executor::kIoThread,
                 [body = StrategiesBody()](const HttpRequest&) { return HttpResponse{200, body}; }});
     router.Add({"GET", "/healthz", "healthz", Executor::kIoThread, Healthz});

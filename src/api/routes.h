@@ -79,6 +79,7 @@ struct ServiceContext {
     ThreadPool& compute;
     OptimizerLimits optimizer;
     double wfo_threshold = 0.6;  //!< WFO_THRESHOLD: the walk-forward efficiency a strategy must reach
+    size_t portfolio_max_assets = 50;
     ConfigSummary config;
 };
 

@@ -117,6 +117,7 @@ int RunServe(const std::vector<std::string>& args) {
                                 *pool,
                                 {config->optimizer_max_combinations, config->optimizer_max_concurrency},
                                 config->wfo_threshold,
+                                config->portfolio_max_assets,
                                 DescribeConfig(*config)};
     const api::Router router = api::BuildRoutes(context);
     api::HttpServer server({.host = config->host,

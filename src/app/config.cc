@@ -73,6 +73,8 @@ const std::vector<Setting>& Settings() {
          Integer(&ServeConfig::optimizer_max_concurrency, 1, kMaxThreads)},
         {"--wfo-threshold", "WFO_THRESHOLD", "walk-forward efficiency a strategy must reach to pass",
          Number(&ServeConfig::wfo_threshold, -100, 100)},
+        {"--portfolio-max-assets", "PORTFOLIO_MAX_ASSETS", "most assets one portfolio may hold",
+         Integer(&ServeConfig::portfolio_max_assets, 1, 1000)},
         {"--memory-cache-mb", "SPARK_MEMORY_CACHE_MB", "in-memory bar cache budget (0 disables it)",
          Integer(&ServeConfig::memory_cache_mb, 0, 1 << 20)},
         {"--duckdb-threads", "SPARK_DUCKDB_THREADS", "DuckDB threads per query",
@@ -133,6 +135,7 @@ std::vector<std::pair<std::string, std::string>> DescribeConfig(const ServeConfi
             {"optimizerMaxCombinations", std::to_string(c.optimizer_max_combinations)},
             {"optimizerMaxConcurrency", std::to_string(c.optimizer_max_concurrency)},
             {"wfoThreshold", fmt::format("{}", c.wfo_threshold)},
+            {"portfolioMaxAssets", std::to_string(c.portfolio_max_assets)},
             {"memoryCacheMb", std::to_string(c.memory_cache_mb)},
             {"duckdbThreads", std::to_string(c.duckdb_threads)},
             {"seedDir", c.seed_dir}};

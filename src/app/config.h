@@ -24,6 +24,7 @@ struct ServeConfig {
     size_t optimizer_max_combinations = 500;
     size_t optimizer_max_concurrency = 8;
     double wfo_threshold = 0.6;
+    size_t portfolio_max_assets = 50;
     size_t memory_cache_mb = 256;
     int duckdb_threads = 1;
     std::string seed_dir;  //!< Binance CSVs imported at start when the cache lacks them
