@@ -35,6 +35,13 @@ walk_forward='{"symbol":"BTCUSDT","timeframe":"1h","start":"2023-01-01","end":"2
 printf '== warm /backtest/walkforward, 21 folds x 100 combinations: '
 "$build/bin/spark_load_driver" "$port" 1 5 "$walk_forward" /backtest/walkforward
 
+# Portfolio: BTCUSDT, ETHUSDT, SOLUSDT 1h 2024, buy-and-hold sleeves, monthly rebalancing.
+portfolio='{"assets":[{"symbol":"BTCUSDT","weight":0.4},{"symbol":"ETHUSDT","weight":0.3},{"symbol":"SOLUSDT","weight":0.3}],"timeframe":"1h","start":"2024-01-01","end":"2024-12-31","rebalance":"monthly"}'
+for connections in 1 8; do
+    printf '== warm /backtest/portfolio, 3 assets x 8,784 bars, monthly: '
+    "$build/bin/spark_load_driver" "$port" "$connections" 5 "$portfolio" /backtest/portfolio
+done
+
 for label in 1000 5000; do
     body_var="bars_$label"
     for connections in 1 8; do
