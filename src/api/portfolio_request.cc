@@ -28,10 +28,7 @@ Result<void> ReadAsset(const json& item, size_t index, PortfolioAssetRequest& ou
     if (!item.contains("symbol")) return Invalid(prefix + ".symbol", prefix + ".symbol is required", "MISSING_FIELD");
     if (!item["symbol"].is_string()) return Invalid(prefix + ".symbol", prefix + ".symbol must be a string", "WRONG_TYPE");
     out.symbol = item["symbol"].get<std::string>();
-    const bool valid_symbol = !out.symbol.empty() && out.symbol.size() <= 20 &&
-                              std::all_of(out.symbol.begin(), out.symbol.end(),
-                                          [](char c) { return (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9'); });
-    if (!valid_symbol) {
+    if (!IsValidSymbol(out.symbol)) {
         return Invalid(prefix + ".symbol",
                        fmt::format("{}.symbol '{}' must be 1-20 upper-case letters or digits", prefix, out.symbol),
                        "INVALID_SYMBOL");

@@ -56,10 +56,7 @@ Result<ParsedTime> ReadTime(const json& body, const char* field, std::string& as
 Result<void> ReadSymbol(const json& body, RunRequest& out) {
     auto symbol = ReadString(body, "symbol", true);
     if (!symbol) return std::unexpected(symbol.error());
-    const bool valid = !symbol->empty() && symbol->size() <= kMaxSymbolLength &&
-                       std::all_of(symbol->begin(), symbol->end(),
-                                   [](char c) { return (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9'); });
-    if (!valid) {
+    if (!IsValidSymbol(*symbol)) {
         return Invalid(
             "symbol",
             fmt::format("symbol '{}' must be 1-{} upper-case letters or digits, as Binance writes it (e.g. BTCUSDT)",
@@ -209,6 +206,12 @@ Result<void> ReadStrategyChoiceInto(const json& body, std::string& name_out, Par
 }
 
 }  // namespace
+
+bool IsValidSymbol(std::string_view symbol) {
+    return !symbol.empty() && symbol.size() <= kMaxSymbolLength && std::all_of(symbol.begin(), symbol.end(), [](char c) {
+               return (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9');
+           });
+}
 
 Result<void> ReadStrategyChoice(const json& body, std::string& name, ParamValues& given) {
     return ReadStrategyChoiceInto(body, name, given);

@@ -37,6 +37,9 @@ struct RunRequest {
 
 inline constexpr double kMaxWarmupBars = 100'000;
 
+//! Binance's symbol form: 1-20 upper-case letters or digits.
+bool IsValidSymbol(std::string_view symbol);
+
 //! The fields every backtesting route shares: market (exchange, symbol, timeframe), range,
 //! costs and engine options, useCache. Not the strategy, not includeEquity.
 Result<void> ReadRunFields(const nlohmann::json& body, int64_t now_ms, RunRequest& out);
