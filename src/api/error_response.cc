@@ -42,7 +42,9 @@ HttpResponse ErrorResponse(const Error& error) {
         json.EndObject();
     }
     json.EndObject().EndObject();
-    return {HttpStatusFor(error.code), json.Take()};
+    HttpResponse response{HttpStatusFor(error.code), json.Take()};
+    response.error_code = std::string(ErrorCodeName(error.code));
+    return response;
 }
 
 }  // namespace spark::api

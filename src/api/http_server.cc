@@ -10,12 +10,16 @@
 
 #include <array>
 #include <atomic>
+#include <chrono>
+#include <optional>
 #include <memory>
 #include <iostream>
 #include <thread>
 #include <vector>
 
+#include "api/audit_log.h"
 #include "api/error_response.h"
+#include "api/run_route.h"
 
 namespace spark::api {
 namespace {
@@ -33,11 +37,14 @@ constexpr auto kAcceptRetryDelay = std::chrono::milliseconds(100);
 constexpr auto kLingerTimeout = std::chrono::seconds(2);
 
 //! Shared by the listener and every session.
+using Clock = std::chrono::steady_clock;
+
 struct ServerState {
     ServerOptions options;
     const Router& router;
     ThreadPool& compute;
     ServiceMetrics& metrics;
+    AuditLog* audit;
     std::atomic<int64_t> in_flight{0};  //!< requests read but not yet fully answered
     std::atomic<bool> draining{false};
 };
@@ -47,7 +54,7 @@ HttpRequest ToHttpRequest(http::request<http::string_body>& request) {
     const size_t question = target.find('?');
     return {std::string(request.method_string()), std::string(target.substr(0, question)),
             question == std::string_view::npos ? std::string() : std::string(target.substr(question + 1)),
-            std::move(request.body())};
+            std::move(request.body()), std::string()};
 }
 
 //! Runs a handler, turning any escaped exception into a 500 JSON answer: input never crashes us.
@@ -114,6 +121,10 @@ class Session : public std::enable_shared_from_this<Session> {
         const Router::Match match = state_.router.Find(request.method, request.path);
         if (!match.route) return Send(match.error, "unmatched", keep_alive);
         const Route& route = *match.route;
+        if (route.job) {
+            request.run_id = NewRunId();
+            job_ = JobContext{route.name, route.mode, request.run_id, Fnv1aHex(request.body), Clock::now()};
+        }
         if (route.executor == Executor::kIoThread) return Send(InvokeSafely(route, request), route.name, keep_alive);
         if (state_.compute.Queued() >= state_.options.max_queued_jobs) {
             const Error error{ErrorCode::kServiceUnavailable,
@@ -165,8 +176,35 @@ class Session : public std::enable_shared_from_this<Session> {
         });
     }
 
+    //! One audit line and one request log line per job, written before the answer goes out, so
+    //! every answered job is on record even if the process stops right after.
+    void RecordJob(const HttpResponse& response) {
+        if (!job_) return;
+        const double latency_ms = std::chrono::duration<double, std::milli>(Clock::now() - job_->started).count();
+        if (state_.audit != nullptr) {
+            state_.audit->Append({.run_id = job_->run_id,
+                                  .route = job_->route,
+                                  .request_digest = job_->digest,
+                                  .symbol = response.job.symbol,
+                                  .timeframe = response.job.timeframe,
+                                  .start = response.job.start,
+                                  .end = response.job.end,
+                                  .bar_source = response.job.bar_source,
+                                  .mode = job_->mode,
+                                  .status = response.status,
+                                  .error_code = response.error_code,
+                                  .latency_ms = latency_ms});
+        }
+        std::cerr << fmt::format(R"({{"time":"{}","runId":"{}","route":"{}","status":{},"errorCode":"{}","ms":{:.3f}}})",
+                                 NowIso(), job_->run_id, job_->route, response.status, response.error_code, latency_ms)
+                  << '\n';
+    }
+
     void Send(HttpResponse response, const std::string& route_name, bool keep_alive) {
         state_.metrics.RecordHttpRequest(route_name, response.status);
+        RecordJob(response);
+        if (job_) response.headers.emplace_back("X-Run-Id", job_->run_id);
+        job_.reset();
         response_ = {};
         response_.version(11);
         response_.result(static_cast<unsigned>(response.status));
@@ -219,13 +257,23 @@ class Session : public std::enable_shared_from_this<Session> {
     std::optional<http::request_parser<http::string_body>> parser_;
     http::request<http::string_body> request_;
     http::response<http::string_body> response_;
+    //! The job being answered on this connection (one request at a time).
+    struct JobContext {
+        std::string route;
+        std::string mode;
+        std::string run_id;
+        std::string digest;
+        Clock::time_point started;
+    };
+    std::optional<JobContext> job_;
 };
 
 }  // namespace
 
 struct HttpServer::Impl {
-    explicit Impl(ServerOptions options, const Router& router, ThreadPool& compute, ServiceMetrics& metrics)
-        : state{std::move(options), router, compute, metrics},
+    explicit Impl(ServerOptions options, const Router& router, ThreadPool& compute, ServiceMetrics& metrics,
+                  AuditLog* audit)
+        : state{std::move(options), router, compute, metrics, audit},
           ioc(static_cast<int>(std::max<size_t>(state.options.io_threads, 1))),
           acceptor(asio::make_strand(ioc)),
           signals(ioc, SIGINT, SIGTERM),
@@ -283,8 +331,9 @@ struct HttpServer::Impl {
     std::chrono::steady_clock::time_point drain_deadline;
 };
 
-HttpServer::HttpServer(ServerOptions options, const Router& router, ThreadPool& compute, ServiceMetrics& metrics)
-    : impl_(std::make_unique<Impl>(std::move(options), router, compute, metrics)) {}
+HttpServer::HttpServer(ServerOptions options, const Router& router, ThreadPool& compute, ServiceMetrics& metrics,
+                       AuditLog* audit)
+    : impl_(std::make_unique<Impl>(std::move(options), router, compute, metrics, audit)) {}
 
 HttpServer::~HttpServer() = default;
 

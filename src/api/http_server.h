@@ -6,6 +6,7 @@
 #include <memory>
 #include <string>
 
+#include "api/audit_log.h"
 #include "api/routes.h"
 #include "api/service_metrics.h"
 #include "common/error.h"
@@ -28,7 +29,9 @@ struct ServerOptions {
 //! stops accepting, lets in-flight requests finish within the grace period, then returns from Run.
 class HttpServer {
   public:
-    HttpServer(ServerOptions options, const Router& router, ThreadPool& compute, ServiceMetrics& metrics);
+    //! `audit` (may be null) receives one line per answered job.
+    HttpServer(ServerOptions options, const Router& router, ThreadPool& compute, ServiceMetrics& metrics,
+               AuditLog* audit);
     ~HttpServer();
     HttpServer(const HttpServer&) = delete;
     HttpServer& operator=(const HttpServer&) = delete;

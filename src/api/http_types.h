@@ -13,6 +13,16 @@ struct HttpRequest {
     std::string path;
     std::string query;  //!< without the '?'
     std::string body;
+    std::string run_id;  //!< set by the server for job routes (the audit log's key)
+};
+
+//! What a job route tells the audit log about the work it did.
+struct JobInfo {
+    std::string symbol;
+    std::string timeframe;
+    std::string start;
+    std::string end;
+    std::string bar_source;
 };
 
 struct HttpResponse {
@@ -24,6 +34,8 @@ struct HttpResponse {
     std::string body;
     std::string content_type = "application/json";
     std::vector<std::pair<std::string, std::string>> headers;  //!< extra headers, e.g. Allow on a 405
+    std::string error_code;  //!< the envelope's code on errors (for logs)
+    JobInfo job;             //!< filled by job routes
 };
 
 }  // namespace spark::api

@@ -86,7 +86,10 @@ void OptimizeRoute::Handle(const HttpRequest& http, Respond respond, CancelFlag 
             metrics_.RecordCombinationsEvaluated(outcome.evaluated);
             const OptimizeTiming timing{load_ms, MillisSince(compute_started), MillisSince(started)};
             metrics_.RecordOptimizeLatency(timing.total_ms);
-            respond({200, WriteOptimizeResponse(*request, *combinations, skipped, *bars, outcome, timing)});
+            HttpResponse ok{200, WriteOptimizeResponse(*request, *combinations, skipped, *bars, outcome, timing)};
+            ok.job = {request->run.symbol, std::string(request->run.interval.Name()), request->run.start,
+                      request->run.end, std::string(BarSourceName(bars->source))};
+            respond(std::move(ok));
         });
 }
 

@@ -137,7 +137,11 @@ HttpResponse PortfolioRoute::Handle(const HttpRequest& http) const {
     const double compute_ms = MillisSince(compute_started);
     const double total_ms = MillisSince(started);
     metrics_.RecordRouteLatency("portfolio", total_ms);
-    return {200, WriteResponse(*request, loaded, result, load_ms, compute_ms, total_ms)};
+    HttpResponse ok{200, WriteResponse(*request, loaded, result, load_ms, compute_ms, total_ms)};
+    std::string symbols;
+    for (const PortfolioAssetRequest& a : request->assets) symbols += (symbols.empty() ? "" : ",") + a.symbol;
+    ok.job = {symbols, std::string(request->run.interval.Name()), request->run.start, request->run.end, "cache"};
+    return ok;
 }
 
 }  // namespace spark::api

@@ -3,9 +3,11 @@
 #include <duckdb.h>
 #include <fmt/format.h>
 
+#include <charconv>
 #include <memory>
 
 #include "api/error_response.h"
+#include "api/deterministic_routes.h"
 #include "api/json_writer.h"
 #include "api/optimize_route.h"
 #include "api/portfolio_route.h"
@@ -22,7 +24,7 @@ HttpResponse Readyz(BacktestCache& cache) {
     return {200, R"({"status":"ready"})"};
 }
 
-std::string VersionBody(const ConfigSummary& config) {
+std::string VersionBody(const ConfigSummary& config, const std::set<std::string>& real_routes) {
     JsonWriter json;
     json.BeginObject();
     json.Field("name", "spark-executor").Field("version", SPARK_VERSION);
@@ -33,9 +35,37 @@ std::string VersionBody(const ConfigSummary& config) {
     json.Key("config").BeginObject();
     for (const auto& [key, value] : config) json.Field(key, value);
     json.EndObject();
-    json.Key("routes").BeginObject().Field("run", "real").Field("optimize", "real").Field("walkforward", "real").Field("portfolio", "real").EndObject();
+    json.Key("routes").BeginObject();
+    for (const char* route : {"run", "optimize", "walkforward", "portfolio"}) {
+        json.Field(route, real_routes.contains(route) ? "real" : "deterministic");
+    }
+    json.EndObject();
     json.EndObject();
     return json.Take();
+}
+
+//! GET /backtest/runs?limit=N: the most recent audit lines, newest first.
+HttpResponse RecentRuns(AuditLog& audit, const HttpRequest& request) {
+    constexpr size_t kDefaultLimit = 50;
+    size_t limit = kDefaultLimit;
+    if (request.query.starts_with("limit=")) {
+        const std::string text = request.query.substr(6);
+        size_t parsed = 0;
+        const auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), parsed);
+        if (ec != std::errc() || end != text.data() + text.size() || parsed < 1 || parsed > kAuditRecentLines) {
+            return ErrorResponse({ErrorCode::kInvalidRequest,
+                                  fmt::format("limit must be an integer from 1 to {}", kAuditRecentLines), "limit",
+                                  "OUT_OF_RANGE"});
+        }
+        limit = parsed;
+    } else if (!request.query.empty()) {
+        return ErrorResponse({ErrorCode::kInvalidRequest, "the only query parameter is limit", "query", "UNKNOWN_FIELD"});
+    }
+    JsonWriter json;
+    json.BeginObject().Key("runs").BeginArray();
+    for (const std::string& line : audit.Recent(limit)) json.Raw(line);
+    json.EndArray().EndObject();
+    return {200, json.Take()};
 }
 
 //! GET /strategies: every strategy with its parameter schema, defaults and constraint.
@@ -87,30 +117,44 @@ Router::Match Router::Find(std::string_view method, std::string_view path) const
 
 Router BuildRoutes(ServiceContext& context) {
     Router router;
+    // A job route is real unless REAL_ROUTES leaves it out: then its deterministic stand-in answers.
+    auto add_job = [&](Route route) {
+        route.job = true;
+        if (!context.real_routes.contains(route.name)) {
+            const std::string name = route.name;
+            route = Route(route.method, route.path, route.name, Executor::kIoThread,
+                          [name](const HttpRequest& request) { return DeterministicJob(name, request); });
+            route.job = true;
+            route.mode = "deterministic";
+        }
+        router.Add(std::move(route));
+    };
     auto run = std::make_shared<RunRoute>(context.loader, context.metrics);
-    router.Add({"POST", "/backtest/run", "run", Executor::kComputePool,
-                [run](const HttpRequest& request) { return run->Handle(request); }});
+    add_job({"POST", "/backtest/run", "run", Executor::kComputePool,
+             [run](const HttpRequest& request) { return run->Handle(request); }});
     auto optimize = std::make_shared<OptimizeRoute>(context.loader, context.metrics, context.compute, context.optimizer);
-    router.Add({"POST", "/backtest/optimize", "optimize",
-                AsyncHandler([optimize](const HttpRequest& request, Respond respond, CancelFlag cancelled) {
-                    optimize->Handle(request, std::move(respond), std::move(cancelled));
-                })});
+    add_job({"POST", "/backtest/optimize", "optimize",
+             AsyncHandler([optimize](const HttpRequest& request, Respond respond, CancelFlag cancelled) {
+                 optimize->Handle(request, std::move(respond), std::move(cancelled));
+             })});
     auto walkforward = std::make_shared<WalkForwardRoute>(context.loader, context.metrics, context.compute,
                                                           context.optimizer, context.wfo_threshold);
-    router.Add({"POST", "/backtest/walkforward", "walkforward",
-                AsyncHandler([walkforward](const HttpRequest& request, Respond respond, CancelFlag cancelled) {
-                    walkforward->Handle(request, std::move(respond), std::move(cancelled));
-                })});
+    add_job({"POST", "/backtest/walkforward", "walkforward",
+             AsyncHandler([walkforward](const HttpRequest& request, Respond respond, CancelFlag cancelled) {
+                 walkforward->Handle(request, std::move(respond), std::move(cancelled));
+             })});
     auto portfolio = std::make_shared<PortfolioRoute>(context.loader, context.metrics, context.portfolio_max_assets);
-    router.Add({"POST", "/backtest/portfolio", "portfolio", Executor::kComputePool,
-                [portfolio](const HttpRequest& request) { return portfolio->Handle(request); }});
+    add_job({"POST", "/backtest/portfolio", "portfolio", Executor::kComputePool,
+             [portfolio](const HttpRequest& request) { return portfolio->Handle(request); }});
+    router.Add({"GET", "/backtest/runs", "runs", Executor::kIoThread,
+                [&audit = context.audit](const HttpRequest& request) { return RecentRuns(audit, request); }});
     router.Add({"GET", "/strategies", "strategies", Executor::kIoThread,
                 [body = StrategiesBody()](const HttpRequest&) { return HttpResponse{200, body}; }});
     router.Add({"GET", "/healthz", "healthz", Executor::kIoThread, Healthz});
     router.Add({"GET", "/readyz", "readyz", Executor::kIoThread,
                 [&cache = context.cache](const HttpRequest&) { return Readyz(cache); }});
     router.Add(
-        {"GET", "/version", "version", Executor::kIoThread, [body = VersionBody(context.config)](const HttpRequest&) {
+        {"GET", "/version", "version", Executor::kIoThread, [body = VersionBody(context.config, context.real_routes)](const HttpRequest&) {
              return HttpResponse{200, body};
          }});
     router.Add({"GET", "/metrics", "metrics", Executor::kIoThread, [&metrics = context.metrics](const HttpRequest&) {

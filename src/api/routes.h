@@ -4,6 +4,7 @@
 #include <functional>
 #include <memory>
 #include <map>
+#include <set>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -11,6 +12,7 @@
 #include "api/http_types.h"
 #include "api/run_route.h"
 #include "api/service_metrics.h"
+#include "api/audit_log.h"
 #include "common/thread_pool.h"
 #include "marketdata/backtest_cache.h"
 
@@ -45,6 +47,8 @@ struct Route {
     Executor executor = Executor::kIoThread;
     Handler handler;      //!< set for synchronous routes
     AsyncHandler async;   //!< set instead for asynchronous ones (always started on the compute pool)
+    bool job = false;     //!< a backtesting job: gets a run id, an audit line and a request log line
+    std::string mode = "real";  //!< or "deterministic" (REAL_ROUTES)
 };
 
 //! Exact-path routing; an unknown path is a 404, a known path with another method a 405, both
@@ -80,6 +84,8 @@ struct ServiceContext {
     OptimizerLimits optimizer;
     double wfo_threshold = 0.6;  //!< WFO_THRESHOLD: the walk-forward efficiency a strategy must reach
     size_t portfolio_max_assets = 50;
+    AuditLog& audit;
+    std::set<std::string> real_routes;  //!< REAL_ROUTES: job routes with real handlers
     ConfigSummary config;
 };
 

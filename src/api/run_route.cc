@@ -89,7 +89,11 @@ HttpResponse RunRoute::Handle(const HttpRequest& http) const {
                                                     request->interval.PeriodsPerYear(), warmup.size());
         if (!result) return Fail(result.error());
         const RunTiming timing{load_ms, MillisSince(compute_started), MillisSince(started)};
-        return {200, WriteRunResponse(NewRunId(), *request, *bars, warmup.size(), *result, timing)};
+        HttpResponse ok{200, WriteRunResponse(http.run_id.empty() ? NewRunId() : http.run_id, *request, *bars,
+                                              warmup.size(), *result, timing)};
+        ok.job = {request->symbol, std::string(request->interval.Name()), request->start, request->end,
+                  std::string(BarSourceName(bars->source))};
+        return ok;
     }();
     metrics_.RecordRunLatency(MillisSince(started));
     return response;

@@ -82,7 +82,10 @@ void WalkForwardRoute::Handle(const HttpRequest& http, Respond respond, CancelFl
          load_ms](research::WalkForwardOutcome outcome) {
             const WalkForwardTiming timing{load_ms, MillisSince(compute_started), MillisSince(started)};
             metrics_.RecordRouteLatency("walkforward", timing.total_ms);
-            respond({200, WriteWalkForwardResponse(*request, threshold, *combinations, *bars, outcome, timing)});
+            HttpResponse ok{200, WriteWalkForwardResponse(*request, threshold, *combinations, *bars, outcome, timing)};
+            const RunRequest& r = request->search.run;
+            ok.job = {r.symbol, std::string(r.interval.Name()), r.start, r.end, std::string(BarSourceName(bars->source))};
+            respond(std::move(ok));
         });
 }
 

@@ -108,6 +108,11 @@ int RunServe(const std::vector<std::string>& args) {
     }
     if (!config->seed_dir.empty() && !SeedCache(**cache, config->seed_dir)) return kExitFailure;
 
+    auto audit = api::AuditLog::Open(config->audit_log, config->audit_max_bytes, static_cast<int>(config->audit_keep));
+    if (!audit) {
+        std::cerr << "spark-executor: " << audit.error().message << '\n';
+        return kExitFailure;
+    }
     api::ServiceMetrics metrics;
     BarLoader loader(**cache);
     auto pool = std::make_unique<ThreadPool>(config->workers);
@@ -118,6 +123,8 @@ int RunServe(const std::vector<std::string>& args) {
                                 {config->optimizer_max_combinations, config->optimizer_max_concurrency},
                                 config->wfo_threshold,
                                 config->portfolio_max_assets,
+                                **audit,
+                                config->real_routes,
                                 DescribeConfig(*config)};
     const api::Router router = api::BuildRoutes(context);
     api::HttpServer server({.host = config->host,
@@ -127,7 +134,7 @@ int RunServe(const std::vector<std::string>& args) {
                             .request_timeout = std::chrono::milliseconds(config->request_timeout_ms),
                             .shutdown_grace = std::chrono::milliseconds(config->shutdown_grace_ms),
                             .max_queued_jobs = config->max_queued_jobs},
-                           router, *pool, metrics);
+                           router, *pool, metrics, audit->get());
     if (Result<void> ok = server.Listen(); !ok) {
         std::cerr << "spark-executor: " << ok.error().message << '\n';
         return kExitFailure;

@@ -1,6 +1,7 @@
 #include "app/config.h"
 
 #include <fmt/format.h>
+#include <fmt/ranges.h>
 
 #include <charconv>
 #include <limits>
@@ -42,6 +43,29 @@ std::function<std::string(ServeConfig&, const std::string&)> Number(double Serve
     };
 }
 
+//! A comma-separated subset of the job routes (spaces ignored; empty means none).
+std::string ApplyRealRoutes(ServeConfig& config, const std::string& text) {
+    static const std::set<std::string> kRoutes = {"run", "walkforward", "portfolio", "optimize"};
+    std::set<std::string> routes;
+    size_t start = 0;
+    while (start <= text.size()) {
+        const size_t comma = std::min(text.find(',', start), text.size());
+        std::string name = text.substr(start, comma - start);
+        std::erase(name, ' ');
+        if (!name.empty()) {
+            if (!kRoutes.contains(name)) {
+                return fmt::format("unknown route '{}' (expected a comma-separated list of run, walkforward, portfolio, "
+                                   "optimize)",
+                                   name);
+            }
+            routes.insert(name);
+        }
+        start = comma + 1;
+    }
+    config.real_routes = std::move(routes);
+    return "";
+}
+
 std::function<std::string(ServeConfig&, const std::string&)> Text(std::string ServeConfig::*member, bool allow_empty) {
     return [member, allow_empty](ServeConfig& config, const std::string& text) -> std::string {
         if (text.empty() && !allow_empty) return "must not be empty";
@@ -75,6 +99,12 @@ const std::vector<Setting>& Settings() {
          Number(&ServeConfig::wfo_threshold, -100, 100)},
         {"--portfolio-max-assets", "PORTFOLIO_MAX_ASSETS", "most assets one portfolio may hold",
          Integer(&ServeConfig::portfolio_max_assets, 1, 1000)},
+        {"--real-routes", "REAL_ROUTES", "job routes answered for real (others: deterministic stand-ins)",
+         ApplyRealRoutes},
+        {"--audit-log", "SPARK_AUDIT_LOG", "append-only JSON-lines audit file", Text(&ServeConfig::audit_log, false)},
+        {"--audit-max-bytes", "SPARK_AUDIT_MAX_BYTES", "audit file size that triggers a rotation",
+         Integer(&ServeConfig::audit_max_bytes, 4096, int64_t{1} << 40)},
+        {"--audit-keep", "SPARK_AUDIT_KEEP", "rotated audit files kept", Integer(&ServeConfig::audit_keep, 1, 1000)},
         {"--memory-cache-mb", "SPARK_MEMORY_CACHE_MB", "in-memory bar cache budget (0 disables it)",
          Integer(&ServeConfig::memory_cache_mb, 0, 1 << 20)},
         {"--duckdb-threads", "SPARK_DUCKDB_THREADS", "DuckDB threads per query",
@@ -136,6 +166,10 @@ std::vector<std::pair<std::string, std::string>> DescribeConfig(const ServeConfi
             {"optimizerMaxConcurrency", std::to_string(c.optimizer_max_concurrency)},
             {"wfoThreshold", fmt::format("{}", c.wfo_threshold)},
             {"portfolioMaxAssets", std::to_string(c.portfolio_max_assets)},
+            {"realRoutes", fmt::format("{}", fmt::join(c.real_routes, ","))},
+            {"auditLog", c.audit_log},
+            {"auditMaxBytes", std::to_string(c.audit_max_bytes)},
+            {"auditKeep", std::to_string(c.audit_keep)},
             {"memoryCacheMb", std::to_string(c.memory_cache_mb)},
             {"duckdbThreads", std::to_string(c.duckdb_threads)},
             {"seedDir", c.seed_dir}};

@@ -4,6 +4,7 @@
 #include <cstdint>
 #include <expected>
 #include <functional>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -25,6 +26,11 @@ struct ServeConfig {
     size_t optimizer_max_concurrency = 8;
     double wfo_threshold = 0.6;
     size_t portfolio_max_assets = 50;
+    //! REAL_ROUTES: job routes answered for real; the others by their deterministic stand-ins.
+    std::set<std::string> real_routes = {"run", "walkforward", "portfolio", "optimize"};
+    std::string audit_log = "var/audit.jsonl";
+    int64_t audit_max_bytes = 64 << 20;
+    int64_t audit_keep = 5;
     size_t memory_cache_mb = 256;
     int duckdb_threads = 1;
     std::string seed_dir;  //!< Binance CSVs imported at start when the cache lacks them

@@ -1,0 +1,66 @@
+#pragma once
+
+#include <cstdint>
+#include <cstdio>
+#include <deque>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "common/error.h"
+
+namespace spark::api {
+
+//! What one job did, for the audit trail (docs/operations.md "Audit log").
+struct AuditEntry {
+    std::string run_id;
+    std::string route;           //!< run, optimize, walkforward, portfolio
+    std::string request_digest;  //!< FNV-1a 64 of the request body, hex
+    std::string symbol;          //!< comma-separated for portfolios
+    std::string timeframe;
+    std::string start;
+    std::string end;
+    std::string bar_source;  //!< cache, binance, mixed, or empty when no bars were loaded
+    std::string mode;        //!< real or deterministic
+    int status = 0;
+    std::string error_code;  //!< empty on success
+    double latency_ms = 0;
+};
+
+//! Append-only JSON-lines audit file: one line per job, flushed as it is written (a crash loses
+//! no answered job), rotated by size (`path` → `path.1` → ... → `path.<keep>`). The most recent
+//! lines are also kept in memory, loaded from the file at start, for GET /backtest/runs.
+class AuditLog {
+  public:
+    static Result<std::unique_ptr<AuditLog>> Open(const std::string& path, int64_t max_bytes, int keep_files);
+    ~AuditLog();
+
+    void Append(const AuditEntry& entry);
+    //! The `limit` most recent lines (JSON objects), newest first.
+    std::vector<std::string> Recent(size_t limit);
+
+  private:
+    AuditLog(std::string path, int64_t max_bytes, int keep_files) : path_(std::move(path)), max_bytes_(max_bytes), keep_(keep_files) {}
+    bool Reopen();
+    void Rotate();
+
+    std::mutex mutex_;
+    std::string path_;
+    int64_t max_bytes_;
+    int keep_;
+    std::FILE* file_ = nullptr;
+    int64_t size_ = 0;
+    std::deque<std::string> recent_;
+};
+
+inline constexpr size_t kAuditRecentLines = 1000;
+
+//! FNV-1a 64-bit digest of `text`, as 16 hex digits.
+std::string Fnv1aHex(std::string_view text);
+
+//! The current time as an ISO-8601 UTC string with milliseconds.
+std::string NowIso();
+
+}  // namespace spark::api
