@@ -52,8 +52,8 @@ std::string MakeTempDirectory(const std::string& label) {
 
 ServerProcess::ServerProcess(const std::string& directory, bool seed, std::vector<std::string> extra_args) {
     stderr_path_ = directory + "/stderr.log";
-    std::vector<std::string> args = {SPARK_EXECUTOR_PATH,         "serve",     "--port", "0", "--db",
-                                     directory + "/cache.duckdb", "--workers", "2"};
+    std::vector<std::string> args = {SPARK_EXECUTOR_PATH, "serve", "--port", "0", "--workers", "2"};
+    args.insert(args.end(), {"--db", directory + "/cache.duckdb", "--audit-log", directory + "/audit.jsonl"});
     if (seed) {
         args.push_back("--seed-dir");
         args.push_back(SPARK_SAMPLE_DIR);

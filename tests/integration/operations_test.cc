@@ -1,0 +1,270 @@
+// Operations: REAL_ROUTES, configuration, the audit log, a real Prometheus, the Grafana dashboard.
+#include <gtest/gtest.h>
+
+#include <fmt/format.h>
+
+#include <cctype>
+#include <chrono>
+#include <filesystem>
+#include <fstream>
+#include <future>
+#include <regex>
+#include <set>
+#include <thread>
+
+#include "support/prometheus_process.h"
+#include "support/seeded_server.h"
+
+namespace spark::testing {
+namespace {
+
+using nlohmann::json;
+
+class Operations : public ::testing::Test {
+  protected:
+    void SetUp() override {
+        directory_ = MakeTempDirectory(::testing::UnitTest::GetInstance()->current_test_info()->name());
+    }
+    void TearDown() override { std::filesystem::remove_all(directory_); }
+
+    std::vector<json> AuditLines() const {
+        std::vector<json> lines;
+        std::ifstream in(directory_ + "/audit.jsonl");
+        std::string line;
+        while (std::getline(in, line)) lines.push_back(json::parse(line));
+        return lines;
+    }
+
+    std::string directory_;
+};
+
+const char* kOptimize = R"({"symbol":"BTCUSDT","timeframe":"1h","start":"2024-01-01","end":"2024-01-31",
+    "strategy":"sma_cross","grid":{"fast":[5,10],"slow":[30]}})";
+const char* kWalkForward = R"({"symbol":"BTCUSDT","timeframe":"1h","start":"2024-01-01","end":"2024-03-31",
+    "strategy":"sma_cross","grid":{"fast":[5,10],"slow":[30]},"windows":{"inSample":"30d","outOfSample":"10d"}})";
+const char* kPortfolio = R"({"assets":[{"symbol":"BTCUSDT","weight":0.5},{"symbol":"ETHUSDT","weight":0.5}],
+    "timeframe":"1h","start":"2024-01-01","end":"2024-01-31"})";
+
+TEST_F(Operations, RoutesLeftOutOfRealRoutesAnswerDeterministically) {
+    // No sample data at all: a real route finds nothing, a deterministic one never looks.
+    ServerProcess server(directory_, /*seed=*/false, {"--real-routes", "run"});
+    ASSERT_TRUE(server.Started()) << server.Stderr();
+    const HttpResult run = HttpCall(server.Port(), "POST", "/backtest/run", kPlanRequest);
+    EXPECT_EQ(run.status, 404);  // real: the empty cache has no bars
+    for (const auto& [path, body, route] : {std::tuple{"/backtest/optimize", kOptimize, "optimize"},
+                                            std::tuple{"/backtest/walkforward", kWalkForward, "walkforward"},
+                                            std::tuple{"/backtest/portfolio", kPortfolio, "portfolio"}}) {
+        const HttpResult result = HttpCall(server.Port(), "POST", path, body);
+        ASSERT_EQ(result.status, 200) << path << ": " << result.body;
+        const json answer = json::parse(result.body);
+        EXPECT_EQ(answer["mode"], "deterministic");
+        EXPECT_EQ(answer["route"], route);
+        EXPECT_EQ(answer["request"], json::parse(body));
+        EXPECT_EQ(answer["requestDigest"].get<std::string>().size(), 16u);
+        // Derived only from the request: the same request, the same answer (the run id aside).
+        json again = json::parse(HttpCall(server.Port(), "POST", path, body).body);
+        again.erase("runId");
+        json first = answer;
+        first.erase("runId");
+        EXPECT_EQ(again, first);
+    }
+    const json version = json::parse(HttpCall(server.Port(), "GET", "/version").body);
+    EXPECT_EQ(version["routes"]["run"], "real");
+    EXPECT_EQ(version["routes"]["optimize"], "deterministic");
+    EXPECT_EQ(version["config"]["realRoutes"], "run");
+    // The cache was never read for the deterministic routes: no bars served at all.
+    const std::string metrics = HttpCall(server.Port(), "GET", "/metrics").body;
+    EXPECT_EQ(MetricValue(metrics, R"(spark_backtest_bars_served_total{source="cache"})"), 0);
+}
+
+TEST_F(Operations, EveryRouteCanBeSwitchedOff) {
+    ServerProcess server(directory_, /*seed=*/false, {"--real-routes="});
+    ASSERT_TRUE(server.Started()) << server.Stderr();
+    const HttpResult run = HttpCall(server.Port(), "POST", "/backtest/run", kPlanRequest);
+    ASSERT_EQ(run.status, 200) << run.body;
+    const json answer = json::parse(run.body);
+    EXPECT_EQ(answer["mode"], "deterministic");
+    EXPECT_EQ(answer["bars"]["count"], 0);
+    EXPECT_TRUE(answer["metrics"].contains("sharpe"));
+    EXPECT_EQ(HttpCall(server.Port(), "POST", "/backtest/run", "{broken").status, 400);
+}
+
+TEST_F(Operations, BadConfigurationFailsStartUpWithTheSetting) {
+    for (const char* bad : {"REAL_ROUTES=run,backtest", "WFO_THRESHOLD=high", "OPTIMIZER_MAX_CONCURRENCY=0",
+                            "OPTIMIZER_MAX_COMBINATIONS=-1", "PORTFOLIO_MAX_ASSETS=0", "SPARK_AUDIT_KEEP=0", "PORT=http",
+                            "SPARK_WORKERS=many", "SPARK_MEMORY_CACHE_MB=-5"}) {
+        const std::string name = std::string(bad).substr(0, std::string(bad).find('='));
+        const CommandResult result = RunCommand(std::string(bad) + " " + SPARK_EXECUTOR_PATH + " serve");
+        EXPECT_EQ(result.status, 2) << bad << ": " << result.output;
+        EXPECT_NE(result.output.find(name), std::string::npos) << bad << ": " << result.output;
+    }
+}
+
+TEST_F(Operations, TheAuditLogHasOneLinePerJobAndSurvivesARestart) {
+    {
+        ServerProcess server(directory_);
+        ASSERT_TRUE(server.Started()) << server.Stderr();
+        for (int i = 0; i < 3; ++i) ASSERT_EQ(HttpCall(server.Port(), "POST", "/backtest/run", kPlanRequest).status, 200);
+        EXPECT_EQ(HttpCall(server.Port(), "POST", "/backtest/run", "{bad json").status, 400);
+        EXPECT_EQ(HttpCall(server.Port(), "POST", "/backtest/run", R"({"symbol":"BTCUSDT"})").status, 400);
+        EXPECT_EQ(HttpCall(server.Port(), "POST", "/backtest/optimize", kOptimize).status, 200);
+        EXPECT_EQ(HttpCall(server.Port(), "GET", "/healthz").status, 200);  // not a job: not audited
+        const auto lines = AuditLines();
+        ASSERT_EQ(lines.size(), 6u);
+        EXPECT_EQ(lines[0]["route"], "run");
+        EXPECT_EQ(lines[0]["status"], 200);
+        EXPECT_EQ(lines[0]["symbol"], "BTCUSDT");
+        EXPECT_EQ(lines[0]["timeframe"], "1h");
+        EXPECT_EQ(lines[0]["barSource"], "cache");
+        EXPECT_TRUE(lines[0]["errorCode"].is_null());
+        EXPECT_EQ(lines[3]["errorCode"], "INVALID_REQUEST");
+        EXPECT_EQ(lines[5]["route"], "optimize");
+        std::set<std::string> ids;
+        for (const json& line : lines) ids.insert(line["runId"].get<std::string>());
+        EXPECT_EQ(ids.size(), 6u);
+        const json recent = json::parse(HttpCall(server.Port(), "GET", "/backtest/runs?limit=2").body);
+        ASSERT_EQ(recent["runs"].size(), 2u);
+        EXPECT_EQ(recent["runs"][0]["runId"], lines[5]["runId"]);  // newest first
+        EXPECT_EQ(HttpCall(server.Port(), "GET", "/backtest/runs?limit=0").status, 400);
+    }
+    ServerProcess again(directory_, /*seed=*/false);
+    ASSERT_TRUE(again.Started()) << again.Stderr();
+    const json recent = json::parse(HttpCall(again.Port(), "GET", "/backtest/runs?limit=10").body);
+    EXPECT_EQ(recent["runs"].size(), 6u);
+    EXPECT_NE(again.Stderr().find("\"runId\""), std::string::npos);  // structured request logs on stderr
+}
+
+TEST_F(Operations, TheAuditLogRotatesBySize) {
+    ServerProcess server(directory_, /*seed=*/true, {"--audit-max-bytes", "4096", "--audit-keep", "2"});
+    ASSERT_TRUE(server.Started()) << server.Stderr();
+    for (int i = 0; i < 40; ++i) HttpCall(server.Port(), "POST", "/backtest/run", kPlanRequest);
+    EXPECT_TRUE(std::filesystem::exists(directory_ + "/audit.jsonl.1"));
+    EXPECT_TRUE(std::filesystem::exists(directory_ + "/audit.jsonl.2"));
+    EXPECT_FALSE(std::filesystem::exists(directory_ + "/audit.jsonl.3"));
+    EXPECT_LE(std::filesystem::file_size(directory_ + "/audit.jsonl"), 4096u);
+}
+
+TEST_F(Operations, GracefulShutdownUnderLoadLosesNoAuditLine) {
+    ServerProcess server(directory_);
+    ASSERT_TRUE(server.Started()) << server.Stderr();
+    std::atomic<bool> stop{false};
+    std::vector<std::future<int>> clients;
+    for (int c = 0; c < 4; ++c) {
+        clients.push_back(std::async(std::launch::async, [&, c] {
+            int answered = 0;
+            HttpConnection connection(server.Port());
+            while (!stop) {
+                const HttpResult r = connection.Call("POST", "/backtest/run", c % 2 ? kPlanRequest : "{}");
+                if (r.status == 0 || r.status == 503) break;  // closed, or refused while draining
+                ++answered;
+            }
+            return answered;
+        }));
+    }
+    std::this_thread::sleep_for(std::chrono::milliseconds(300));
+    EXPECT_EQ(server.Stop(), 0);
+    stop = true;
+    int answered = 0;
+    for (auto& c : clients) answered += c.get();
+    ASSERT_GT(answered, 20);
+    // Every answered job is on record (a line is written before its answer goes out).
+    EXPECT_GE(AuditLines().size(), static_cast<size_t>(answered));
+    EXPECT_LE(AuditLines().size(), static_cast<size_t>(answered) + 4);
+}
+
+TEST_F(Operations, PromtoolAcceptsTheDeployFiles) {
+    const std::string deploy = std::string(SPARK_SOURCE_DIR) + "/deploy/prometheus";
+    const CommandResult config = RunCommand(std::string(SPARK_PROMTOOL) + " check config " + deploy + "/prometheus.yml");
+    EXPECT_EQ(config.status, 0) << config.output;
+    const CommandResult rules = RunCommand(std::string(SPARK_PROMTOOL) + " check rules " + deploy + "/alerts.yml");
+    EXPECT_EQ(rules.status, 0) << rules.output;
+    EXPECT_NE(rules.output.find("4 rules found"), std::string::npos) << rules.output;
+}
+
+json Query(uint16_t port, const std::string& expression) {
+    std::string encoded;
+    for (const unsigned char c : expression) {
+        if (std::isalnum(c) || c == '_' || c == '.' || c == '-') {
+            encoded.push_back(static_cast<char>(c));
+        } else {
+            encoded += fmt::format("%{:02X}", c);
+        }
+    }
+    const HttpResult result = HttpCall(port, "GET", "/api/v1/query?query=" + encoded);
+    return result.status == 0 ? json() : json::parse(result.body);
+}
+
+double ScalarSum(const json& answer) {
+    double sum = 0;
+    for (const json& sample : answer["data"]["result"]) sum += std::stod(sample["value"][1].get<std::string>());
+    return sum;
+}
+
+// A real Prometheus scrapes a real executor; the dashboard's queries run against it.
+TEST_F(Operations, ARealPrometheusScrapesTheExecutorAndTheDashboardQueriesWork) {
+    ServerProcess server(directory_);
+    ASSERT_TRUE(server.Started()) << server.Stderr();
+    PrometheusProcess prometheus(directory_, server.Port());
+    ASSERT_TRUE(prometheus.Ready());
+    const auto wait_for = [&](const std::string& expression, auto predicate) {
+        for (int i = 0; i < 200; ++i) {
+            const json answer = Query(prometheus.Port(), expression);
+            if (answer.is_object() && answer["status"] == "success" && predicate(answer)) return answer;
+            std::this_thread::sleep_for(std::chrono::milliseconds(100));
+        }
+        return json();
+    };
+    ASSERT_FALSE(wait_for("up", [](const json& a) { return ScalarSum(a) == 1; }).is_null()) << "no scrape";
+    const std::string jobs = "sum(spark_backtest_run_jobs_total)";
+    const double before = ScalarSum(Query(prometheus.Port(), jobs));
+    constexpr int kRuns = 7;
+    for (int i = 0; i < kRuns; ++i) ASSERT_EQ(HttpCall(server.Port(), "POST", "/backtest/run", kPlanRequest).status, 200);
+    const json after = wait_for(jobs, [&](const json& a) { return ScalarSum(a) >= before + kRuns; });
+    ASSERT_FALSE(after.is_null());
+    EXPECT_EQ(ScalarSum(after), before + kRuns);
+    const json quantile =
+        Query(prometheus.Port(), "histogram_quantile(0.95, rate(spark_backtest_run_latency_ms_bucket[1m]))");
+    EXPECT_EQ(quantile["status"], "success") << quantile.dump();
+
+    // The Grafana dashboard: its model, its metrics, its queries.
+    std::ifstream in(std::string(SPARK_SOURCE_DIR) + "/deploy/grafana/spark-executor.json");
+    const json dashboard = json::parse(in);
+    EXPECT_EQ(dashboard["uid"], "spark-executor");
+    EXPECT_TRUE(dashboard["title"].is_string());
+    EXPECT_TRUE(dashboard["schemaVersion"].is_number_integer());
+    ASSERT_TRUE(dashboard["panels"].is_array());
+    ASSERT_GE(dashboard["panels"].size(), 8u);
+    // Labelled families appear with their first sample: exercise every job route, and each error path.
+    for (const auto& [path, body] : {std::pair{"/backtest/optimize", kOptimize}, std::pair{"/backtest/walkforward", kWalkForward},
+                                     std::pair{"/backtest/portfolio", kPortfolio}}) {
+        EXPECT_EQ(HttpCall(server.Port(), "POST", path, body).status, 200) << path;
+        EXPECT_EQ(HttpCall(server.Port(), "POST", path, "{}").status, 400) << path;
+    }
+    EXPECT_EQ(HttpCall(server.Port(), "POST", "/backtest/run", "{}").status, 400);
+    const std::string exposed = HttpCall(server.Port(), "GET", "/metrics").body;
+    std::set<int> ids;
+    const std::regex metric_name(R"(spark_[a-z_]+)");
+    for (const json& panel : dashboard["panels"]) {
+        EXPECT_TRUE(ids.insert(panel["id"].get<int>()).second) << "duplicate panel id";
+        EXPECT_TRUE(panel["type"].is_string());
+        for (const char* key : {"h", "w", "x", "y"}) EXPECT_TRUE(panel["gridPos"][key].is_number_integer()) << key;
+        ASSERT_FALSE(panel["targets"].empty()) << panel["title"];
+        for (const json& target : panel["targets"]) {
+            const std::string expression = target["expr"];
+            EXPECT_TRUE(target["refId"].is_string());
+            for (auto it = std::sregex_iterator(expression.begin(), expression.end(), metric_name);
+                 it != std::sregex_iterator(); ++it) {
+                std::string name = it->str();
+                for (const char* suffix : {"_bucket", "_count", "_sum"}) {
+                    if (name.ends_with(suffix)) name = name.substr(0, name.size() - std::string(suffix).size());
+                }
+                EXPECT_NE(exposed.find("# TYPE " + name + " "), std::string::npos) << name << " is not exported";
+            }
+            const json answer = Query(prometheus.Port(), expression);
+            EXPECT_EQ(answer["status"], "success") << expression << ": " << answer.dump();
+        }
+    }
+}
+
+}  // namespace
+}  // namespace spark::testing
