@@ -13,5 +13,6 @@ endfunction()
 function(spark_link_modules target)
     target_link_libraries(${target} PRIVATE ${SPARK_MODULES})
     # The npm-provided libduckdb.so lives in the source tree: point the runtime linker at it.
-    set_target_properties(${target} PROPERTIES BUILD_RPATH "${DUCKDB_ROOT}/lib")
+    # Installed, the binary finds libduckdb.so next to itself.
+    set_target_properties(${target} PROPERTIES BUILD_RPATH "${DUCKDB_ROOT}/lib" INSTALL_RPATH "$ORIGIN")
 endfunction()

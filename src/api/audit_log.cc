@@ -75,6 +75,7 @@ AuditLog::~AuditLog() {
 
 bool AuditLog::Reopen() {
     if (file_) std::fclose(file_);
+    file_ = nullptr;
     file_ = std::fopen(path_.c_str(), "a");
     if (!file_) return false;
     std::error_code ec;
@@ -87,8 +88,9 @@ void AuditLog::Rotate() {
     std::error_code ignored;
     fs::remove(fmt::format("{}.{}", path_, keep_), ignored);
     for (int i = keep_ - 1; i >= 1; --i) fs::rename(fmt::format("{}.{}", path_, i), fmt::format("{}.{}", path_, i + 1), ignored);
-    std::fclose(file_);
+    if (file_) std::fclose(file_);
     file_ = nullptr;
+    size_ = 0;
     fs::rename(path_, path_ + ".1", ignored);
     Reopen();
 }
@@ -97,6 +99,10 @@ void AuditLog::Append(const AuditEntry& entry) {
     std::string line = ToJsonLine(entry);
     std::lock_guard lock(mutex_);
     if (size_ > 0 && size_ + static_cast<int64_t>(line.size()) + 1 > max_bytes_) Rotate();
+    if (!file_ && !Reopen()) {
+        // Still recorded in memory and on stderr; the file is retried with the next line.
+        std::fprintf(stderr, "spark-executor: cannot write the audit log '%s'\n", path_.c_str());
+    }
     if (file_) {
         std::fputs(line.c_str(), file_);
         std::fputc('\n', file_);

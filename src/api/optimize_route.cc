@@ -40,9 +40,9 @@ void OptimizeRoute::Handle(const HttpRequest& http, Respond respond, CancelFlag 
     metrics_.RecordOptimizeJob(request->run.exchange, request->run.interval.Name());
 
     const StrategyDefinition* strategy = StrategyRegistry::BuiltIn().Find(request->run.strategy);
-    Result<research::GridExpansion> grid = research::ExpandGrid(*strategy, request->grid);
+    Result<research::GridExpansion> grid = research::ExpandGrid(*strategy, request->grid, limits_.max_combinations + 1);
     if (!grid) return fail(grid.error());
-    const auto count = static_cast<int64_t>(grid->combinations.size());
+    const int64_t count = grid->valid;
     if (count > static_cast<int64_t>(limits_.max_combinations)) {
         Error error{ErrorCode::kTooManyCombinations,
                     fmt::format("the grid has {} valid combinations; the cap (OPTIMIZER_MAX_COMBINATIONS) is {}", count,
@@ -84,6 +84,10 @@ void OptimizeRoute::Handle(const HttpRequest& http, Respond respond, CancelFlag 
         [this, request, combinations, skipped, bars, respond, started, compute_started,
          load_ms](research::GridSearchOutcome outcome) {
             metrics_.RecordCombinationsEvaluated(outcome.evaluated);
+            if (!outcome.error.empty()) {
+                metrics_.RecordOptimizeError("INTERNAL_ERROR");
+                return respond(ErrorResponse({ErrorCode::kInternal, "the grid search failed: " + outcome.error, "", ""}));
+            }
             const OptimizeTiming timing{load_ms, MillisSince(compute_started), MillisSince(started)};
             metrics_.RecordOptimizeLatency(timing.total_ms);
             HttpResponse ok{200, WriteOptimizeResponse(*request, *combinations, skipped, *bars, outcome, timing)};

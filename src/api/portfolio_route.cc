@@ -140,7 +140,12 @@ HttpResponse PortfolioRoute::Handle(const HttpRequest& http) const {
     HttpResponse ok{200, WriteResponse(*request, loaded, result, load_ms, compute_ms, total_ms)};
     std::string symbols;
     for (const PortfolioAssetRequest& a : request->assets) symbols += (symbols.empty() ? "" : ",") + a.symbol;
-    ok.job = {symbols, std::string(request->run.interval.Name()), request->run.start, request->run.end, "cache"};
+    std::string sources;
+    for (const LoadedBars& bars : loaded) {
+        const std::string source(BarSourceName(bars.source));
+        if (sources.find(source) == std::string::npos) sources += (sources.empty() ? "" : ",") + source;
+    }
+    ok.job = {symbols, std::string(request->run.interval.Name()), request->run.start, request->run.end, sources};
     return ok;
 }
 

@@ -86,7 +86,8 @@ Result<void> ReadWindows(const json& body, WalkForwardRequest& out) {
     } else if (*mode == "rolling" || !it->contains("mode")) {
         out.windows.mode = research::WindowMode::kRolling;
     } else {
-        return Invalid("windows.mode", fmt::format("windows.mode '{}' must be rolling or anchored", *mode), "OUT_OF_RANGE");
+        return Invalid("windows.mode", fmt::format("windows.mode '{}' must be rolling or anchored", *mode),
+                       "INVALID_WINDOWS");
     }
     out.windows.in_sample = *in_sample;
     out.windows.out_of_sample = *out_of_sample;
@@ -103,6 +104,9 @@ Result<WalkForwardRequest> ParseWalkForwardRequest(std::string_view body_text, i
         return std::unexpected(ParseJsonObject(body_text, {}).error());
     }
     // The optimize fields are read by the optimize parser; windows and threshold here.
+    if (parsed.contains("topN")) {
+        return Invalid("topN", "topN does not apply to /backtest/walkforward (each fold keeps its best)", "UNKNOWN_FIELD");
+    }
     WalkForwardRequest out;
     nlohmann::json search = parsed;
     search.erase("windows");

@@ -41,9 +41,9 @@ void WalkForwardRoute::Handle(const HttpRequest& http, Respond respond, CancelFl
     metrics_.RecordRouteJob("walkforward", run.exchange, run.interval.Name());
 
     const StrategyDefinition* strategy = StrategyRegistry::BuiltIn().Find(run.strategy);
-    Result<research::GridExpansion> grid = research::ExpandGrid(*strategy, request->search.grid);
+    Result<research::GridExpansion> grid = research::ExpandGrid(*strategy, request->search.grid, limits_.max_combinations + 1);
     if (!grid) return fail(grid.error());
-    const auto count = static_cast<int64_t>(grid->combinations.size());
+    const int64_t count = grid->valid;
     if (count > static_cast<int64_t>(limits_.max_combinations)) {
         Error error{ErrorCode::kTooManyCombinations,
                     fmt::format("the grid has {} valid combinations per fold; the cap (OPTIMIZER_MAX_COMBINATIONS) is {}",
@@ -80,6 +80,10 @@ void WalkForwardRoute::Handle(const HttpRequest& http, Respond respond, CancelFl
         compute_, std::min(limits_.max_concurrency, compute_.Size()), std::move(input), std::move(*folds), cancelled,
         [this, request, combinations, bars, threshold, respond, started, compute_started,
          load_ms](research::WalkForwardOutcome outcome) {
+            if (!outcome.error.empty()) {
+                metrics_.RecordRouteError("walkforward", "INTERNAL_ERROR");
+                return respond(ErrorResponse({ErrorCode::kInternal, "the walk-forward failed: " + outcome.error, "", ""}));
+            }
             const WalkForwardTiming timing{load_ms, MillisSince(compute_started), MillisSince(started)};
             metrics_.RecordRouteLatency("walkforward", timing.total_ms);
             HttpResponse ok{200, WriteWalkForwardResponse(*request, threshold, *combinations, *bars, outcome, timing)};

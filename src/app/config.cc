@@ -47,6 +47,14 @@ std::function<std::string(ServeConfig&, const std::string&)> Number(double Serve
 std::string ApplyRealRoutes(ServeConfig& config, const std::string& text) {
     static const std::set<std::string> kRoutes = {"run", "walkforward", "portfolio", "optimize"};
     std::set<std::string> routes;
+    // An empty value is more likely a slip than a decision to switch everything off: say "none".
+    if (text == "none") {
+        config.real_routes.clear();
+        return "";
+    }
+    if (text.find_first_not_of(", ") == std::string::npos) {
+        return "is empty; list the real routes, or write none to answer every job route deterministically";
+    }
     size_t start = 0;
     while (start <= text.size()) {
         const size_t comma = std::min(text.find(',', start), text.size());

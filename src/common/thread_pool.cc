@@ -1,5 +1,8 @@
 #include "common/thread_pool.h"
 
+#include <cstdio>
+#include <exception>
+
 namespace spark {
 
 ThreadPool::ThreadPool(size_t workers) {
@@ -20,6 +23,8 @@ ThreadPool::~ThreadPool() {
 void ThreadPool::Submit(Task task) {
     {
         std::lock_guard lock(mutex_);
+        // Shutting down: work that would requeue itself (grid-search lanes) is dropped.
+        if (stopping_) return;
         queue_.push_back(std::move(task));
     }
     ready_.notify_one();
@@ -40,7 +45,14 @@ void ThreadPool::WorkerLoop() {
             task = std::move(queue_.front());
             queue_.pop_front();
         }
-        task();
+        try {
+            task();
+        } catch (const std::exception& e) {
+            // A task must report its own failures; one that escapes must not end the process.
+            std::fprintf(stderr, "spark-executor: a compute task failed: %s\n", e.what());
+        } catch (...) {
+            std::fprintf(stderr, "spark-executor: a compute task failed\n");
+        }
     }
 }
 

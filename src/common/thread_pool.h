@@ -17,8 +17,9 @@ class ThreadPool {
     using Task = std::move_only_function<void()>;
 
     explicit ThreadPool(size_t workers);
-    //! Lets running tasks finish and joins; tasks still queued are discarded. The pool is
-    //! destroyed after the server stopped, when a queued answer could no longer be delivered.
+    //! Lets running tasks finish and joins; tasks still queued, or submitted from now on, are
+    //! discarded. The pool is destroyed after the server stopped, when a queued answer could no
+    //! longer be delivered.
     ~ThreadPool();
     ThreadPool(const ThreadPool&) = delete;
     ThreadPool& operator=(const ThreadPool&) = delete;

@@ -29,7 +29,7 @@ std::vector<double> RangeValues(double from, double to, double step) {
     return values;
 }
 
-Result<GridExpansion> ExpandGrid(const StrategyDefinition& strategy, const GridSpec& grid) {
+Result<GridExpansion> ExpandGrid(const StrategyDefinition& strategy, const GridSpec& grid, size_t keep) {
     // Every axis and fixed value must name a parameter, once.
     for (const GridAxis& axis : grid.axes) {
         bool known = false;
@@ -62,9 +62,11 @@ Result<GridExpansion> ExpandGrid(const StrategyDefinition& strategy, const GridS
         values.push_back(&axis->values);
         raw *= static_cast<int64_t>(axis->values.size());
         if (raw > kMaxRawCombinations) {
-            return MakeError(ErrorCode::kTooManyCombinations,
-                             fmt::format("the grid describes more than {} combinations", kMaxRawCombinations), "grid",
-                             "TOO_MANY_COMBINATIONS");
+            Error error(ErrorCode::kTooManyCombinations,
+                        fmt::format("the grid describes more than {} combinations before constraints", kMaxRawCombinations),
+                        "grid", "TOO_MANY_COMBINATIONS");
+            error.numbers = {{"count", static_cast<double>(raw)}, {"cap", static_cast<double>(kMaxRawCombinations)}};
+            return std::unexpected(error);
         }
     }
     GridExpansion out;
@@ -75,7 +77,8 @@ Result<GridExpansion> ExpandGrid(const StrategyDefinition& strategy, const GridS
         auto resolved = ResolveParams(strategy.params, given);
         if (!resolved) return std::unexpected(resolved.error());  // a fixed value out of bounds
         if (strategy.check_constraint(*resolved)) {
-            out.combinations.push_back(std::move(*resolved));
+            ++out.valid;
+            if (out.combinations.size() < keep) out.combinations.push_back(std::move(*resolved));
         } else {
             ++out.skipped;
         }

@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cmath>
 #include <limits>
+#include <mutex>
 
 namespace spark::research {
 namespace {
@@ -49,14 +50,23 @@ class GridSearchJob : public std::enable_shared_from_this<GridSearchJob> {
     void Turn(size_t lane) {
         const size_t n = input_.combinations.size();
         BacktestWorkspace& workspace = workspaces_[lane];
-        for (size_t k = 0; k < kCombinationsPerTurn && !cancel_->load(std::memory_order_relaxed); ++k) {
-            const size_t i = next_.fetch_add(1);
-            if (i >= n) break;
-            RunBacktest(context_, *strategies_[i], input_.options, input_.periods_per_year, workspace);
-            Trial& trial = outcome_.trials[i];
-            trial.metrics = workspace.result.metrics;
-            if (trial.metrics.volatility > 0) trial.sharpe_per_bar = trial.metrics.sharpe / std::sqrt(input_.periods_per_year);
-            trial.evaluated = true;
+        try {
+            for (size_t k = 0; k < kCombinationsPerTurn && !cancel_->load(std::memory_order_relaxed); ++k) {
+                const size_t i = next_.fetch_add(1);
+                if (i >= n) break;
+                RunBacktest(context_, *strategies_[i], input_.options, input_.periods_per_year, workspace);
+                Trial& trial = outcome_.trials[i];
+                trial.metrics = workspace.result.metrics;
+                if (trial.metrics.volatility > 0) {
+                    trial.sharpe_per_bar = trial.metrics.sharpe / std::sqrt(input_.periods_per_year);
+                }
+                trial.evaluated = true;
+            }
+        } catch (const std::exception& e) {
+            // The job ends with the error; the other lanes stop at their next turn.
+            std::lock_guard lock(error_mutex_);
+            if (outcome_.error.empty()) outcome_.error = e.what();
+            cancel_->store(true);
         }
         if (next_.load() < n && !cancel_->load()) {
             // Back of the queue: single runs submitted meanwhile go first.
@@ -85,7 +95,7 @@ class GridSearchJob : public std::enable_shared_from_this<GridSearchJob> {
             return ObjectiveValue(input_.objective, outcome_.trials[a].metrics) >
                    ObjectiveValue(input_.objective, outcome_.trials[b].metrics);
         });
-        if (!outcome_.ranking.empty() && !outcome_.cancelled) {
+        if (!outcome_.ranking.empty() && !outcome_.cancelled && outcome_.error.empty()) {
             BacktestWorkspace workspace;
             RunBacktest(context_, *strategies_[outcome_.ranking.front()], input_.options, input_.periods_per_year,
                         workspace);
@@ -104,6 +114,7 @@ class GridSearchJob : public std::enable_shared_from_this<GridSearchJob> {
     std::vector<BacktestWorkspace> workspaces_;
     std::atomic<size_t> next_{0};
     std::atomic<size_t> active_lanes_{0};
+    std::mutex error_mutex_;
     GridSearchOutcome outcome_;
 };
 

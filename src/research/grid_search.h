@@ -5,6 +5,7 @@
 #include <functional>
 #include <memory>
 #include <optional>
+#include <string>
 #include <string_view>
 #include <vector>
 
@@ -44,6 +45,7 @@ struct GridSearchOutcome {
     int64_t evaluated = 0;
     int64_t below_min_trades = 0;
     bool cancelled = false;
+    std::string error;                //!< set when the job failed (an exception on a worker)
     size_t lanes = 0;                 //!< workers the job used
     std::optional<BacktestResult> best;  //!< the full run of ranking[0]
     std::optional<analysis::OverfittingGuard> guard;

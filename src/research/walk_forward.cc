@@ -39,6 +39,11 @@ class WalkForwardJob : public std::enable_shared_from_this<WalkForwardJob> {
 
   private:
     void FinishFold(size_t k, GridSearchOutcome grid) {
+        if (!grid.error.empty()) {
+            outcome_.error = grid.error;
+            done_(std::move(outcome_));
+            return;
+        }
         FoldOutcome& fold = outcome_.folds[k];
         fold.evaluated = grid.evaluated;
         if (!grid.ranking.empty() && !grid.cancelled) {
@@ -76,12 +81,27 @@ Result<std::vector<FoldWindow>> PlanFolds(size_t bars, const WindowSpec& windows
         return MakeError(ErrorCode::kInvalidRequest, "windows.inSample, windows.outOfSample and windows.step must be positive",
                          "windows", "INVALID_WINDOWS");
     }
+    if (windows.step < windows.out_of_sample) {
+        // Overlapping out-of-sample windows would count bars twice in the stitched curve.
+        return MakeError(ErrorCode::kInvalidRequest,
+                         fmt::format("windows.step ({} bars) must be at least windows.outOfSample ({} bars)", windows.step,
+                                     windows.out_of_sample),
+                         "windows.step", "INVALID_WINDOWS");
+    }
     if (needed > bars) {
         Error error(ErrorCode::kInvalidRequest,
                     fmt::format("one fold needs {} bars ({} in-sample + {} out-of-sample); the range has {}", needed,
                                 windows.in_sample, windows.out_of_sample, bars),
                     "windows", "RANGE_TOO_SHORT");
         error.numbers = {{"barsNeeded", static_cast<double>(needed)}, {"barsAvailable", static_cast<double>(bars)}};
+        return std::unexpected(error);
+    }
+    const size_t count = (bars - needed) / windows.step + 1;
+    if (count > kMaxFolds) {
+        Error error(ErrorCode::kInvalidRequest,
+                    fmt::format("the windows make {} folds; at most {} (use a longer step or windows)", count, kMaxFolds),
+                    "windows", "TOO_MANY_FOLDS");
+        error.numbers = {{"folds", static_cast<double>(count)}, {"cap", static_cast<double>(kMaxFolds)}};
         return std::unexpected(error);
     }
     std::vector<FoldWindow> folds;

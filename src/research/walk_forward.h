@@ -30,9 +30,13 @@ struct WindowSpec {
     WindowMode mode = WindowMode::kRolling;
 };
 
+//! Most folds one walk-forward may run.
+inline constexpr size_t kMaxFolds = 1000;
+
 //! Folds over `bars` bars: fold k tests [IS + k·step, IS + k·step + OOS) out of sample, after
 //! in-sample [k·step, IS + k·step) (rolling) or [0, IS + k·step) (anchored). Only whole folds.
-//! Errors: not even one fold fits (the message names the bars needed and available).
+//! Errors: not even one fold fits (the message names the bars needed and available), a step
+//! shorter than the out-of-sample window (folds would overlap), more than kMaxFolds folds.
 Result<std::vector<FoldWindow>> PlanFolds(size_t bars, const WindowSpec& windows);
 
 struct FoldOutcome {
@@ -47,6 +51,7 @@ struct FoldOutcome {
 struct WalkForwardOutcome {
     std::vector<FoldOutcome> folds;
     bool cancelled = false;
+    std::string error;  //!< set when a fold's grid search failed
 };
 
 //! Runs the folds one after another, each a grid search on its in-sample bars (on the shared

@@ -143,6 +143,7 @@ json HeavyJob() {
 }
 
 TEST_F(Optimize, SingleRunsStayFastDuringALargeJob) {
+    const Clock::time_point job_started = Clock::now();
     auto job = std::async(std::launch::async, [] { return Post("/backtest/optimize", HeavyJob().dump()); });
     std::this_thread::sleep_for(std::chrono::milliseconds(20));
     int runs_during_job = 0;
@@ -154,12 +155,13 @@ TEST_F(Optimize, SingleRunsStayFastDuringALargeJob) {
         ++runs_during_job;
     }
     const HttpResult result = job.get();
+    const double job_ms = std::chrono::duration<double, std::milli>(Clock::now() - job_started).count();
     ASSERT_EQ(result.status, 200) << result.body;
     EXPECT_EQ(Json(result)["evaluated"], 500);
-    // Not a benchmark: a starved run would wait for the whole job (hundreds of ms); a served one
-    // waits at most for a few combinations.
-    EXPECT_GE(runs_during_job, 3);
-    EXPECT_LT(slowest_ms, 150) << runs_during_job << " runs during the job";
+    // Not a benchmark: a starved run would wait for the rest of the job; a served one waits for a
+    // few combinations only. Relative to the job's own length, so a slow machine does not matter.
+    EXPECT_GE(runs_during_job, 1);
+    EXPECT_LT(slowest_ms, job_ms / 2) << runs_during_job << " runs during a job of " << job_ms << " ms";
 }
 
 TEST_F(Optimize, AClientThatLeavesCancelsTheJob) {

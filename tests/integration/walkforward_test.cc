@@ -40,6 +40,7 @@ TEST_F(WalkForward, FoldsVerdictAndStitchedCurve) {
     }
     EXPECT_EQ(body["outOfSample"]["equity"].size(), oos_bars);
     const json& verdict = body["verdict"];
+    ASSERT_TRUE(verdict["efficiency"].is_number()) << verdict.dump();
     EXPECT_EQ(verdict["pass"], verdict["efficiency"].get<double>() >= 0.6);
     EXPECT_FALSE(verdict["reason"].get<std::string>().empty());
     EXPECT_TRUE(body["stability"]["params"].contains("fast"));
@@ -96,6 +97,14 @@ TEST_F(WalkForward, WindowsThatDoNotFit) {
     EXPECT_EQ(error["details"]["reason"], "RANGE_TOO_SHORT");
     EXPECT_EQ(error["details"]["barsNeeded"], 9360);
     EXPECT_EQ(error["details"]["barsAvailable"], 8759);
+    request["windows"] = {{"inSample", "60d"}, {"outOfSample", "30d"}, {"step", "10d"}};
+    const HttpResult overlapping = Post("/backtest/walkforward", request.dump());
+    ASSERT_EQ(overlapping.status, 400);
+    EXPECT_EQ(Json(overlapping)["error"]["details"]["field"], "windows.step");
+    request["windows"] = {{"inSample", "60d"}, {"outOfSample", "30d"}};
+    request["topN"] = 3;
+    EXPECT_EQ(Post("/backtest/walkforward", request.dump()).status, 400);
+    request.erase("topN");
     for (const json& windows : {json{{"inSample", "60d"}}, json{{"inSample", "7x"}, {"outOfSample", 10}},
                                 json{{"inSample", 0}, {"outOfSample", 10}},
                                 json{{"inSample", 100}, {"outOfSample", 10}, {"mode", "sliding"}},

@@ -50,6 +50,18 @@ TEST(ServeConfig, OptimizerSwitches) {
     }
 }
 
+TEST(ServeConfig, WalkForwardThresholdAndRealRoutes) {
+    auto config = ParseServeConfig({}, Env({{"WFO_THRESHOLD", "0.25"}, {"REAL_ROUTES", "run, optimize"}}));
+    ASSERT_TRUE(config.has_value()) << config.error();
+    EXPECT_DOUBLE_EQ(config->wfo_threshold, 0.25);
+    EXPECT_EQ(config->real_routes, (std::set<std::string>{"run", "optimize"}));
+    config = ParseServeConfig({"--real-routes", "none"}, Env({}));
+    ASSERT_TRUE(config.has_value());
+    EXPECT_TRUE(config->real_routes.empty());
+    EXPECT_FALSE(ParseServeConfig({}, Env({{"REAL_ROUTES", ""}})).has_value());
+    EXPECT_FALSE(ParseServeConfig({}, Env({{"WFO_THRESHOLD", "0.6x"}})).has_value());
+}
+
 TEST(ServeConfig, InvalidValuesNameTheSetting) {
     auto bad = ParseServeConfig({}, Env({{"PORT", "70000"}}));
     ASSERT_FALSE(bad.has_value());

@@ -103,7 +103,9 @@ TEST(Portfolio, RebalancingPaysFeesOnTheTradedNotional) {
 
 TEST(Portfolio, AMissingBarCarriesTheLastCloseAndCannotTrade) {
     PortfolioInput input = HandCase(0);
-    // B has no bar at t1: valued at its t0 close, untouched by the t1 rebalance.
+    // B has no bar at t1 (and moves to 120 by t2): valued at its t0 close at t1, untouched by the
+    // t1 rebalance.
+    input.assets[1].bars = testing::MakeBars({{100, 100}, {100, 100}, {120, 120}});
     input.assets[1].bars.erase(input.assets[1].bars.begin() + 1);
     const PortfolioResult r = RunPortfolio(input);
     ASSERT_EQ(r.timeline.size(), 3u);
@@ -113,8 +115,8 @@ TEST(Portfolio, AMissingBarCarriesTheLastCloseAndCannotTrade) {
     // 1500 − 500 = 1000, all of it A's. Nothing moves.
     EXPECT_DOUBLE_EQ(r.equity[1], 1500);
     EXPECT_DOUBLE_EQ(r.sleeves[0].trades[0].quantity, 5);
-    // t2: both trade; the rebalance would happen after t2 but t2 is the last bar.
-    EXPECT_DOUBLE_EQ(r.equity[2], 1500);
+    // t2: A 5 × 200 = 1000, B 5 × 120 = 600.
+    EXPECT_DOUBLE_EQ(r.equity[2], 1600);
 }
 
 TEST(Portfolio, CorrelationAgainstADirectCalculation) {
