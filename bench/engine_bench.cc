@@ -154,7 +154,8 @@ void BM_EquityJson5000(benchmark::State& state) {
     for (auto _ : state) {
         api::JsonWriter json(5000 * 40);
         json.BeginArray();
-        for (size_t t = 0; t < 5000; ++t) json.BeginArray().Integer(bars[t].open_time_ms).Number(result->equity[t]).EndArray();
+        for (size_t t = 0; t < 5000; ++t)
+            json.BeginArray().Integer(bars[t].open_time_ms).Number(result->equity[t]).EndArray();
         json.EndArray();
         benchmark::DoNotOptimize(json.str().data());
     }

@@ -8,10 +8,10 @@ namespace spark::analysis {
 
 //! Moments of per-bar returns that the Sharpe-ratio statistics need.
 struct ReturnMoments {
-    int64_t count = 0;                  //!< n, the number of returns
-    std::optional<double> sharpe;       //!< mean / stdev (ddof 1), per bar
-    std::optional<double> skewness;     //!< m3 / m2^1.5 (population moments)
-    std::optional<double> kurtosis;     //!< m4 / m2² (not excess)
+    int64_t count = 0;               //!< n, the number of returns
+    std::optional<double> sharpe;    //!< mean / stdev (ddof 1), per bar
+    std::optional<double> skewness;  //!< m3 / m2^1.5 (population moments)
+    std::optional<double> kurtosis;  //!< m4 / m2² (not excess)
 };
 
 //! From an equity curve: returns r_t = E_t / E_{t-1} − 1 for t ≥ 1.

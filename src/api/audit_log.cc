@@ -44,7 +44,8 @@ std::string Fnv1aHex(std::string_view text) {
 
 std::string NowIso() {
     const auto ms =
-        std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::system_clock::now().time_since_epoch()).count();
+        std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::system_clock::now().time_since_epoch())
+            .count();
     std::string text = FormatIsoUtc(ms);
     return text;
 }
@@ -87,7 +88,8 @@ bool AuditLog::Reopen() {
 void AuditLog::Rotate() {
     std::error_code ignored;
     fs::remove(fmt::format("{}.{}", path_, keep_), ignored);
-    for (int i = keep_ - 1; i >= 1; --i) fs::rename(fmt::format("{}.{}", path_, i), fmt::format("{}.{}", path_, i + 1), ignored);
+    for (int i = keep_ - 1; i >= 1; --i)
+        fs::rename(fmt::format("{}.{}", path_, i), fmt::format("{}.{}", path_, i + 1), ignored);
     if (file_) std::fclose(file_);
     file_ = nullptr;
     size_ = 0;

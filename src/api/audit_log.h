@@ -42,7 +42,8 @@ class AuditLog {
     std::vector<std::string> Recent(size_t limit);
 
   private:
-    AuditLog(std::string path, int64_t max_bytes, int keep_files) : path_(std::move(path)), max_bytes_(max_bytes), keep_(keep_files) {}
+    AuditLog(std::string path, int64_t max_bytes, int keep_files)
+        : path_(std::move(path)), max_bytes_(max_bytes), keep_(keep_files) {}
     bool Reopen();
     void Rotate();
 

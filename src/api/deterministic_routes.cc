@@ -9,10 +9,12 @@
 namespace spark::api {
 namespace {
 
-constexpr const char* kMetricNames[] = {"totalReturn", "finalEquity", "cagr",        "sharpe",     "sortino",
-                                        "calmar",      "volatility",  "maxDrawdown", "maxDrawdownDurationBars",
-                                        "numTrades",   "winRate",     "profitFactor", "avgTradeReturn", "bestTrade",
-                                        "worstTrade",  "exposure",    "totalFees",   "buyAndHoldReturn"};
+constexpr const char* kMetricNames[] = {"totalReturn",    "finalEquity", "cagr",
+                                        "sharpe",         "sortino",     "calmar",
+                                        "volatility",     "maxDrawdown", "maxDrawdownDurationBars",
+                                        "numTrades",      "winRate",     "profitFactor",
+                                        "avgTradeReturn", "bestTrade",   "worstTrade",
+                                        "exposure",       "totalFees",   "buyAndHoldReturn"};
 
 void WriteZeroMetrics(JsonWriter& json) {
     json.Key("metrics").BeginObject();

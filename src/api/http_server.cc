@@ -11,9 +11,9 @@
 #include <array>
 #include <atomic>
 #include <chrono>
-#include <optional>
-#include <memory>
 #include <iostream>
+#include <memory>
+#include <optional>
 #include <thread>
 #include <vector>
 
@@ -151,11 +151,12 @@ class Session : public std::enable_shared_from_this<Session> {
         auto cancelled = std::make_shared<std::atomic<bool>>(false);
         WatchForDisconnect(cancelled);
         Respond respond = [self = shared_from_this(), &route, keep_alive](HttpResponse response) {
-            asio::post(self->stream_.get_executor(), [self, &route, keep_alive, response = std::move(response)]() mutable {
-                beast::error_code ignored;
-                self->stream_.socket().cancel(ignored);  // ends the disconnect watch
-                self->Send(std::move(response), route.name, keep_alive);
-            });
+            asio::post(self->stream_.get_executor(),
+                       [self, &route, keep_alive, response = std::move(response)]() mutable {
+                           beast::error_code ignored;
+                           self->stream_.socket().cancel(ignored);  // ends the disconnect watch
+                           self->Send(std::move(response), route.name, keep_alive);
+                       });
         };
         state_.compute.Submit([&route, request = std::move(request), respond, cancelled]() mutable {
             try {
@@ -169,11 +170,12 @@ class Session : public std::enable_shared_from_this<Session> {
     //! Readable while we compute means either the peer closed (nothing to read: EOF) or it
     //! pipelined another request (bytes waiting, left for the next read).
     void WatchForDisconnect(const std::shared_ptr<std::atomic<bool>>& cancelled) {
-        stream_.socket().async_wait(tcp::socket::wait_read, [self = shared_from_this(), cancelled](beast::error_code ec) {
-            if (ec) return;
-            beast::error_code ignored;
-            if (self->stream_.socket().available(ignored) == 0) cancelled->store(true);
-        });
+        stream_.socket().async_wait(tcp::socket::wait_read,
+                                    [self = shared_from_this(), cancelled](beast::error_code ec) {
+                                        if (ec) return;
+                                        beast::error_code ignored;
+                                        if (self->stream_.socket().available(ignored) == 0) cancelled->store(true);
+                                    });
     }
 
     //! One audit line and one request log line per job, written before the answer goes out, so
@@ -195,8 +197,9 @@ class Session : public std::enable_shared_from_this<Session> {
                                   .error_code = response.error_code,
                                   .latency_ms = latency_ms});
         }
-        std::cerr << fmt::format(R"({{"time":"{}","runId":"{}","route":"{}","status":{},"errorCode":"{}","ms":{:.3f}}})",
-                                 NowIso(), job_->run_id, job_->route, response.status, response.error_code, latency_ms)
+        std::cerr << fmt::format(
+                         R"({{"time":"{}","runId":"{}","route":"{}","status":{},"errorCode":"{}","ms":{:.3f}}})",
+                         NowIso(), job_->run_id, job_->route, response.status, response.error_code, latency_ms)
                   << '\n';
     }
 

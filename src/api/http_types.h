@@ -34,8 +34,8 @@ struct HttpResponse {
     std::string body;
     std::string content_type = "application/json";
     std::vector<std::pair<std::string, std::string>> headers;  //!< extra headers, e.g. Allow on a 405
-    std::string error_code;  //!< the envelope's code on errors (for logs)
-    JobInfo job;             //!< filled by job routes
+    std::string error_code;                                    //!< the envelope's code on errors (for logs)
+    JobInfo job;                                               //!< filled by job routes
 };
 
 }  // namespace spark::api

@@ -26,7 +26,8 @@ Result<void> ReadBool(const nlohmann::json& body, const char* field, bool& out);
 Result<void> ReadNumber(const nlohmann::json& body, const char* field, double min, double max, bool min_exclusive,
                         double& out);
 //! An optional fraction in (0, max]; null means absent.
-Result<void> ReadOptionalFraction(const nlohmann::json& body, const char* field, double max, std::optional<double>& out);
+Result<void> ReadOptionalFraction(const nlohmann::json& body, const char* field, double max,
+                                  std::optional<double>& out);
 //! A string; absent gives "" unless `required`.
 Result<std::string> ReadString(const nlohmann::json& body, const char* field, bool required);
 

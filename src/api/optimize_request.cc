@@ -14,9 +14,9 @@ namespace {
 using nlohmann::json;
 
 constexpr std::array<std::string_view, 20> kKnownFields = {
-    "symbol",      "timeframe",    "start",      "end",         "useCache",      "exchange",   "strategy",
-    "feeBps",      "slippageBps",  "initialCash", "positionSize", "fill",         "allowShort", "stopLossPct",
-    "takeProfitPct", "grid",       "objective",  "topN",        "minTrades",     "includeEquity"};
+    "symbol",        "timeframe",   "start",       "end",          "useCache",  "exchange",     "strategy",
+    "feeBps",        "slippageBps", "initialCash", "positionSize", "fill",      "allowShort",   "stopLossPct",
+    "takeProfitPct", "grid",        "objective",   "topN",         "minTrades", "includeEquity"};
 constexpr double kMaxMinTrades = 1'000'000;
 
 std::unexpected<Error> AxisError(const std::string& name, std::string message) {
@@ -28,7 +28,8 @@ Result<std::vector<double>> ReadAxis(const std::string& name, const json& value)
     std::vector<double> values;
     if (value.is_array()) {
         for (const json& v : value) {
-            if (!v.is_number()) return AxisError(name, fmt::format("grid.{} values must be numbers, got {}", name, TypeName(v)));
+            if (!v.is_number())
+                return AxisError(name, fmt::format("grid.{} values must be numbers, got {}", name, TypeName(v)));
             values.push_back(v.get<double>());
         }
     } else if (value.is_object()) {
@@ -52,8 +53,8 @@ Result<std::vector<double>> ReadAxis(const std::string& name, const json& value)
         }
         values = research::RangeValues(from, to, step);
     } else {
-        return AxisError(name, fmt::format("grid.{} must be a list of values or {{from, to, step}}, got {}", name,
-                                           TypeName(value)));
+        return AxisError(
+            name, fmt::format("grid.{} must be a list of values or {{from, to, step}}, got {}", name, TypeName(value)));
     }
     if (values.empty()) return AxisError(name, fmt::format("grid.{} has no values", name));
     if (values.size() > kMaxValuesPerAxis) {
@@ -107,7 +108,8 @@ Result<OptimizeRequest> ParseOptimizeRequest(std::string_view body_text, int64_t
     auto body = ParseJsonObject(body_text, kKnownFields);
     if (!body) return std::unexpected(body.error());
     if (body->contains("includeEquity")) {
-        return Invalid("includeEquity", "includeEquity does not apply to /backtest/optimize (the best run's trades are returned)",
+        return Invalid("includeEquity",
+                       "includeEquity does not apply to /backtest/optimize (the best run's trades are returned)",
                        "UNKNOWN_FIELD");
     }
     OptimizeRequest out;

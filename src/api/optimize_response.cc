@@ -1,5 +1,6 @@
 #include "api/optimize_response.h"
 
+#include "api/job_support.h"
 #include "api/json_writer.h"
 #include "api/result_json.h"
 
@@ -80,9 +81,7 @@ std::string WriteOptimizeResponse(const OptimizeRequest& request, const std::vec
         json.Null();
     }
     WriteGuard(json, outcome.guard);
-    json.Key("timing").BeginObject();
-    json.Field("loadMs", timing.load_ms).Field("computeMs", timing.compute_ms).Field("totalMs", timing.total_ms);
-    json.EndObject();
+    WriteTiming(json, timing.load_ms, timing.compute_ms, timing.total_ms);
     json.EndObject();
     return json.Take();
 }

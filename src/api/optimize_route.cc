@@ -5,6 +5,7 @@
 #include <chrono>
 
 #include "api/error_response.h"
+#include "api/job_support.h"
 #include "api/optimize_request.h"
 #include "api/optimize_response.h"
 #include "research/grid.h"
@@ -12,21 +13,6 @@
 #include "strategy/strategy_registry.h"
 
 namespace spark::api {
-namespace {
-
-using Clock = std::chrono::steady_clock;
-
-double MillisSince(Clock::time_point start) {
-    return std::chrono::duration<double, std::milli>(Clock::now() - start).count();
-}
-
-int64_t NowEpochMs() {
-    return std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::system_clock::now().time_since_epoch())
-        .count();
-}
-
-}  // namespace
-
 void OptimizeRoute::Handle(const HttpRequest& http, Respond respond, CancelFlag cancelled) const {
     const Clock::time_point started = Clock::now();
     auto fail = [&](const Error& error) {
@@ -40,23 +26,8 @@ void OptimizeRoute::Handle(const HttpRequest& http, Respond respond, CancelFlag 
     metrics_.RecordOptimizeJob(request->run.exchange, request->run.interval.Name());
 
     const StrategyDefinition* strategy = StrategyRegistry::BuiltIn().Find(request->run.strategy);
-    Result<research::GridExpansion> grid = research::ExpandGrid(*strategy, request->grid, limits_.max_combinations + 1);
+    Result<research::GridExpansion> grid = ExpandWithinCap(*strategy, request->grid, limits_);
     if (!grid) return fail(grid.error());
-    const int64_t count = grid->valid;
-    if (count > static_cast<int64_t>(limits_.max_combinations)) {
-        Error error{ErrorCode::kTooManyCombinations,
-                    fmt::format("the grid has {} valid combinations; the cap (OPTIMIZER_MAX_COMBINATIONS) is {}", count,
-                                limits_.max_combinations),
-                    "grid", "TOO_MANY_COMBINATIONS"};
-        error.numbers = {{"count", static_cast<double>(count)}, {"cap", static_cast<double>(limits_.max_combinations)}};
-        return fail(error);
-    }
-    if (count == 0) {
-        return fail({ErrorCode::kInvalidRequest,
-                     fmt::format("every one of the {} combinations breaks the constraint {}", grid->skipped,
-                                 strategy->constraint),
-                     "grid", "NO_VALID_COMBINATION"});
-    }
 
     const BarQuery query{{request->run.exchange, request->run.symbol, std::string(request->run.interval.Name())},
                          request->run.interval,
@@ -86,7 +57,8 @@ void OptimizeRoute::Handle(const HttpRequest& http, Respond respond, CancelFlag 
             metrics_.RecordCombinationsEvaluated(outcome.evaluated);
             if (!outcome.error.empty()) {
                 metrics_.RecordOptimizeError("INTERNAL_ERROR");
-                return respond(ErrorResponse({ErrorCode::kInternal, "the grid search failed: " + outcome.error, "", ""}));
+                return respond(
+                    ErrorResponse({ErrorCode::kInternal, "the grid search failed: " + outcome.error, "", ""}));
             }
             const OptimizeTiming timing{load_ms, MillisSince(compute_started), MillisSince(started)};
             metrics_.RecordOptimizeLatency(timing.total_ms);

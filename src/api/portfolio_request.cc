@@ -19,14 +19,16 @@ constexpr size_t kMaxRebalanceBars = 1'000'000;
 
 Result<void> ReadAsset(const json& item, size_t index, PortfolioAssetRequest& out) {
     const std::string prefix = fmt::format("assets[{}]", index);
-    if (!item.is_object()) return Invalid(prefix, prefix + " must be an object {symbol, weight, strategy?}", "WRONG_TYPE");
+    if (!item.is_object())
+        return Invalid(prefix, prefix + " must be an object {symbol, weight, strategy?}", "WRONG_TYPE");
     for (const auto& [key, value] : item.items()) {
         if (key != "symbol" && key != "weight" && key != "strategy") {
             return Invalid(prefix + "." + key, fmt::format("unknown field {}.{}", prefix, key), "UNKNOWN_FIELD");
         }
     }
     if (!item.contains("symbol")) return Invalid(prefix + ".symbol", prefix + ".symbol is required", "MISSING_FIELD");
-    if (!item["symbol"].is_string()) return Invalid(prefix + ".symbol", prefix + ".symbol must be a string", "WRONG_TYPE");
+    if (!item["symbol"].is_string())
+        return Invalid(prefix + ".symbol", prefix + ".symbol must be a string", "WRONG_TYPE");
     out.symbol = item["symbol"].get<std::string>();
     if (!IsValidSymbol(out.symbol)) {
         return Invalid(prefix + ".symbol",
@@ -72,7 +74,8 @@ Result<void> ReadRebalance(const json& body, PortfolioRequest& out) {
         out.rebalance_text = std::to_string(bars);
         return {};
     }
-    if (!it->is_string()) return Invalid("rebalance", "rebalance must be none, daily, weekly, monthly or a bar count", "WRONG_TYPE");
+    if (!it->is_string())
+        return Invalid("rebalance", "rebalance must be none, daily, weekly, monthly or a bar count", "WRONG_TYPE");
     const std::string text = it->get<std::string>();
     if (text == "none") {
         out.rebalance = {research::RebalanceKind::kNone, 0};
@@ -83,7 +86,8 @@ Result<void> ReadRebalance(const json& body, PortfolioRequest& out) {
     } else if (text == "monthly") {
         out.rebalance = {research::RebalanceKind::kMonthly, 0};
     } else {
-        return Invalid("rebalance", fmt::format("rebalance '{}' must be none, daily, weekly, monthly or a bar count", text),
+        return Invalid("rebalance",
+                       fmt::format("rebalance '{}' must be none, daily, weekly, monthly or a bar count", text),
                        "OUT_OF_RANGE");
     }
     out.rebalance_text = text;
@@ -94,8 +98,8 @@ Result<void> ReadRebalance(const json& body, PortfolioRequest& out) {
 
 Result<PortfolioRequest> ParsePortfolioRequest(std::string_view body_text, int64_t now_ms, size_t max_assets) {
     static constexpr std::array<std::string_view, 14> kKnownFields = {
-        "assets", "timeframe", "start",      "end",         "exchange",  "useCache",    "initialCash",
-        "feeBps", "slippageBps", "positionSize", "fill",     "allowShort", "stopLossPct", "takeProfitPct"};
+        "assets", "timeframe",   "start",        "end",  "exchange",   "useCache",    "initialCash",
+        "feeBps", "slippageBps", "positionSize", "fill", "allowShort", "stopLossPct", "takeProfitPct"};
     std::array<std::string_view, 15> known{};
     std::copy(kKnownFields.begin(), kKnownFields.end(), known.begin());
     known[14] = "rebalance";
@@ -103,9 +107,11 @@ Result<PortfolioRequest> ParsePortfolioRequest(std::string_view body_text, int64
     if (!body) return std::unexpected(body.error());
     const auto assets = body->find("assets");
     if (assets == body->end()) return Invalid("assets", "assets is required", "MISSING_FIELD");
-    if (!assets->is_array() || assets->empty()) return Invalid("assets", "assets must be a non-empty list", "WRONG_TYPE");
+    if (!assets->is_array() || assets->empty())
+        return Invalid("assets", "assets must be a non-empty list", "WRONG_TYPE");
     if (assets->size() > max_assets) {
-        return Invalid("assets", fmt::format("{} assets; at most {} (PORTFOLIO_MAX_ASSETS)", assets->size(), max_assets),
+        return Invalid("assets",
+                       fmt::format("{} assets; at most {} (PORTFOLIO_MAX_ASSETS)", assets->size(), max_assets),
                        "TOO_MANY_ASSETS");
     }
     PortfolioRequest out;
@@ -122,7 +128,8 @@ Result<PortfolioRequest> ParsePortfolioRequest(std::string_view body_text, int64
         out.assets.push_back(std::move(asset));
     }
     if (std::abs(weight_sum - 1.0) > kWeightSumTolerance) {
-        return Invalid("assets", fmt::format("the weights sum to {:.12g}; they must sum to 1 (within 1e-9)", weight_sum),
+        return Invalid("assets",
+                       fmt::format("the weights sum to {:.12g}; they must sum to 1 (within 1e-9)", weight_sum),
                        "WEIGHTS_DO_NOT_SUM_TO_ONE");
     }
     // The shared run fields, read with the first asset standing in for the symbol.

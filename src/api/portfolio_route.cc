@@ -6,6 +6,7 @@
 #include <future>
 
 #include "api/error_response.h"
+#include "api/job_support.h"
 #include "api/json_writer.h"
 #include "api/portfolio_request.h"
 #include "api/result_json.h"
@@ -16,19 +17,8 @@
 namespace spark::api {
 namespace {
 
-using Clock = std::chrono::steady_clock;
-
 //! Loads run in batches of this many threads (each takes a pooled DuckDB connection).
 constexpr size_t kParallelLoads = 4;
-
-double MillisSince(Clock::time_point start) {
-    return std::chrono::duration<double, std::milli>(Clock::now() - start).count();
-}
-
-int64_t NowEpochMs() {
-    return std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::system_clock::now().time_since_epoch())
-        .count();
-}
 
 std::string WriteResponse(const PortfolioRequest& request, const std::vector<LoadedBars>& loaded,
                           const research::PortfolioResult& result, double load_ms, double compute_ms, double total_ms) {
@@ -82,9 +72,7 @@ std::string WriteResponse(const PortfolioRequest& request, const std::vector<Loa
         json.BeginArray().Integer(result.timeline[u]).Number(result.equity[u]).EndArray();
     }
     json.EndArray();
-    json.Key("timing").BeginObject();
-    json.Field("loadMs", load_ms).Field("computeMs", compute_ms).Field("totalMs", total_ms);
-    json.EndObject();
+    WriteTiming(json, load_ms, compute_ms, total_ms);
     json.EndObject();
     return json.Take();
 }
@@ -107,10 +95,11 @@ HttpResponse PortfolioRoute::Handle(const HttpRequest& http) const {
     for (size_t first = 0; first < request->assets.size(); first += kParallelLoads) {
         std::vector<std::future<Result<LoadedBars>>> batch;
         for (size_t i = first; i < std::min(first + kParallelLoads, request->assets.size()); ++i) {
-            const BarQuery query{{request->run.exchange, request->assets[i].symbol, std::string(request->run.interval.Name())},
-                                 request->run.interval,
-                                 request->run.range,
-                                 request->run.use_cache};
+            const BarQuery query{
+                {request->run.exchange, request->assets[i].symbol, std::string(request->run.interval.Name())},
+                request->run.interval,
+                request->run.range,
+                request->run.use_cache};
             batch.push_back(std::async(std::launch::async, [this, query] { return loader_.Load(query); }));
         }
         for (auto& f : batch) loads.push_back(f.get());
@@ -128,7 +117,8 @@ HttpResponse PortfolioRoute::Handle(const HttpRequest& http) const {
         }
         if (Result<void> ok = CheckBars(loads[i]->bars); !ok) return fail(ok.error());
         const PortfolioAssetRequest& a = request->assets[i];
-        input.assets.push_back({a.symbol, a.weight, StrategyRegistry::BuiltIn().Create(a.strategy, a.params), loads[i]->bars});
+        input.assets.push_back(
+            {a.symbol, a.weight, StrategyRegistry::BuiltIn().Create(a.strategy, a.params), loads[i]->bars});
         loaded.push_back(std::move(*loads[i]));
     }
     const double load_ms = MillisSince(started);

@@ -39,7 +39,8 @@ void WriteSemantics(JsonWriter& json, const RunRequest& r) {
     json.Field("range", "[startTime, endTimeExclusive) over bar open times, UTC, closed bars only");
     json.Field("sides", r.options.allow_short ? "long-short" : "long-only");
     json.Field("stopLossPct", r.options.stop_loss_pct).Field("takeProfitPct", r.options.take_profit_pct);
-    json.Field("intrabarExits", "a bar opening beyond a level fills at the open; both levels in one bar: stop-loss first");
+    json.Field("intrabarExits",
+               "a bar opening beyond a level fills at the open; both levels in one bar: stop-loss first");
     json.Field("riskFreeRate", 0);
     json.Field("openPositionAtEnd", "marked to market at the last close, listed as a trade with open: true");
     json.EndObject();

@@ -6,8 +6,8 @@
 #include <charconv>
 #include <memory>
 
-#include "api/error_response.h"
 #include "api/deterministic_routes.h"
+#include "api/error_response.h"
 #include "api/json_writer.h"
 #include "api/optimize_route.h"
 #include "api/portfolio_route.h"
@@ -59,7 +59,8 @@ HttpResponse RecentRuns(AuditLog& audit, const HttpRequest& request) {
         }
         limit = parsed;
     } else if (!request.query.empty()) {
-        return ErrorResponse({ErrorCode::kInvalidRequest, "the only query parameter is limit", "query", "UNKNOWN_FIELD"});
+        return ErrorResponse(
+            {ErrorCode::kInvalidRequest, "the only query parameter is limit", "query", "UNKNOWN_FIELD"});
     }
     JsonWriter json;
     json.BeginObject().Key("runs").BeginArray();
@@ -132,7 +133,8 @@ Router BuildRoutes(ServiceContext& context) {
     auto run = std::make_shared<RunRoute>(context.loader, context.metrics);
     add_job({"POST", "/backtest/run", "run", Executor::kComputePool,
              [run](const HttpRequest& request) { return run->Handle(request); }});
-    auto optimize = std::make_shared<OptimizeRoute>(context.loader, context.metrics, context.compute, context.optimizer);
+    auto optimize =
+        std::make_shared<OptimizeRoute>(context.loader, context.metrics, context.compute, context.optimizer);
     add_job({"POST", "/backtest/optimize", "optimize",
              AsyncHandler([optimize](const HttpRequest& request, Respond respond, CancelFlag cancelled) {
                  optimize->Handle(request, std::move(respond), std::move(cancelled));
@@ -148,15 +150,16 @@ Router BuildRoutes(ServiceContext& context) {
              [portfolio](const HttpRequest& request) { return portfolio->Handle(request); }});
     router.Add({"GET", "/backtest/runs", "runs", Executor::kIoThread,
                 [&audit = context.audit](const HttpRequest& request) { return RecentRuns(audit, request); }});
-    router.Add({"GET", "/strategies", "strategies", Executor::kIoThread,
-                [body = StrategiesBody()](const HttpRequest&) { return HttpResponse{200, body}; }});
+    router.Add({"GET", "/strategies", "strategies", Executor::kIoThread, [body = StrategiesBody()](const HttpRequest&) {
+                    return HttpResponse{200, body};
+                }});
     router.Add({"GET", "/healthz", "healthz", Executor::kIoThread, Healthz});
     router.Add({"GET", "/readyz", "readyz", Executor::kIoThread,
                 [&cache = context.cache](const HttpRequest&) { return Readyz(cache); }});
-    router.Add(
-        {"GET", "/version", "version", Executor::kIoThread, [body = VersionBody(context.config, context.real_routes)](const HttpRequest&) {
-             return HttpResponse{200, body};
-         }});
+    router.Add({"GET", "/version", "version", Executor::kIoThread,
+                [body = VersionBody(context.config, context.real_routes)](const HttpRequest&) {
+                    return HttpResponse{200, body};
+                }});
     router.Add({"GET", "/metrics", "metrics", Executor::kIoThread, [&metrics = context.metrics](const HttpRequest&) {
                     return HttpResponse{200, metrics.Serialize(), "text/plain; version=0.0.4; charset=utf-8"};
                 }});

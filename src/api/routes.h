@@ -2,17 +2,17 @@
 
 #include <atomic>
 #include <functional>
-#include <memory>
 #include <map>
+#include <memory>
 #include <set>
 #include <string>
 #include <string_view>
 #include <vector>
 
+#include "api/audit_log.h"
 #include "api/http_types.h"
 #include "api/run_route.h"
 #include "api/service_metrics.h"
-#include "api/audit_log.h"
 #include "common/thread_pool.h"
 #include "marketdata/backtest_cache.h"
 
@@ -45,9 +45,9 @@ struct Route {
     std::string path;
     std::string name;  //!< metrics label
     Executor executor = Executor::kIoThread;
-    Handler handler;      //!< set for synchronous routes
-    AsyncHandler async;   //!< set instead for asynchronous ones (always started on the compute pool)
-    bool job = false;     //!< a backtesting job: gets a run id, an audit line and a request log line
+    Handler handler;            //!< set for synchronous routes
+    AsyncHandler async;         //!< set instead for asynchronous ones (always started on the compute pool)
+    bool job = false;           //!< a backtesting job: gets a run id, an audit line and a request log line
     std::string mode = "real";  //!< or "deterministic" (REAL_ROUTES)
 };
 

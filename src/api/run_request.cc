@@ -7,8 +7,8 @@
 #include <cmath>
 #include <nlohmann/json.hpp>
 
-#include "common/time_format.h"
 #include "api/json_fields.h"
+#include "common/time_format.h"
 #include "strategy/strategy_registry.h"
 
 namespace spark::api {
@@ -17,8 +17,8 @@ namespace {
 using nlohmann::json;
 
 constexpr std::array<std::string_view, 17> kKnownFields = {
-    "symbol",       "timeframe",    "start",      "end",        "useCache",    "exchange",
-    "strategy",     "feeBps",       "slippageBps", "initialCash", "positionSize", "fill",
+    "symbol",        "timeframe",  "start",       "end",           "useCache",     "exchange",
+    "strategy",      "feeBps",     "slippageBps", "initialCash",   "positionSize", "fill",
     "includeEquity", "allowShort", "stopLossPct", "takeProfitPct", "warmupBars"};
 constexpr std::array<std::string_view, 2> kExchanges = {"binance", "binance-futures"};
 constexpr double kMaxBps = 1000;  // 10 %: beyond this a cost setting is surely a unit mistake
@@ -208,9 +208,9 @@ Result<void> ReadStrategyChoiceInto(const json& body, std::string& name_out, Par
 }  // namespace
 
 bool IsValidSymbol(std::string_view symbol) {
-    return !symbol.empty() && symbol.size() <= kMaxSymbolLength && std::all_of(symbol.begin(), symbol.end(), [](char c) {
-               return (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9');
-           });
+    return !symbol.empty() && symbol.size() <= kMaxSymbolLength &&
+           std::all_of(symbol.begin(), symbol.end(),
+                       [](char c) { return (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9'); });
 }
 
 Result<void> ReadStrategyChoice(const json& body, std::string& name, ParamValues& given) {
@@ -236,7 +236,8 @@ Result<RunRequest> ParseRunRequest(std::string_view body_text, int64_t now_ms) {
     out.params = std::move(*resolved);
     if (auto ok = ReadBool(*body, "includeEquity", out.include_equity); !ok) return std::unexpected(ok.error());
     double warmup = 0;
-    if (auto ok = ReadNumber(*body, "warmupBars", 0, kMaxWarmupBars, false, warmup); !ok) return std::unexpected(ok.error());
+    if (auto ok = ReadNumber(*body, "warmupBars", 0, kMaxWarmupBars, false, warmup); !ok)
+        return std::unexpected(ok.error());
     if (warmup != std::trunc(warmup)) return Invalid("warmupBars", "warmupBars must be an integer", "WRONG_TYPE");
     out.warmup_bars = static_cast<size_t>(warmup);
     return out;

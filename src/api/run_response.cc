@@ -1,5 +1,6 @@
 #include "api/run_response.h"
 
+#include "api/job_support.h"
 #include "api/json_writer.h"
 #include "api/result_json.h"
 
@@ -19,7 +20,6 @@ void WriteRequestEcho(JsonWriter& json, const RunRequest& r) {
     json.Field("includeEquity", r.include_equity).Field("warmupBars", r.warmup_bars);
     json.EndObject();
 }
-
 
 }  // namespace
 
@@ -42,9 +42,7 @@ std::string WriteRunResponse(std::string_view run_id, const RunRequest& request,
         }
         json.EndArray();
     }
-    json.Key("timing").BeginObject();
-    json.Field("loadMs", timing.load_ms).Field("computeMs", timing.compute_ms).Field("totalMs", timing.total_ms);
-    json.EndObject();
+    WriteTiming(json, timing.load_ms, timing.compute_ms, timing.total_ms);
     json.EndObject();
     return json.Take();
 }

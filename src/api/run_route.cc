@@ -7,26 +7,12 @@
 #include <random>
 
 #include "api/error_response.h"
+#include "api/job_support.h"
 #include "api/run_response.h"
 #include "engine/backtest.h"
 #include "strategy/strategy_registry.h"
 
 namespace spark::api {
-namespace {
-
-using Clock = std::chrono::steady_clock;
-
-double MillisSince(Clock::time_point start) {
-    return std::chrono::duration<double, std::milli>(Clock::now() - start).count();
-}
-
-int64_t NowEpochMs() {
-    return std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::system_clock::now().time_since_epoch())
-        .count();
-}
-
-}  // namespace
-
 std::string NewRunId() {
     thread_local std::mt19937_64 engine{std::random_device{}()};
     return fmt::format("run_{:016x}{:016x}", engine(), engine());

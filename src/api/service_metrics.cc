@@ -77,17 +77,19 @@ ServiceMetrics::ServiceMetrics()
                                   .Add({})) {
     for (const char* route : {"walkforward", "portfolio"}) {
         const std::string prefix = std::string("spark_backtest_") + route;
-        routes_[route] = RouteFamilies{
-            &BuildCounter().Name(prefix + "_jobs_total").Help(std::string("Valid ") + route + " jobs").Register(*registry_),
-            &BuildCounter()
-                 .Name(prefix + "_errors_total")
-                 .Help(std::string("Failed ") + route + " requests, by error code")
-                 .Register(*registry_),
-            &BuildHistogram()
-                 .Name(prefix + "_latency_seconds")
-                 .Help(std::string(route) + " latency in seconds")
-                 .Register(*registry_)
-                 .Add({}, OptimizeLatencyBucketsSeconds())};
+        routes_[route] = RouteFamilies{&BuildCounter()
+                                            .Name(prefix + "_jobs_total")
+                                            .Help(std::string("Valid ") + route + " jobs")
+                                            .Register(*registry_),
+                                       &BuildCounter()
+                                            .Name(prefix + "_errors_total")
+                                            .Help(std::string("Failed ") + route + " requests, by error code")
+                                            .Register(*registry_),
+                                       &BuildHistogram()
+                                            .Name(prefix + "_latency_seconds")
+                                            .Help(std::string(route) + " latency in seconds")
+                                            .Register(*registry_)
+                                            .Add({}, OptimizeLatencyBucketsSeconds())};
     }
     // Pre-create the label sets operators alert on, so the series exist (at 0) from start-up.
     cache_hits_.Add({{"layer", "memory"}});

@@ -17,7 +17,8 @@ constexpr double kMaxThreshold = 100;
 constexpr int64_t kMaxWindowBars = 5'000'000;
 
 //! A bar count or a duration of whole minutes, hours, days or weeks.
-Result<size_t> ReadWindow(const json& windows, const char* key, const Interval& interval, bool required, size_t fallback) {
+Result<size_t> ReadWindow(const json& windows, const char* key, const Interval& interval, bool required,
+                          size_t fallback) {
     const std::string field = std::string("windows.") + key;
     const auto it = windows.find(key);
     if (it == windows.end()) {
@@ -38,11 +39,13 @@ Result<size_t> ReadWindow(const json& windows, const char* key, const Interval& 
         if (unit == "d") unit_ms = kMillisPerDay;
         if (unit == "w") unit_ms = 7 * kMillisPerDay;
         if (ec != std::errc() || unit_ms == 0 || amount <= 0 || amount > kMaxWindowBars) {
-            return Invalid(field, fmt::format("{} '{}' must be a bar count or a duration such as 90d, 12h, 2w, 30m", field, text),
-                           "INVALID_WINDOWS");
+            return Invalid(
+                field, fmt::format("{} '{}' must be a bar count or a duration such as 90d, 12h, 2w, 30m", field, text),
+                "INVALID_WINDOWS");
         }
         if (interval.IsCalendarMonth()) {
-            return Invalid(field, fmt::format("{} must be a bar count for the 1M timeframe (months vary in length)", field),
+            return Invalid(field,
+                           fmt::format("{} must be a bar count for the 1M timeframe (months vary in length)", field),
                            "INVALID_WINDOWS");
         }
         const int64_t duration_ms = amount * unit_ms;
@@ -56,7 +59,8 @@ Result<size_t> ReadWindow(const json& windows, const char* key, const Interval& 
                        "WRONG_TYPE");
     }
     if (bars <= 0 || bars > kMaxWindowBars) {
-        return Invalid(field, fmt::format("{} must be between 1 and {} bars", field, kMaxWindowBars), "INVALID_WINDOWS");
+        return Invalid(field, fmt::format("{} must be between 1 and {} bars", field, kMaxWindowBars),
+                       "INVALID_WINDOWS");
     }
     return static_cast<size_t>(bars);
 }
@@ -105,7 +109,8 @@ Result<WalkForwardRequest> ParseWalkForwardRequest(std::string_view body_text, i
     }
     // The optimize fields are read by the optimize parser; windows and threshold here.
     if (parsed.contains("topN")) {
-        return Invalid("topN", "topN does not apply to /backtest/walkforward (each fold keeps its best)", "UNKNOWN_FIELD");
+        return Invalid("topN", "topN does not apply to /backtest/walkforward (each fold keeps its best)",
+                       "UNKNOWN_FIELD");
     }
     WalkForwardRequest out;
     nlohmann::json search = parsed;

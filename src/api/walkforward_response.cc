@@ -2,11 +2,12 @@
 
 #include <fmt/format.h>
 
-#include <cmath>
 #include <algorithm>
+#include <cmath>
 #include <map>
 #include <optional>
 
+#include "api/job_support.h"
 #include "api/json_writer.h"
 #include "api/result_json.h"
 
@@ -41,7 +42,8 @@ Stitched Stitch(const research::WalkForwardOutcome& outcome, const std::vector<C
         for (const double e : r.equity) s.equity.push_back(e * scale);
         running = s.equity.back();
         s.trades.insert(s.trades.end(), r.trades.begin(), r.trades.end());
-        s.bars_in_market += static_cast<int64_t>(std::llround(r.metrics.exposure * static_cast<double>(r.equity.size())));
+        s.bars_in_market +=
+            static_cast<int64_t>(std::llround(r.metrics.exposure * static_cast<double>(r.equity.size())));
         s.fees += r.metrics.total_fees * scale;
     }
     return s;
@@ -162,12 +164,12 @@ std::string WriteWalkForwardResponse(const WalkForwardRequest& request, double t
 
     const Stitched stitched = Stitch(outcome, all, run.options.initial_cash);
     const analysis::Metrics oos = analysis::ComputeMetrics({.equity = stitched.equity,
-                                                           .trades = stitched.trades,
-                                                           .bars = stitched.bars,
-                                                           .initial_cash = run.options.initial_cash,
-                                                           .periods_per_year = run.interval.PeriodsPerYear(),
-                                                           .bars_in_market = stitched.bars_in_market,
-                                                           .total_fees = stitched.fees});
+                                                            .trades = stitched.trades,
+                                                            .bars = stitched.bars,
+                                                            .initial_cash = run.options.initial_cash,
+                                                            .periods_per_year = run.interval.PeriodsPerYear(),
+                                                            .bars_in_market = stitched.bars_in_market,
+                                                            .total_fees = stitched.fees});
     std::optional<double> in_sample_cagr;
     if (chosen > 0) in_sample_cagr = in_sample_sum / static_cast<double>(chosen);
     const std::optional<double> efficiency =
@@ -203,9 +205,7 @@ std::string WriteWalkForwardResponse(const WalkForwardRequest& request, double t
     json.EndArray();
     json.EndObject();
     WriteStability(json, outcome, combinations);
-    json.Key("timing").BeginObject();
-    json.Field("loadMs", timing.load_ms).Field("computeMs", timing.compute_ms).Field("totalMs", timing.total_ms);
-    json.EndObject();
+    WriteTiming(json, timing.load_ms, timing.compute_ms, timing.total_ms);
     json.EndObject();
     return json.Take();
 }

@@ -5,6 +5,7 @@
 #include <chrono>
 
 #include "api/error_response.h"
+#include "api/job_support.h"
 #include "api/walkforward_request.h"
 #include "api/walkforward_response.h"
 #include "research/grid.h"
@@ -12,21 +13,6 @@
 #include "strategy/strategy_registry.h"
 
 namespace spark::api {
-namespace {
-
-using Clock = std::chrono::steady_clock;
-
-double MillisSince(Clock::time_point start) {
-    return std::chrono::duration<double, std::milli>(Clock::now() - start).count();
-}
-
-int64_t NowEpochMs() {
-    return std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::system_clock::now().time_since_epoch())
-        .count();
-}
-
-}  // namespace
-
 void WalkForwardRoute::Handle(const HttpRequest& http, Respond respond, CancelFlag cancelled) const {
     const Clock::time_point started = Clock::now();
     auto fail = [&](const Error& error) {
@@ -41,23 +27,10 @@ void WalkForwardRoute::Handle(const HttpRequest& http, Respond respond, CancelFl
     metrics_.RecordRouteJob("walkforward", run.exchange, run.interval.Name());
 
     const StrategyDefinition* strategy = StrategyRegistry::BuiltIn().Find(run.strategy);
-    Result<research::GridExpansion> grid = research::ExpandGrid(*strategy, request->search.grid, limits_.max_combinations + 1);
+    Result<research::GridExpansion> grid = ExpandWithinCap(*strategy, request->search.grid, limits_);
     if (!grid) return fail(grid.error());
-    const int64_t count = grid->valid;
-    if (count > static_cast<int64_t>(limits_.max_combinations)) {
-        Error error{ErrorCode::kTooManyCombinations,
-                    fmt::format("the grid has {} valid combinations per fold; the cap (OPTIMIZER_MAX_COMBINATIONS) is {}",
-                                count, limits_.max_combinations),
-                    "grid", "TOO_MANY_COMBINATIONS"};
-        error.numbers = {{"count", static_cast<double>(count)}, {"cap", static_cast<double>(limits_.max_combinations)}};
-        return fail(error);
-    }
-    if (count == 0) {
-        return fail({ErrorCode::kInvalidRequest, "every combination of the grid breaks the strategy's constraint", "grid",
-                     "NO_VALID_COMBINATION"});
-    }
-    const BarQuery query{{run.exchange, run.symbol, std::string(run.interval.Name())}, run.interval, run.range,
-                         run.use_cache};
+    const BarQuery query{
+        {run.exchange, run.symbol, std::string(run.interval.Name())}, run.interval, run.range, run.use_cache};
     Result<LoadedBars> loaded = loader_.Load(query);
     if (!loaded) return fail(loaded.error());
     if (Result<void> ok = CheckBars(loaded->bars); !ok) return fail(ok.error());
@@ -82,13 +55,15 @@ void WalkForwardRoute::Handle(const HttpRequest& http, Respond respond, CancelFl
          load_ms](research::WalkForwardOutcome outcome) {
             if (!outcome.error.empty()) {
                 metrics_.RecordRouteError("walkforward", "INTERNAL_ERROR");
-                return respond(ErrorResponse({ErrorCode::kInternal, "the walk-forward failed: " + outcome.error, "", ""}));
+                return respond(
+                    ErrorResponse({ErrorCode::kInternal, "the walk-forward failed: " + outcome.error, "", ""}));
             }
             const WalkForwardTiming timing{load_ms, MillisSince(compute_started), MillisSince(started)};
             metrics_.RecordRouteLatency("walkforward", timing.total_ms);
             HttpResponse ok{200, WriteWalkForwardResponse(*request, threshold, *combinations, *bars, outcome, timing)};
             const RunRequest& r = request->search.run;
-            ok.job = {r.symbol, std::string(r.interval.Name()), r.start, r.end, std::string(BarSourceName(bars->source))};
+            ok.job = {r.symbol, std::string(r.interval.Name()), r.start, r.end,
+                      std::string(BarSourceName(bars->source))};
             respond(std::move(ok));
         });
 }

@@ -31,7 +31,8 @@ std::function<std::string(ServeConfig&, const std::string&)> Integer(T ServeConf
     };
 }
 
-std::function<std::string(ServeConfig&, const std::string&)> Number(double ServeConfig::*member, double min, double max) {
+std::function<std::string(ServeConfig&, const std::string&)> Number(double ServeConfig::*member, double min,
+                                                                    double max) {
     return [member, min, max](ServeConfig& config, const std::string& text) -> std::string {
         double value = 0;
         const auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), value);
@@ -62,9 +63,10 @@ std::string ApplyRealRoutes(ServeConfig& config, const std::string& text) {
         std::erase(name, ' ');
         if (!name.empty()) {
             if (!kRoutes.contains(name)) {
-                return fmt::format("unknown route '{}' (expected a comma-separated list of run, walkforward, portfolio, "
-                                   "optimize)",
-                                   name);
+                return fmt::format(
+                    "unknown route '{}' (expected a comma-separated list of run, walkforward, portfolio, "
+                    "optimize)",
+                    name);
             }
             routes.insert(name);
         }
@@ -99,9 +101,11 @@ const std::vector<Setting>& Settings() {
          Integer(&ServeConfig::shutdown_grace_ms, 0, 600'000)},
         {"--max-queued-jobs", "SPARK_MAX_QUEUED_JOBS", "compute requests allowed to wait; more get 503",
          Integer(&ServeConfig::max_queued_jobs, 1, 1'000'000)},
-        {"--optimizer-max-combinations", "OPTIMIZER_MAX_COMBINATIONS", "most valid combinations one grid search may run",
+        {"--optimizer-max-combinations", "OPTIMIZER_MAX_COMBINATIONS",
+         "most valid combinations one grid search may run",
          Integer(&ServeConfig::optimizer_max_combinations, 1, 1'000'000)},
-        {"--optimizer-max-concurrency", "OPTIMIZER_MAX_CONCURRENCY", "most workers one grid search may use (at most --workers)",
+        {"--optimizer-max-concurrency", "OPTIMIZER_MAX_CONCURRENCY",
+         "most workers one grid search may use (at most --workers)",
          Integer(&ServeConfig::optimizer_max_concurrency, 1, kMaxThreads)},
         {"--wfo-threshold", "WFO_THRESHOLD", "walk-forward efficiency a strategy must reach to pass",
          Number(&ServeConfig::wfo_threshold, -100, 100)},

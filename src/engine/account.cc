@@ -53,7 +53,8 @@ Trade Account::Close(double market_price, int64_t bar, int64_t time_ms, ExitReas
     trade.exit_bar = bar;
     trade.exit_price = price;
     trade.fees += fee;
-    trade.pnl = is_long ? (notional - fee) - (entry_notional_ + entry_fee) : (entry_notional_ - entry_fee) - (notional + fee);
+    trade.pnl =
+        is_long ? (notional - fee) - (entry_notional_ + entry_fee) : (entry_notional_ - entry_fee) - (notional + fee);
     trade.return_fraction = trade.pnl / (entry_notional_ + entry_fee);
     trade.exit_reason = reason;
     in_position_ = false;

@@ -12,7 +12,7 @@ namespace spark {
 //! ("Costs and sizing") for longs and shorts alike. Prices passed in are market prices; the
 //! account applies slippage against the trader and charges the fee on every fill.
 class Account {
-public:
+  public:
     explicit Account(const BacktestOptions& options);
 
     bool Flat() const { return !in_position_; }
@@ -41,7 +41,7 @@ public:
     //! cash takes the rest. The fee is not a trade's: callers account for it.
     Resizing Resize(double target, double price, double fee_rate);
 
-private:
+  private:
     double fee_rate_;
     double slippage_;
     double position_size_;

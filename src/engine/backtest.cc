@@ -20,14 +20,12 @@ Result<void> CheckBars(std::span<const Candle> bars) {
         const bool sane = bar.open > 0 && bar.close > 0 && std::isfinite(bar.open) && std::isfinite(bar.close) &&
                           std::isfinite(bar.high) && std::isfinite(bar.low);
         if (!sane) {
-            return MakeError(ErrorCode::kRunEngineError,
-                             fmt::format("bar at {} has a non-positive or non-finite price",
-                                         FormatIsoUtc(bar.open_time_ms)));
+            return MakeError(ErrorCode::kRunEngineError, fmt::format("bar at {} has a non-positive or non-finite price",
+                                                                     FormatIsoUtc(bar.open_time_ms)));
         }
     }
     return {};
 }
-
 
 void RunBacktest(const SeriesContext& context, const Strategy& strategy, const BacktestOptions& options,
                  double periods_per_year, BacktestWorkspace& workspace, size_t warmup_bars) {

@@ -24,7 +24,11 @@ Simulation::ActionTable Simulation::BuildActionTable(bool allow_short) {
 }
 
 Simulation::Simulation(std::span<const Candle> bars, const BacktestOptions& options, std::vector<Trade>& trades)
-    : bars_(bars), options_(options), account_(options), trades_(trades), actions_(BuildActionTable(options.allow_short)) {}
+    : bars_(bars),
+      options_(options),
+      account_(options),
+      trades_(trades),
+      actions_(BuildActionTable(options.allow_short)) {}
 
 void Simulation::Step(size_t t, Signal signal) {
     const Candle& bar = bars_[t];
@@ -42,7 +46,8 @@ void Simulation::Step(size_t t, Signal signal) {
 }
 
 void Simulation::MarkOpenPositionAtEnd() {
-    if (!account_.Flat()) trades_.push_back(account_.MarkOpenTrade(bars_[last_stepped_], static_cast<int64_t>(last_stepped_)));
+    if (!account_.Flat())
+        trades_.push_back(account_.MarkOpenTrade(bars_[last_stepped_], static_cast<int64_t>(last_stepped_)));
 }
 
 Account::Resizing Simulation::Rebalance(size_t t, double target, double fee_rate) {

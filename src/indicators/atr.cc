@@ -12,8 +12,7 @@ std::optional<double> Atr::Update(double high, double low, double close) {
         previous_close_ = close;
         return std::nullopt;
     }
-    const double range =
-        std::max({high - low, std::abs(high - previous_close_), std::abs(low - previous_close_)});
+    const double range = std::max({high - low, std::abs(high - previous_close_), std::abs(low - previous_close_)});
     previous_close_ = close;
     const auto n = static_cast<double>(period_);
     ++ranges_;
@@ -33,7 +32,8 @@ std::optional<double> Atr::Update(double high, double low, double close) {
 void ComputeAtr(std::span<const Candle> bars, size_t period, std::span<double> out) {
     Atr atr(period);
     for (size_t t = 0; t < bars.size(); ++t) {
-        out[t] = atr.Update(bars[t].high, bars[t].low, bars[t].close).value_or(std::numeric_limits<double>::quiet_NaN());
+        out[t] =
+            atr.Update(bars[t].high, bars[t].low, bars[t].close).value_or(std::numeric_limits<double>::quiet_NaN());
     }
 }
 

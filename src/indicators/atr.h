@@ -13,13 +13,13 @@ namespace spark::indicators {
 //! with the second bar; the first ATR is the mean of the first `period` true ranges, at index
 //! `period`.
 class Atr {
-public:
+  public:
     explicit Atr(size_t period) : period_(period) {}
 
     std::optional<double> Update(double high, double low, double close);
     std::optional<double> Value() const { return value_; }
 
-private:
+  private:
     size_t period_;
     bool has_previous_ = false;
     double previous_close_ = 0;

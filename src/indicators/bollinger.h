@@ -20,12 +20,12 @@ struct BollingerValue {
 //! of the same window (two-pass over the window, so the deviation is accurate for any price
 //! level). Warm-up: the first value appears with the `period`-th input.
 class Bollinger {
-public:
+  public:
     Bollinger(size_t period, double k) : period_(period), k_(k) {}
 
     std::optional<BollingerValue> Update(double value);
 
-private:
+  private:
     size_t period_;
     double k_;
     //! Recent inputs in arrival order, the window being the last `period`; compacted when it

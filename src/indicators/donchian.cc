@@ -47,9 +47,11 @@ void SlidingExtreme(std::span<const double> x, size_t period, Max pick, std::spa
 void ComputeDonchian(std::span<const Candle> bars, size_t period, std::span<double> lower, std::span<double> upper) {
     std::vector<double> values(bars.size());
     for (size_t t = 0; t < bars.size(); ++t) values[t] = bars[t].high;
-    SlidingExtreme(values, period, [](double a, double b) { return a > b ? a : b; }, upper);
+    SlidingExtreme(
+        values, period, [](double a, double b) { return a > b ? a : b; }, upper);
     for (size_t t = 0; t < bars.size(); ++t) values[t] = bars[t].low;
-    SlidingExtreme(values, period, [](double a, double b) { return a < b ? a : b; }, lower);
+    SlidingExtreme(
+        values, period, [](double a, double b) { return a < b ? a : b; }, lower);
 }
 
 }  // namespace spark::indicators

@@ -19,12 +19,12 @@ struct DonchianValue {
 //! Donchian channel over the last `period` bars including the current one. Monotonic queues
 //! make each update O(1) amortised. Warm-up: the first value appears with the `period`-th bar.
 class Donchian {
-public:
+  public:
     explicit Donchian(size_t period) : period_(period) {}
 
     std::optional<DonchianValue> Update(double high, double low);
 
-private:
+  private:
     size_t period_;
     int64_t index_ = -1;
     std::deque<std::pair<int64_t, double>> highs_;  //!< decreasing highs with their bar index

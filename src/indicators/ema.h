@@ -11,13 +11,13 @@ namespace spark::indicators {
 //! Exponential moving average, α = 2 / (period + 1), seeded with the SMA of the first `period`
 //! inputs. Warm-up: the first value appears with the `period`-th input.
 class Ema {
-public:
+  public:
     explicit Ema(size_t period);
 
     std::optional<double> Update(double value);
     std::optional<double> Value() const;
 
-private:
+  private:
     size_t period_;
     double alpha_;
     size_t count_ = 0;

@@ -21,7 +21,7 @@ void ComputeMacd(std::span<const double> values, size_t fast, size_t slow, size_
     // The same arithmetic as the streaming class, one whole series at a time.
     constexpr double kAbsent = std::numeric_limits<double>::quiet_NaN();
     const size_t n = values.size();
-    ComputeEma(values, fast, line);  // fast EMA, turned into the line below
+    ComputeEma(values, fast, line);       // fast EMA, turned into the line below
     ComputeEma(values, slow, histogram);  // slow EMA, scratch until the end
     const size_t first_line = std::max(fast, slow) - 1;
     for (size_t t = 0; t < n; ++t) line[t] = t >= first_line ? line[t] - histogram[t] : kAbsent;

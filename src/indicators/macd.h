@@ -17,12 +17,12 @@ struct MacdValue {
 //! MACD: line = EMA(fast) - EMA(slow), defined from index slow-1 (needs fast < slow); signal
 //! and histogram from index slow + signal - 2.
 class Macd {
-public:
+  public:
     Macd(size_t fast, size_t slow, size_t signal) : fast_(fast), slow_(slow), signal_(signal) {}
 
     std::optional<MacdValue> Update(double value);
 
-private:
+  private:
     Ema fast_;
     Ema slow_;
     Ema signal_;

@@ -10,12 +10,12 @@ namespace spark::indicators {
 //! Rate of change in percent: 100 × (x_t / x_{t-period} − 1). Warm-up: the first value appears
 //! with input `period + 1` (index `period`).
 class Roc {
-public:
+  public:
     explicit Roc(size_t period) : period_(period), window_(period + 1, 0.0) {}
 
     std::optional<double> Update(double value);
 
-private:
+  private:
     size_t period_;
     std::vector<double> window_;
     size_t count_ = 0;

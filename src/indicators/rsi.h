@@ -12,13 +12,13 @@ namespace spark::indicators {
 //! means of the first `period` changes, so the first value appears with input `period + 1`
 //! (index `period`). 100 when the average loss is 0, 50 when both averages are 0.
 class Rsi {
-public:
+  public:
     explicit Rsi(size_t period) : period_(period) {}
 
     std::optional<double> Update(double value);
     std::optional<double> Value() const { return value_; }
 
-private:
+  private:
     size_t period_;
     size_t changes_ = 0;
     bool has_previous_ = false;

@@ -10,13 +10,13 @@ namespace spark::indicators {
 //! Linearly weighted moving average: weights 1..period, the newest input heaviest.
 //! Warm-up: the first value appears with the `period`-th input. O(period) per update.
 class Wma {
-public:
+  public:
     explicit Wma(size_t period);
 
     std::optional<double> Update(double value);
     std::optional<double> Value() const { return value_; }
 
-private:
+  private:
     size_t period_;
     std::vector<double> window_;  //!< ring buffer, oldest at `next_` once full
     size_t next_ = 0;

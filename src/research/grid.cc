@@ -39,10 +39,12 @@ Result<GridExpansion> ExpandGrid(const StrategyDefinition& strategy, const GridS
                              "UNKNOWN_PARAMETER");
         }
         if (grid.fixed.contains(axis.name)) {
-            return GridError(axis.name, fmt::format("'{}' is both searched (grid) and fixed (strategy.params)", axis.name),
+            return GridError(axis.name,
+                             fmt::format("'{}' is both searched (grid) and fixed (strategy.params)", axis.name),
                              "INVALID_PARAMETER");
         }
-        if (axis.values.empty()) return GridError(axis.name, "grid." + axis.name + " has no values", "INVALID_PARAMETER");
+        if (axis.values.empty())
+            return GridError(axis.name, "grid." + axis.name + " has no values", "INVALID_PARAMETER");
     }
     // The axes in schema order; parameters not searched take their fixed or default value.
     std::vector<const ParamSpec*> specs;
@@ -55,16 +57,18 @@ Result<GridExpansion> ExpandGrid(const StrategyDefinition& strategy, const GridS
         for (const double v : axis->values) {
             auto checked = ResolveParams({p}, {{p.name, v}});
             if (!checked) {
-                return GridError(p.name, fmt::format("grid.{}: {}", p.name, checked.error().message), "INVALID_PARAMETER");
+                return GridError(p.name, fmt::format("grid.{}: {}", p.name, checked.error().message),
+                                 "INVALID_PARAMETER");
             }
         }
         specs.push_back(&p);
         values.push_back(&axis->values);
         raw *= static_cast<int64_t>(axis->values.size());
         if (raw > kMaxRawCombinations) {
-            Error error(ErrorCode::kTooManyCombinations,
-                        fmt::format("the grid describes more than {} combinations before constraints", kMaxRawCombinations),
-                        "grid", "TOO_MANY_COMBINATIONS");
+            Error error(
+                ErrorCode::kTooManyCombinations,
+                fmt::format("the grid describes more than {} combinations before constraints", kMaxRawCombinations),
+                "grid", "TOO_MANY_COMBINATIONS");
             error.numbers = {{"count", static_cast<double>(raw)}, {"cap", static_cast<double>(kMaxRawCombinations)}};
             return std::unexpected(error);
         }

@@ -17,8 +17,9 @@ struct ObjectiveName_ {
     std::string_view name;
 };
 constexpr ObjectiveName_ kObjectives[] = {
-    {Objective::kSharpe, "sharpe"}, {Objective::kTotalReturn, "totalReturn"}, {Objective::kCagr, "cagr"},
-    {Objective::kCalmar, "calmar"}, {Objective::kSortino, "sortino"},         {Objective::kProfitFactor, "profitFactor"},
+    {Objective::kSharpe, "sharpe"},   {Objective::kTotalReturn, "totalReturn"},
+    {Objective::kCagr, "cagr"},       {Objective::kCalmar, "calmar"},
+    {Objective::kSortino, "sortino"}, {Objective::kProfitFactor, "profitFactor"},
 };
 
 class GridSearchJob : public std::enable_shared_from_this<GridSearchJob> {

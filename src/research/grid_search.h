@@ -40,13 +40,13 @@ struct Trial {
 };
 
 struct GridSearchOutcome {
-    std::vector<Trial> trials;        //!< one per combination, in enumeration order
-    std::vector<size_t> ranking;      //!< ranked combination indices, best first
+    std::vector<Trial> trials;    //!< one per combination, in enumeration order
+    std::vector<size_t> ranking;  //!< ranked combination indices, best first
     int64_t evaluated = 0;
     int64_t below_min_trades = 0;
     bool cancelled = false;
-    std::string error;                //!< set when the job failed (an exception on a worker)
-    size_t lanes = 0;                 //!< workers the job used
+    std::string error;                   //!< set when the job failed (an exception on a worker)
+    size_t lanes = 0;                    //!< workers the job used
     std::optional<BacktestResult> best;  //!< the full run of ranking[0]
     std::optional<analysis::OverfittingGuard> guard;
 };

@@ -26,11 +26,11 @@ struct Sleeve {
     std::vector<Signal> signals;
     std::vector<Trade> trades;
     std::unique_ptr<Simulation> simulation;
-    size_t next = 0;         //!< next bar of the asset to step
-    double equity = 0;       //!< at the last close, after any rebalancing (or the starting capital)
+    size_t next = 0;    //!< next bar of the asset to step
+    double equity = 0;  //!< at the last close, after any rebalancing (or the starting capital)
     double initial = 0;
-    double flows = 0;        //!< capital moved in (+) or out (−) by rebalancing
-    double index = 0;        //!< time-weighted value: flows removed
+    double flows = 0;  //!< capital moved in (+) or out (−) by rebalancing
+    double index = 0;  //!< time-weighted value: flows removed
     std::vector<double> index_curve;
     int64_t in_market = 0;  //!< timeline bars closed with a position
 };
@@ -83,7 +83,8 @@ bool IsRebalanceTime(const RebalanceRule& rule, size_t index, int64_t time, int6
         case RebalanceKind::kDaily:
             return FloorDiv(time, kMillisPerDay) != FloorDiv(next, kMillisPerDay);
         case RebalanceKind::kWeekly:
-            return FloorDiv(time - kFirstMondayMs, 7 * kMillisPerDay) != FloorDiv(next - kFirstMondayMs, 7 * kMillisPerDay);
+            return FloorDiv(time - kFirstMondayMs, 7 * kMillisPerDay) !=
+                   FloorDiv(next - kFirstMondayMs, 7 * kMillisPerDay);
         case RebalanceKind::kMonthly:
             return MonthIndex(time) != MonthIndex(next);
         case RebalanceKind::kEveryBars:

@@ -31,10 +31,12 @@ class WalkForwardJob : public std::enable_shared_from_this<WalkForwardJob> {
         const FoldWindow& w = outcome_.folds[k].window;
         const auto& all = *input_.bars;
         GridSearchInput fold = input_;
-        fold.bars = std::make_shared<const std::vector<Candle>>(all.begin() + static_cast<std::ptrdiff_t>(w.in_sample_begin),
-                                                                all.begin() + static_cast<std::ptrdiff_t>(w.in_sample_end));
-        StartGridSearch(pool_, max_lanes_, std::move(fold), cancel_,
-                        [self = shared_from_this(), k](GridSearchOutcome grid) { self->FinishFold(k, std::move(grid)); });
+        fold.bars =
+            std::make_shared<const std::vector<Candle>>(all.begin() + static_cast<std::ptrdiff_t>(w.in_sample_begin),
+                                                        all.begin() + static_cast<std::ptrdiff_t>(w.in_sample_end));
+        StartGridSearch(
+            pool_, max_lanes_, std::move(fold), cancel_,
+            [self = shared_from_this(), k](GridSearchOutcome grid) { self->FinishFold(k, std::move(grid)); });
     }
 
   private:
@@ -78,14 +80,15 @@ class WalkForwardJob : public std::enable_shared_from_this<WalkForwardJob> {
 Result<std::vector<FoldWindow>> PlanFolds(size_t bars, const WindowSpec& windows) {
     const size_t needed = windows.in_sample + windows.out_of_sample;
     if (windows.in_sample == 0 || windows.out_of_sample == 0 || windows.step == 0) {
-        return MakeError(ErrorCode::kInvalidRequest, "windows.inSample, windows.outOfSample and windows.step must be positive",
-                         "windows", "INVALID_WINDOWS");
+        return MakeError(ErrorCode::kInvalidRequest,
+                         "windows.inSample, windows.outOfSample and windows.step must be positive", "windows",
+                         "INVALID_WINDOWS");
     }
     if (windows.step < windows.out_of_sample) {
         // Overlapping out-of-sample windows would count bars twice in the stitched curve.
         return MakeError(ErrorCode::kInvalidRequest,
-                         fmt::format("windows.step ({} bars) must be at least windows.outOfSample ({} bars)", windows.step,
-                                     windows.out_of_sample),
+                         fmt::format("windows.step ({} bars) must be at least windows.outOfSample ({} bars)",
+                                     windows.step, windows.out_of_sample),
                          "windows.step", "INVALID_WINDOWS");
     }
     if (needed > bars) {
@@ -98,9 +101,10 @@ Result<std::vector<FoldWindow>> PlanFolds(size_t bars, const WindowSpec& windows
     }
     const size_t count = (bars - needed) / windows.step + 1;
     if (count > kMaxFolds) {
-        Error error(ErrorCode::kInvalidRequest,
-                    fmt::format("the windows make {} folds; at most {} (use a longer step or windows)", count, kMaxFolds),
-                    "windows", "TOO_MANY_FOLDS");
+        Error error(
+            ErrorCode::kInvalidRequest,
+            fmt::format("the windows make {} folds; at most {} (use a longer step or windows)", count, kMaxFolds),
+            "windows", "TOO_MANY_FOLDS");
         error.numbers = {{"folds", static_cast<double>(count)}, {"cap", static_cast<double>(kMaxFolds)}};
         return std::unexpected(error);
     }

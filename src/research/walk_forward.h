@@ -43,9 +43,9 @@ struct FoldOutcome {
     FoldWindow window;
     std::optional<size_t> best;  //!< index into the combinations; absent when nothing could be ranked
     int64_t evaluated = 0;
-    std::optional<analysis::Metrics> in_sample;      //!< of the best combination
-    std::optional<BacktestResult> out_of_sample;     //!< the best combination on the fold's OOS bars
-    std::optional<double> efficiency;                //!< annualised OOS return / annualised IS return
+    std::optional<analysis::Metrics> in_sample;   //!< of the best combination
+    std::optional<BacktestResult> out_of_sample;  //!< the best combination on the fold's OOS bars
+    std::optional<double> efficiency;             //!< annualised OOS return / annualised IS return
 };
 
 struct WalkForwardOutcome {

@@ -2,7 +2,6 @@
 
 #include <algorithm>
 
-
 namespace spark {
 
 void BollingerReversion::Signals(const SeriesContext& context, std::span<Signal> out) const {
@@ -20,10 +19,9 @@ void BollingerReversion::Signals(const SeriesContext& context, std::span<Signal>
     std::fill(out.begin(), out.end(), Signal::kNone);
     for (size_t t = period_ - 1; t < closes.size(); ++t) {
         const double close = closes[t];
-        const unsigned place = static_cast<unsigned>(close < bands.a[t]) |
-                               static_cast<unsigned>(close > bands.c[t]) << 1 |
-                               static_cast<unsigned>(close > bands.b[t]) << 2 |
-                               static_cast<unsigned>(close < bands.b[t]) << 3;
+        const unsigned place =
+            static_cast<unsigned>(close < bands.a[t]) | static_cast<unsigned>(close > bands.c[t]) << 1 |
+            static_cast<unsigned>(close > bands.b[t]) << 2 | static_cast<unsigned>(close < bands.b[t]) << 3;
         out[t] = kByPlace[place];
     }
 }

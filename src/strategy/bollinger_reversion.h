@@ -10,13 +10,13 @@ namespace spark {
 //! the upper band; between the bands a long exits once the close is back at or above the middle
 //! and a short once it is at or below it.
 class BollingerReversion final : public Strategy {
-public:
+  public:
     BollingerReversion(size_t period, double k) : period_(period), k_(k) {}
 
     std::string_view Name() const override { return "bollinger_reversion"; }
     void Signals(const SeriesContext& context, std::span<Signal> out) const override;
 
-private:
+  private:
     size_t period_;
     double k_;
 };

@@ -2,7 +2,6 @@
 
 #include <algorithm>
 
-
 namespace spark {
 
 void DonchianBreakout::Signals(const SeriesContext& context, std::span<Signal> out) const {

@@ -10,13 +10,13 @@ namespace spark {
 //! the previous `entry` bars, bearish below their lowest low; otherwise a long exits when the
 //! close breaks below the lowest low of the previous `exit` bars, a short above their highest high.
 class DonchianBreakout final : public Strategy {
-public:
+  public:
     DonchianBreakout(size_t entry, size_t exit) : entry_(entry), exit_(exit) {}
 
     std::string_view Name() const override { return "donchian_breakout"; }
     void Signals(const SeriesContext& context, std::span<Signal> out) const override;
 
-private:
+  private:
     size_t entry_;
     size_t exit_;
 };

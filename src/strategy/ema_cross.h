@@ -8,13 +8,13 @@ namespace spark {
 
 //! Crossovers of two exponential moving averages of the close (EMA seeded with its SMA).
 class EmaCross final : public Strategy {
-public:
+  public:
     EmaCross(size_t fast, size_t slow) : fast_(fast), slow_(slow) {}
 
     std::string_view Name() const override { return "ema_cross"; }
     void Signals(const SeriesContext& context, std::span<Signal> out) const override;
 
-private:
+  private:
     size_t fast_;
     size_t slow_;
 };

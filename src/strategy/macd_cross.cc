@@ -1,6 +1,5 @@
 #include "strategy/macd_cross.h"
 
-
 #include "strategy/crossover.h"
 
 namespace spark {

@@ -8,13 +8,13 @@ namespace spark {
 
 //! Crossovers of the MACD line (EMA fast − EMA slow) and its signal line.
 class MacdCross final : public Strategy {
-public:
+  public:
     MacdCross(size_t fast, size_t slow, size_t signal) : fast_(fast), slow_(slow), signal_(signal) {}
 
     std::string_view Name() const override { return "macd_cross"; }
     void Signals(const SeriesContext& context, std::span<Signal> out) const override;
 
-private:
+  private:
     size_t fast_;
     size_t slow_;
     size_t signal_;

@@ -1,7 +1,5 @@
 #include "strategy/rsi_reversion.h"
 
-
-
 namespace spark {
 
 void RsiReversion::Signals(const SeriesContext& context, std::span<Signal> out) const {

@@ -10,13 +10,13 @@ namespace spark {
 //! while RSI > upper (overbought). States, not events: the engine ignores a signal that matches
 //! the position it already holds.
 class RsiReversion final : public Strategy {
-public:
+  public:
     RsiReversion(size_t period, double lower, double upper) : period_(period), lower_(lower), upper_(upper) {}
 
     std::string_view Name() const override { return "rsi_reversion"; }
     void Signals(const SeriesContext& context, std::span<Signal> out) const override;
 
-private:
+  private:
     size_t period_;
     double lower_;
     double upper_;

@@ -43,26 +43,29 @@ size_t SeriesContext::ComputedSeries() const {
 }
 
 std::span<const double> SeriesContext::Sma(size_t period) const {
-    return Get({Kind::kSma, period}, [](const SeriesContext& c, const Key& k, Series& s) {
-               s.a.resize(c.closes_.size());
-               indicators::ComputeSma(c.closes_, k.p1, s.a);
-           })
+    return Get({Kind::kSma, period},
+               [](const SeriesContext& c, const Key& k, Series& s) {
+                   s.a.resize(c.closes_.size());
+                   indicators::ComputeSma(c.closes_, k.p1, s.a);
+               })
         .a;
 }
 
 std::span<const double> SeriesContext::Ema(size_t period) const {
-    return Get({Kind::kEma, period}, [](const SeriesContext& c, const Key& k, Series& s) {
-               s.a.resize(c.closes_.size());
-               indicators::ComputeEma(c.closes_, k.p1, s.a);
-           })
+    return Get({Kind::kEma, period},
+               [](const SeriesContext& c, const Key& k, Series& s) {
+                   s.a.resize(c.closes_.size());
+                   indicators::ComputeEma(c.closes_, k.p1, s.a);
+               })
         .a;
 }
 
 std::span<const double> SeriesContext::Rsi(size_t period) const {
-    return Get({Kind::kRsi, period}, [](const SeriesContext& c, const Key& k, Series& s) {
-               s.a.resize(c.closes_.size());
-               indicators::ComputeRsi(c.closes_, k.p1, s.a);
-           })
+    return Get({Kind::kRsi, period},
+               [](const SeriesContext& c, const Key& k, Series& s) {
+                   s.a.resize(c.closes_.size());
+                   indicators::ComputeRsi(c.closes_, k.p1, s.a);
+               })
         .a;
 }
 

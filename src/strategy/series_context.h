@@ -25,7 +25,7 @@ struct Series {
 //! computed once per job, not once per combination. Thread-safe: when workers ask for the same
 //! series at once, one computes it and the others wait for it.
 class SeriesContext {
-public:
+  public:
     explicit SeriesContext(std::span<const Candle> bars);
 
     std::span<const Candle> Bars() const { return bars_; }
@@ -41,7 +41,7 @@ public:
     //! Distinct series computed so far (for tests and job statistics).
     size_t ComputedSeries() const;
 
-private:
+  private:
     enum class Kind { kSma, kEma, kRsi, kMacd, kBollinger, kDonchian };
     struct Key {
         Kind kind;

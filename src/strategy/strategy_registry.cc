@@ -42,7 +42,8 @@ ParamSpec NumberParam(std::string name, double default_value, double min, double
 StrategyDefinition SmaCrossDefinition() {
     return {
         .name = "sma_cross",
-        .description = "Long when the fast SMA of the close crosses above the slow SMA; exit (or short) on the cross below.",
+        .description =
+            "Long when the fast SMA of the close crosses above the slow SMA; exit (or short) on the cross below.",
         .params = {IntParam("fast", 10, 1, kMaxWindow, "fast SMA window, bars"),
                    IntParam("slow", 30, 2, kMaxWindow, "slow SMA window, bars")},
         .constraint = "fast < slow",
@@ -56,7 +57,8 @@ StrategyDefinition SmaCrossDefinition() {
 StrategyDefinition EmaCrossDefinition() {
     return {
         .name = "ema_cross",
-        .description = "Long when the fast EMA of the close crosses above the slow EMA; exit (or short) on the cross below.",
+        .description =
+            "Long when the fast EMA of the close crosses above the slow EMA; exit (or short) on the cross below.",
         .params = {IntParam("fast", 12, 1, kMaxWindow, "fast EMA period, bars"),
                    IntParam("slow", 26, 2, kMaxWindow, "slow EMA period, bars")},
         .constraint = "fast < slow",
@@ -101,7 +103,8 @@ StrategyDefinition RsiReversionDefinition() {
 StrategyDefinition BollingerReversionDefinition() {
     return {
         .name = "bollinger_reversion",
-        .description = "Long below the lower Bollinger band, exit at the middle; short above the upper band when allowed.",
+        .description =
+            "Long below the lower Bollinger band, exit at the middle; short above the upper band when allowed.",
         .params = {IntParam("period", 20, 2, kMaxOscillatorPeriod, "SMA window of the middle band, bars"),
                    NumberParam("k", 2, 0.1, 10, "band width in population standard deviations")},
         .constraint = "",
@@ -115,8 +118,9 @@ StrategyDefinition BollingerReversionDefinition() {
 StrategyDefinition DonchianBreakoutDefinition() {
     return {
         .name = "donchian_breakout",
-        .description = "Long on a close above the previous `entry`-bar high, exit on a close below the previous `exit`-bar "
-                       "low (mirrored for shorts).",
+        .description =
+            "Long on a close above the previous `entry`-bar high, exit on a close below the previous `exit`-bar "
+            "low (mirrored for shorts).",
         .params = {IntParam("entry", 20, 1, kMaxOscillatorPeriod, "breakout channel, bars"),
                    IntParam("exit", 10, 1, kMaxOscillatorPeriod, "exit channel, bars")},
         .constraint = "",

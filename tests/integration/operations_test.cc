@@ -90,14 +90,14 @@ TEST_F(Operations, EveryRouteCanBeSwitchedOff) {
 }
 
 TEST_F(Operations, BadConfigurationFailsStartUpWithTheSetting) {
-    for (const char* bad : {"REAL_ROUTES=run,backtest", "REAL_ROUTES=", "WFO_THRESHOLD=high", "OPTIMIZER_MAX_CONCURRENCY=0",
-                            "OPTIMIZER_MAX_COMBINATIONS=-1", "PORTFOLIO_MAX_ASSETS=0", "SPARK_AUDIT_KEEP=0", "PORT=http",
-                            "SPARK_WORKERS=many", "SPARK_MEMORY_CACHE_MB=-5"}) {
+    for (const char* bad : {"REAL_ROUTES=run,backtest", "REAL_ROUTES=", "WFO_THRESHOLD=high",
+                            "OPTIMIZER_MAX_CONCURRENCY=0", "OPTIMIZER_MAX_COMBINATIONS=-1", "PORTFOLIO_MAX_ASSETS=0",
+                            "SPARK_AUDIT_KEEP=0", "PORT=http", "SPARK_WORKERS=many", "SPARK_MEMORY_CACHE_MB=-5"}) {
         const std::string name = std::string(bad).substr(0, std::string(bad).find('='));
         // Bounded, on a free port and a scratch cache: a setting wrongly accepted fails, not hangs.
-        const CommandResult result = RunCommand("timeout 10 env " + std::string(bad) + " " + SPARK_EXECUTOR_PATH +
-                                                " serve --port 0 --db " + directory_ + "/c.duckdb --audit-log " +
-                                                directory_ + "/a.jsonl");
+        const CommandResult result =
+            RunCommand("timeout 10 env " + std::string(bad) + " " + SPARK_EXECUTOR_PATH + " serve --port 0 --db " +
+                       directory_ + "/c.duckdb --audit-log " + directory_ + "/a.jsonl");
         EXPECT_EQ(result.status, 2) << bad << ": " << result.output;
         EXPECT_NE(result.output.find(name), std::string::npos) << bad << ": " << result.output;
     }
@@ -107,7 +107,8 @@ TEST_F(Operations, TheAuditLogHasOneLinePerJobAndSurvivesARestart) {
     {
         ServerProcess server(directory_);
         ASSERT_TRUE(server.Started()) << server.Stderr();
-        for (int i = 0; i < 3; ++i) ASSERT_EQ(HttpCall(server.Port(), "POST", "/backtest/run", kPlanRequest).status, 200);
+        for (int i = 0; i < 3; ++i)
+            ASSERT_EQ(HttpCall(server.Port(), "POST", "/backtest/run", kPlanRequest).status, 200);
         EXPECT_EQ(HttpCall(server.Port(), "POST", "/backtest/run", "{bad json").status, 400);
         EXPECT_EQ(HttpCall(server.Port(), "POST", "/backtest/run", R"({"symbol":"BTCUSDT"})").status, 400);
         EXPECT_EQ(HttpCall(server.Port(), "POST", "/backtest/optimize", kOptimize).status, 200);
@@ -177,7 +178,8 @@ TEST_F(Operations, GracefulShutdownUnderLoadLosesNoAuditLine) {
 
 TEST_F(Operations, PromtoolAcceptsTheDeployFiles) {
     const std::string deploy = std::string(SPARK_SOURCE_DIR) + "/deploy/prometheus";
-    const CommandResult config = RunCommand(std::string(SPARK_PROMTOOL) + " check config " + deploy + "/prometheus.yml");
+    const CommandResult config =
+        RunCommand(std::string(SPARK_PROMTOOL) + " check config " + deploy + "/prometheus.yml");
     EXPECT_EQ(config.status, 0) << config.output;
     const CommandResult rules = RunCommand(std::string(SPARK_PROMTOOL) + " check rules " + deploy + "/alerts.yml");
     EXPECT_EQ(rules.status, 0) << rules.output;
@@ -221,7 +223,8 @@ TEST_F(Operations, ARealPrometheusScrapesTheExecutorAndTheDashboardQueriesWork) 
     const std::string jobs = "sum(spark_backtest_run_jobs_total)";
     const double before = ScalarSum(Query(prometheus.Port(), jobs));
     constexpr int kRuns = 7;
-    for (int i = 0; i < kRuns; ++i) ASSERT_EQ(HttpCall(server.Port(), "POST", "/backtest/run", kPlanRequest).status, 200);
+    for (int i = 0; i < kRuns; ++i)
+        ASSERT_EQ(HttpCall(server.Port(), "POST", "/backtest/run", kPlanRequest).status, 200);
     const json after = wait_for(jobs, [&](const json& a) { return ScalarSum(a) >= before + kRuns; });
     ASSERT_FALSE(after.is_null());
     EXPECT_EQ(ScalarSum(after), before + kRuns);
@@ -238,8 +241,9 @@ TEST_F(Operations, ARealPrometheusScrapesTheExecutorAndTheDashboardQueriesWork) 
     ASSERT_TRUE(dashboard["panels"].is_array());
     ASSERT_GE(dashboard["panels"].size(), 8u);
     // Labelled families appear with their first sample: exercise every job route, and each error path.
-    for (const auto& [path, body] : {std::pair{"/backtest/optimize", kOptimize}, std::pair{"/backtest/walkforward", kWalkForward},
-                                     std::pair{"/backtest/portfolio", kPortfolio}}) {
+    for (const auto& [path, body] :
+         {std::pair{"/backtest/optimize", kOptimize}, std::pair{"/backtest/walkforward", kWalkForward},
+          std::pair{"/backtest/portfolio", kPortfolio}}) {
         EXPECT_EQ(HttpCall(server.Port(), "POST", path, body).status, 200) << path;
         EXPECT_EQ(HttpCall(server.Port(), "POST", path, "{}").status, 400) << path;
     }

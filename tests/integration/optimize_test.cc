@@ -59,7 +59,8 @@ TEST_F(Optimize, MatchesTheIndependentReference) {
             EXPECT_EQ(body["best"]["trades"][i]["entryBar"], golden["best"]["trades"][i]["entryBar"]);
             EXPECT_EQ(body["best"]["trades"][i]["exitBar"], golden["best"]["trades"][i]["exitBar"]);
         }
-        for (const auto& [key, value] : golden["overfitting"].items()) ExpectClose(body["overfitting"][key], value, key);
+        for (const auto& [key, value] : golden["overfitting"].items())
+            ExpectClose(body["overfitting"][key], value, key);
     }
 }
 
@@ -139,7 +140,8 @@ json HeavyJob() {
             {"start", "2024-01-01"},
             {"end", "2024-01-20"},
             {"strategy", "bollinger_reversion"},
-            {"grid", {{"period", {{"from", 10}, {"to", 59}, {"step", 1}}}, {"k", {{"from", 1}, {"to", 2.8}, {"step", 0.2}}}}}};
+            {"grid",
+             {{"period", {{"from", 10}, {"to", 59}, {"step", 1}}}, {"k", {{"from", 1}, {"to", 2.8}, {"step", 0.2}}}}}};
 }
 
 TEST_F(Optimize, SingleRunsStayFastDuringALargeJob) {
@@ -172,8 +174,10 @@ TEST_F(Optimize, AClientThatLeavesCancelsTheJob) {
         HttpConnection connection(server_->Port());
         const std::string body = HeavyJob().dump();
         // Send the request and hang up without reading the answer.
-        connection.Send("POST /backtest/optimize HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
-                        "Content-Length: " + std::to_string(body.size()) + "\r\n\r\n" + body);
+        connection.Send(
+            "POST /backtest/optimize HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
+            "Content-Length: " +
+            std::to_string(body.size()) + "\r\n\r\n" + body);
         std::this_thread::sleep_for(std::chrono::milliseconds(30));  // let the job start
     }
     // The job winds up early and records how far it got.

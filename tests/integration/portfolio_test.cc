@@ -38,11 +38,12 @@ TEST_F(Portfolio, ThreeAssetsWithMonthlyRebalancing) {
 }
 
 TEST_F(Portfolio, TheRealGapOf2023_03_24) {
-    const json request = {{"assets", {{{"symbol", "BTCUSDT"}, {"weight", 0.5}}, {{"symbol", "ETHUSDT"}, {"weight", 0.5}}}},
-                          {"timeframe", "1h"},
-                          {"start", "2023-03-01"},
-                          {"end", "2023-03-31"},
-                          {"rebalance", "daily"}};
+    const json request = {
+        {"assets", {{{"symbol", "BTCUSDT"}, {"weight", 0.5}}, {{"symbol", "ETHUSDT"}, {"weight", 0.5}}}},
+        {"timeframe", "1h"},
+        {"start", "2023-03-01"},
+        {"end", "2023-03-31"},
+        {"rebalance", "daily"}};
     const json body = Json(Post("/backtest/portfolio", request.dump()));
     ASSERT_TRUE(body.contains("assets")) << body.dump();
     EXPECT_EQ(body["timeline"]["bars"], 743);  // both miss 13:00Z, so the union does too
@@ -59,10 +60,10 @@ TEST_F(Portfolio, WeightsAndAssetsAreValidated) {
     const std::vector<std::tuple<std::string, std::string, std::string>> cases = {
         {R"({"assets":[{"symbol":"BTCUSDT","weight":0.5},{"symbol":"ETHUSDT","weight":0.4}])" + tail, "assets",
          "WEIGHTS_DO_NOT_SUM_TO_ONE"},
-        {R"({"assets":[{"symbol":"BTCUSDT","weight":1.2},{"symbol":"ETHUSDT","weight":-0.2}])" + tail, "assets[0].weight",
-         "OUT_OF_RANGE"},
-        {R"({"assets":[{"symbol":"BTCUSDT","weight":0.5},{"symbol":"BTCUSDT","weight":0.5}])" + tail, "assets[1].symbol",
-         "DUPLICATE_SYMBOL"},
+        {R"({"assets":[{"symbol":"BTCUSDT","weight":1.2},{"symbol":"ETHUSDT","weight":-0.2}])" + tail,
+         "assets[0].weight", "OUT_OF_RANGE"},
+        {R"({"assets":[{"symbol":"BTCUSDT","weight":0.5},{"symbol":"BTCUSDT","weight":0.5}])" + tail,
+         "assets[1].symbol", "DUPLICATE_SYMBOL"},
         {R"({"assets":[{"symbol":"BTCUSDT","weight":1,"strategy":{"name":"nope"}}])" + tail, "assets[0].strategy.name",
          "UNKNOWN_STRATEGY"},
         {R"({"assets":[])" + tail, "assets", "WRONG_TYPE"},

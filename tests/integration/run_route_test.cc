@@ -172,9 +172,9 @@ TEST_F(RunRoute, StrategiesAreListedWithTheirSchemas) {
 TEST_F(RunRoute, EveryStrategyRunsWithShortsAndStops) {
     for (const char* name : {"sma_cross", "ema_cross", "macd_cross", "rsi_reversion", "bollinger_reversion",
                              "donchian_breakout", "buy_and_hold"}) {
-        const nlohmann::json request = {{"symbol", "ETHUSDT"},       {"timeframe", "1h"},      {"start", "2024-01-01"},
-                                        {"end", "2024-06-30"},       {"strategy", name},       {"allowShort", true},
-                                        {"stopLossPct", 0.03},       {"takeProfitPct", 0.06}, {"includeEquity", false}};
+        const nlohmann::json request = {{"symbol", "ETHUSDT"}, {"timeframe", "1h"},     {"start", "2024-01-01"},
+                                        {"end", "2024-06-30"}, {"strategy", name},      {"allowShort", true},
+                                        {"stopLossPct", 0.03}, {"takeProfitPct", 0.06}, {"includeEquity", false}};
         const HttpResult result = Post("/backtest/run", request.dump());
         ASSERT_EQ(result.status, 200) << name << ": " << result.body;
         const nlohmann::json body = Json(result);
@@ -182,7 +182,8 @@ TEST_F(RunRoute, EveryStrategyRunsWithShortsAndStops) {
         EXPECT_EQ(body["request"]["stopLossPct"], 0.03);
         for (const auto& trade : body["trades"]) {
             const std::string reason = trade["exitReason"];
-            EXPECT_TRUE(reason == "signal" || reason == "stop_loss" || reason == "take_profit" || reason == "end") << reason;
+            EXPECT_TRUE(reason == "signal" || reason == "stop_loss" || reason == "take_profit" || reason == "end")
+                << reason;
         }
     }
 }

@@ -105,10 +105,10 @@ TEST_F(WalkForward, WindowsThatDoNotFit) {
     request["topN"] = 3;
     EXPECT_EQ(Post("/backtest/walkforward", request.dump()).status, 400);
     request.erase("topN");
-    for (const json& windows : {json{{"inSample", "60d"}}, json{{"inSample", "7x"}, {"outOfSample", 10}},
-                                json{{"inSample", 0}, {"outOfSample", 10}},
-                                json{{"inSample", 100}, {"outOfSample", 10}, {"mode", "sliding"}},
-                                json{{"inSample", "90m"}, {"outOfSample", 10}}}) {
+    for (const json& windows :
+         {json{{"inSample", "60d"}}, json{{"inSample", "7x"}, {"outOfSample", 10}},
+          json{{"inSample", 0}, {"outOfSample", 10}}, json{{"inSample", 100}, {"outOfSample", 10}, {"mode", "sliding"}},
+          json{{"inSample", "90m"}, {"outOfSample", 10}}}) {
         request["windows"] = windows;
         EXPECT_EQ(Post("/backtest/walkforward", request.dump()).status, 400) << windows.dump();
     }

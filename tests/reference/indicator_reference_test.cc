@@ -58,7 +58,8 @@ void ExpectMatches(const std::string& name, const std::vector<double>& ours) {
         ASSERT_FALSE(std::isnan(ours[t])) << name << " is absent at " << t;
         const double expected = series[t].get<double>();
         const double tolerance = 1e-9 * std::abs(expected) + 1e-12 * Bars()[t].close;
-        ASSERT_LE(std::abs(ours[t] - expected), tolerance) << name << " at " << t << ": " << ours[t] << " vs " << expected;
+        ASSERT_LE(std::abs(ours[t] - expected), tolerance)
+            << name << " at " << t << ": " << ours[t] << " vs " << expected;
         ++compared;
     }
     EXPECT_GT(compared, ours.size() - 100) << name;

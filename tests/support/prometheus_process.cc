@@ -36,11 +36,9 @@ PrometheusProcess::PrometheusProcess(const std::string& directory, uint16_t targ
                              "scrape_configs:\n  - job_name: spark-executor\n    static_configs:\n"
                              "      - targets: ['127.0.0.1:"
                           << target_port << "']\n";
-    std::vector<std::string> args = {SPARK_PROMETHEUS,
-                                     "--config.file=" + config,
+    std::vector<std::string> args = {SPARK_PROMETHEUS, "--config.file=" + config,
                                      "--storage.tsdb.path=" + directory + "/tsdb",
-                                     "--web.listen-address=127.0.0.1:" + std::to_string(port_),
-                                     "--log.level=error"};
+                                     "--web.listen-address=127.0.0.1:" + std::to_string(port_), "--log.level=error"};
     pid_ = fork();
     if (pid_ == 0) {
         const int log = open((directory + "/prometheus.log").c_str(), O_WRONLY | O_CREAT | O_APPEND, 0644);

@@ -14,14 +14,14 @@ constexpr double kPeriods = 8760;
 
 //! Emits a fixed list of signals: lets each test drive the engine directly.
 class Scripted final : public Strategy {
-public:
+  public:
     explicit Scripted(std::vector<Signal> signals) : signals_(std::move(signals)) {}
     std::string_view Name() const override { return "scripted"; }
     void Signals(const SeriesContext&, std::span<Signal> out) const override {
         for (size_t t = 0; t < out.size(); ++t) out[t] = t < signals_.size() ? signals_[t] : Signal::kNone;
     }
 
-private:
+  private:
     std::vector<Signal> signals_;
 };
 
@@ -107,7 +107,8 @@ TEST(EngineOptions, BothLevelsInOneBarAssumeTheStopFirst) {
     o.fee_bps = 0;
     o.stop_loss_pct = 0.05;
     o.take_profit_pct = 0.05;
-    const std::vector<Candle> bars = {Bar(0, 100, 100, 100, 100), Bar(1, 100, 100, 100, 100), Bar(2, 100, 106, 94, 100)};
+    const std::vector<Candle> bars = {Bar(0, 100, 100, 100, 100), Bar(1, 100, 100, 100, 100),
+                                      Bar(2, 100, 106, 94, 100)};
     const auto r = RunBacktest(bars, Scripted({B}), o, kPeriods);
     ASSERT_EQ(r->trades.size(), 1u);
     EXPECT_EQ(r->trades[0].exit_reason, ExitReason::kStopLoss);
@@ -149,7 +150,8 @@ TEST(EngineOptions, ShortStopsMirrorLongOnes) {
     o.fee_bps = 0;
     o.allow_short = true;
     o.stop_loss_pct = 0.1;  // short entered at 100: stop at 110
-    const std::vector<Candle> bars = {Bar(0, 100, 100, 100, 100), Bar(1, 100, 104, 98, 103), Bar(2, 103, 112, 101, 111)};
+    const std::vector<Candle> bars = {Bar(0, 100, 100, 100, 100), Bar(1, 100, 104, 98, 103),
+                                      Bar(2, 103, 112, 101, 111)};
     const auto r = RunBacktest(bars, Scripted({S}), o, kPeriods);
     ASSERT_EQ(r->trades.size(), 1u);
     EXPECT_EQ(r->trades[0].side, Side::kShort);
@@ -251,8 +253,9 @@ TEST(EngineOptions, ARuinedAccountIsLiquidatedAndStopsTrading) {
     // A short from 100 while the price triples: equity reaches zero at 200 (minus fees).
     BacktestOptions o;
     o.allow_short = true;
-    const std::vector<Candle> bars = {Bar(0, 100, 100, 100, 100), Bar(1, 100, 150, 100, 150), Bar(2, 150, 300, 150, 300),
-                                      Bar(3, 300, 300, 300, 300), Bar(4, 300, 300, 300, 300)};
+    const std::vector<Candle> bars = {Bar(0, 100, 100, 100, 100), Bar(1, 100, 150, 100, 150),
+                                      Bar(2, 150, 300, 150, 300), Bar(3, 300, 300, 300, 300),
+                                      Bar(4, 300, 300, 300, 300)};
     const auto r = RunBacktest(bars, Scripted({S, N, N, B}), o, kPeriods);
     ASSERT_TRUE(r.has_value());
     ASSERT_EQ(r->trades.size(), 1u);  // the bullish signal after the ruin opens nothing

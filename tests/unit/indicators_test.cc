@@ -88,7 +88,8 @@ TEST(Bollinger, PopulationDeviation) {
 
 TEST(Atr, TrueRangeNeedsThePreviousClose) {
     // (high, low, close): TR1 = 2, TR2 = 2 -> ATR(2) at index 2 = 2; TR3 = 4 -> (2 + 4) / 2 = 3.
-    const std::vector<Candle> bars = {{0, 9, 10, 8, 9, 1}, {1, 9, 11, 9, 10, 1}, {2, 10, 12, 10, 11, 1}, {3, 11, 15, 11, 14, 1}};
+    const std::vector<Candle> bars = {
+        {0, 9, 10, 8, 9, 1}, {1, 9, 11, 9, 10, 1}, {2, 10, 12, 10, 11, 1}, {3, 11, 15, 11, 14, 1}};
     std::vector<double> out(bars.size());
     ComputeAtr(bars, 2, out);
     EXPECT_TRUE(std::isnan(out[1]));

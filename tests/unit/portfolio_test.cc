@@ -58,8 +58,10 @@ PortfolioInput HandCase(double fee_bps) {
     input.options.fill = FillMode::kClose;
     input.periods_per_year = 8760;
     input.rebalance = {RebalanceKind::kEveryBars, 1};
-    input.assets.push_back({"A", 0.5, std::make_unique<BuyAndHold>(), testing::MakeBars({{100, 100}, {200, 200}, {200, 200}})});
-    input.assets.push_back({"B", 0.5, std::make_unique<BuyAndHold>(), testing::MakeBars({{100, 100}, {100, 100}, {100, 100}})});
+    input.assets.push_back(
+        {"A", 0.5, std::make_unique<BuyAndHold>(), testing::MakeBars({{100, 100}, {200, 200}, {200, 200}})});
+    input.assets.push_back(
+        {"B", 0.5, std::make_unique<BuyAndHold>(), testing::MakeBars({{100, 100}, {100, 100}, {100, 100}})});
     return input;
 }
 
@@ -153,9 +155,9 @@ TEST(Portfolio, RebalanceCalendar) {
     EXPECT_TRUE(IsRebalanceTime(monthly, 0, 1706742000000, 1706745600000));   // Jan 31 23:00 -> Feb 1
     EXPECT_FALSE(IsRebalanceTime(monthly, 0, 1706738400000, 1706742000000));  // within Jan 31
     const RebalanceRule weekly{RebalanceKind::kWeekly, 0};
-    EXPECT_TRUE(IsRebalanceTime(weekly, 0, 1704668400000, 1704672000000));  // Sun 2024-01-07 23:00 -> Mon
+    EXPECT_TRUE(IsRebalanceTime(weekly, 0, 1704668400000, 1704672000000));   // Sun 2024-01-07 23:00 -> Mon
     EXPECT_FALSE(IsRebalanceTime(weekly, 0, 1704582000000, 1704585600000));  // Sat -> Sun
-    EXPECT_TRUE(IsRebalanceTime(weekly, 0, 1704063600000, 1704067200000));  // Sun 2023-12-31 -> Mon 2024-01-01
+    EXPECT_TRUE(IsRebalanceTime(weekly, 0, 1704063600000, 1704067200000));   // Sun 2023-12-31 -> Mon 2024-01-01
     EXPECT_FALSE(IsRebalanceTime(weekly, 0, 1704067200000, 1704070800000));  // within Monday
     const RebalanceRule daily{RebalanceKind::kDaily, 0};
     EXPECT_TRUE(IsRebalanceTime(daily, 0, 1704146400000, 1704153600000));

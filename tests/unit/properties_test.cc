@@ -111,7 +111,7 @@ struct StrategyCase {
 };
 
 class EveryStrategy : public ::testing::TestWithParam<StrategyCase> {
-protected:
+  protected:
     BacktestResult RunCase(const std::vector<Candle>& bars, BacktestOptions options = {}) const {
         options.allow_short = GetParam().allow_short;
         const StrategyRegistry& registry = StrategyRegistry::BuiltIn();

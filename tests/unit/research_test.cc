@@ -65,17 +65,18 @@ TEST(Grid, InvalidValuesNameTheAxis) {
 }
 
 GridSearchOutcome Search(size_t lanes, size_t pool_size, std::shared_ptr<std::atomic<bool>> cancel = nullptr) {
-    static const auto bars = std::make_shared<const std::vector<Candle>>(
-        testing::LoadSampleBars("BTCUSDT-1h", *Interval::Parse("1h")));
+    static const auto bars =
+        std::make_shared<const std::vector<Candle>>(testing::LoadSampleBars("BTCUSDT-1h", *Interval::Parse("1h")));
     ThreadPool pool(pool_size);
-    GridSearchInput input{.bars = bars,
-                          .strategy = &Sma(),
-                          .combinations = ExpandGrid(Sma(), {{{"fast", RangeValues(2, 40, 2)}, {"slow", RangeValues(10, 200, 10)}}, {}})
-                                              ->combinations,
-                          .options = {},
-                          .periods_per_year = 8760,
-                          .objective = Objective::kSharpe,
-                          .min_trades = 1};
+    GridSearchInput input{
+        .bars = bars,
+        .strategy = &Sma(),
+        .combinations = ExpandGrid(Sma(), {{{"fast", RangeValues(2, 40, 2)}, {"slow", RangeValues(10, 200, 10)}}, {}})
+                            ->combinations,
+        .options = {},
+        .periods_per_year = 8760,
+        .objective = Objective::kSharpe,
+        .min_trades = 1};
     std::promise<GridSearchOutcome> done;
     StartGridSearch(pool, lanes, std::move(input), cancel ? cancel : std::make_shared<std::atomic<bool>>(false),
                     [&](GridSearchOutcome outcome) { done.set_value(std::move(outcome)); });

@@ -58,13 +58,14 @@ TEST(WalkForwardEfficiency, UndefinedWithoutAPositiveInSampleReturn) {
 WalkForwardOutcome RunFolds(std::shared_ptr<const std::vector<Candle>> bars, std::vector<FoldWindow> folds) {
     const StrategyDefinition& sma = *StrategyRegistry::BuiltIn().Find("sma_cross");
     ThreadPool pool(2);
-    GridSearchInput input{.bars = bars,
-                          .strategy = &sma,
-                          .combinations = ExpandGrid(sma, {{{"fast", {5, 10, 20}}, {"slow", {30, 60}}}, {}})->combinations,
-                          .options = {},
-                          .periods_per_year = 8760,
-                          .objective = Objective::kSharpe,
-                          .min_trades = 1};
+    GridSearchInput input{
+        .bars = bars,
+        .strategy = &sma,
+        .combinations = ExpandGrid(sma, {{{"fast", {5, 10, 20}}, {"slow", {30, 60}}}, {}})->combinations,
+        .options = {},
+        .periods_per_year = 8760,
+        .objective = Objective::kSharpe,
+        .min_trades = 1};
     std::promise<WalkForwardOutcome> done;
     StartWalkForward(pool, 2, std::move(input), std::move(folds), std::make_shared<std::atomic<bool>>(false),
                      [&](WalkForwardOutcome outcome) { done.set_value(std::move(outcome)); });
@@ -117,7 +118,8 @@ TEST(WalkForwardVerdict, EfficiencyAndPassOnAKnownCase) {
     }
     api::WalkForwardRequest request;
     request.search.run.interval = *Interval::Parse("1h");
-    const auto body = nlohmann::json::parse(api::WriteWalkForwardResponse(request, 0.6, combinations, bars, outcome, {}));
+    const auto body =
+        nlohmann::json::parse(api::WriteWalkForwardResponse(request, 0.6, combinations, bars, outcome, {}));
     // Stitched: 20 bars each +0.1 %: final = 10000 × 1.001^20, over 20 bars of 8760 a year.
     const double oos_cagr = std::pow(std::pow(1.001, 20), 8760.0 / 20) - 1;
     const double efficiency = oos_cagr / 0.5;
@@ -127,7 +129,8 @@ TEST(WalkForwardVerdict, EfficiencyAndPassOnAKnownCase) {
     EXPECT_EQ(body["outOfSample"]["equity"].size(), 20u);
     // The same with a negative in-sample mean: undefined efficiency, a failure with its reason.
     outcome.folds[0].in_sample->cagr = -0.9;
-    const auto failing = nlohmann::json::parse(api::WriteWalkForwardResponse(request, 0.6, combinations, bars, outcome, {}));
+    const auto failing =
+        nlohmann::json::parse(api::WriteWalkForwardResponse(request, 0.6, combinations, bars, outcome, {}));
     EXPECT_TRUE(failing["verdict"]["efficiency"].is_null());
     EXPECT_EQ(failing["verdict"]["pass"], false);
     EXPECT_NE(failing["verdict"]["reason"].get<std::string>().find("not positive"), std::string::npos);

@@ -1,0 +1,33 @@
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+
+#include "api/json_writer.h"
+#include "api/routes.h"
+#include "research/grid.h"
+
+namespace spark::api {
+
+//! Small pieces every job route shares.
+
+using Clock = std::chrono::steady_clock;
+
+inline double MillisSince(Clock::time_point start) {
+    return std::chrono::duration<double, std::milli>(Clock::now() - start).count();
+}
+
+inline int64_t NowEpochMs() {
+    return std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::system_clock::now().time_since_epoch())
+        .count();
+}
+
+//! "timing": {loadMs, computeMs, totalMs}.
+void WriteTiming(JsonWriter& json, double load_ms, double compute_ms, double total_ms);
+
+//! Expands a grid against OPTIMIZER_MAX_COMBINATIONS: 400 TOO_MANY_COMBINATIONS (with count and
+//! cap) over it, 400 NO_VALID_COMBINATION when the constraint leaves nothing.
+Result<research::GridExpansion> ExpandWithinCap(const StrategyDefinition& strategy, const research::GridSpec& grid,
+                                                const OptimizerLimits& limits);
+
+}  // namespace spark::api
