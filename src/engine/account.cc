@@ -15,11 +15,6 @@ Account::Account(const BacktestOptions& options)
       position_size_(options.position_size),
       cash_(options.initial_cash) {}
 
-double Account::Equity(double price) const {
-    if (!in_position_) return cash_;
-    return side_ == Side::kLong ? cash_ + quantity_ * price : cash_ - quantity_ * price;
-}
-
 void Account::Open(Side side, double market_price, int64_t bar, int64_t time_ms) {
     // Buys pay up, sells receive less.
     const double price = side == Side::kLong ? market_price * (1.0 + slippage_) : market_price * (1.0 - slippage_);

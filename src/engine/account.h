@@ -22,7 +22,10 @@ class Account {
     //! The entry fill price of the open position (after slippage).
     double EntryPrice() const { return open_.entry_price; }
     int64_t EntryBar() const { return open_.entry_bar; }
-    double Equity(double price) const;
+    double Equity(double price) const {
+        if (!in_position_) return cash_;
+        return side_ == Side::kLong ? cash_ + quantity_ * price : cash_ - quantity_ * price;
+    }
     double TotalFees() const { return total_fees_; }
 
     //! Opens a position from flat: qty = positionSize × equity / (price × (1 + fee)).

@@ -30,21 +30,6 @@ Simulation::Simulation(std::span<const Candle> bars, const BacktestOptions& opti
       trades_(trades),
       actions_(BuildActionTable(options.allow_short)) {}
 
-void Simulation::Step(size_t t, Signal signal) {
-    const Candle& bar = bars_[t];
-    last_stepped_ = t;
-    if (options_.fill == FillMode::kNextOpen) {
-        Apply(pending_, bar.open, t);
-        CheckExits(t);
-        // Decided at this close, filled at the next open; a signal on the last bar never fills.
-        pending_ = t + 1 < bars_.size() ? signal : Signal::kNone;
-    } else {
-        CheckExits(t);
-        Apply(signal, bar.close, t);
-    }
-    if (!account_.Flat() && account_.Equity(bar.close) <= 0) Liquidate(t);
-}
-
 void Simulation::MarkOpenPositionAtEnd() {
     if (!account_.Flat())
         trades_.push_back(account_.MarkOpenTrade(bars_[last_stepped_], static_cast<int64_t>(last_stepped_)));

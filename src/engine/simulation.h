@@ -24,7 +24,7 @@ class Simulation {
   public:
     Simulation(std::span<const Candle> bars, const BacktestOptions& options, std::vector<Trade>& trades);
 
-    //! Bar `t` of `bars`, with the signal decided at its close.
+    //! Bar `t` of `bars`, with the signal decided at its close. Inline: it runs once per bar.
     void Step(size_t t, Signal signal);
     //! Equity at the close of bar `t` (cash plus the position marked at that close).
     double Equity(size_t t) const { return account_.Equity(bars_[t].close); }
@@ -59,5 +59,22 @@ class Simulation {
     size_t last_stepped_ = 0;
     bool ruined_ = false;
 };
+
+inline void Simulation::Step(size_t t, Signal signal) {
+    const Candle& bar = bars_[t];
+    last_stepped_ = t;
+    // Most bars carry no signal and no stop: those skip the calls altogether.
+    const bool has_exit_levels = options_.stop_loss_pct || options_.take_profit_pct;
+    if (options_.fill == FillMode::kNextOpen) {
+        if (pending_ != Signal::kNone) Apply(pending_, bar.open, t);
+        if (has_exit_levels && !account_.Flat()) CheckExits(t);
+        // Decided at this close, filled at the next open; a signal on the last bar never fills.
+        pending_ = t + 1 < bars_.size() ? signal : Signal::kNone;
+    } else {
+        if (has_exit_levels && !account_.Flat()) CheckExits(t);
+        if (signal != Signal::kNone) Apply(signal, bar.close, t);
+    }
+    if (!account_.Flat() && account_.Equity(bar.close) <= 0) Liquidate(t);
+}
 
 }  // namespace spark
