@@ -5,6 +5,7 @@ find_package(nlohmann_json 3.10 REQUIRED)
 find_package(prometheus-cpp CONFIG REQUIRED COMPONENTS core)
 find_package(ZLIB REQUIRED)
 find_package(fmt REQUIRED)
+find_package(CURL REQUIRED)
 
 set(DUCKDB_ROOT "${PROJECT_SOURCE_DIR}/third_party/duckdb" CACHE PATH "DuckDB library and header (scripts/bootstrap.sh)")
 if(NOT EXISTS "${DUCKDB_ROOT}/lib/libduckdb.so" OR NOT EXISTS "${DUCKDB_ROOT}/include/duckdb.h")

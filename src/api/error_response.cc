@@ -8,7 +8,14 @@ int HttpStatusFor(ErrorCode code) {
     switch (code) {
         case ErrorCode::kInvalidRequest:
         case ErrorCode::kTooManyCombinations:
+        case ErrorCode::kInvalidSymbol:
             return 400;
+        case ErrorCode::kMarketDataUnavailable:
+            return 502;
+        case ErrorCode::kMarketDataTimeout:
+            return 504;
+        case ErrorCode::kMarketDataBanned:
+            return 503;
         case ErrorCode::kRouteNotFound:
         case ErrorCode::kDataNotFound:
             return 404;

@@ -53,6 +53,7 @@ void WriteBars(JsonWriter& json, const LoadedBars& b) {
     for (const int64_t t : b.missing_sample) json.Integer(t);
     json.EndArray();
     json.Field("source", BarSourceName(b.source)).Field("cacheHit", b.cache_hit);
+    json.Field("fetched", b.fetched).Field("upstreamRequests", b.upstream_requests);
     json.Key("uncoveredRanges").BeginArray();
     for (const TimeRange& r : b.uncovered) json.BeginArray().Integer(r.start_ms).Integer(r.end_ms).EndArray();
     json.EndArray();

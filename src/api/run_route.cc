@@ -59,6 +59,7 @@ HttpResponse RunRoute::Handle(const HttpRequest& http) const {
             metrics_.RecordCacheMiss();
         }
         metrics_.RecordBarsServed(BarSourceName(bars->source), static_cast<int64_t>(bars->bars.size()));
+        metrics_.RecordBarsFetched(bars->fetched);
 
         const std::vector<Candle> warmup = LoadWarmup(query, request->warmup_bars);
         std::vector<Candle> series;

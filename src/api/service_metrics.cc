@@ -74,7 +74,31 @@ ServiceMetrics::ServiceMetrics()
                                   .Name("spark_backtest_optimize_combinations_total")
                                   .Help("Parameter combinations evaluated by grid searches")
                                   .Register(*registry_)
-                                  .Add({})) {
+                                  .Add({})),
+      upstream_requests_(BuildCounter()
+                             .Name("spark_binance_requests_total")
+                             .Help("HTTP requests to Binance, by endpoint and status (0: no answer)")
+                             .Register(*registry_)),
+      upstream_retries_(BuildCounter()
+                            .Name("spark_binance_retries_total")
+                            .Help("Binance requests that were retries")
+                            .Register(*registry_)
+                            .Add({})),
+      upstream_limited_(BuildCounter()
+                            .Name("spark_binance_rate_limited_total")
+                            .Help("Binance answers 429 (slow down) and 418 (IP banned), by status")
+                            .Register(*registry_)),
+      upstream_seconds_(
+          BuildHistogram()
+              .Name("spark_binance_request_duration_seconds")
+              .Help("Binance request latency in seconds")
+              .Register(*registry_)
+              .Add({}, prometheus::Histogram::BucketBoundaries{0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30})),
+      bars_fetched_(BuildCounter()
+                        .Name("spark_backtest_bars_fetched_total")
+                        .Help("Bars fetched from Binance")
+                        .Register(*registry_)
+                        .Add({})) {
     for (const char* route : {"walkforward", "portfolio"}) {
         const std::string prefix = std::string("spark_backtest_") + route;
         routes_[route] = RouteFamilies{&BuildCounter()
@@ -96,6 +120,9 @@ ServiceMetrics::ServiceMetrics()
     cache_hits_.Add({{"layer", "duckdb"}});
     bars_served_.Add({{"source", "cache"}});
     bars_served_.Add({{"source", "binance"}});
+    bars_served_.Add({{"source", "mixed"}});
+    upstream_limited_.Add({{"status", "429"}});
+    upstream_limited_.Add({{"status", "418"}});
     BuildGauge()
         .Name("spark_build_info")
         .Help("Always 1; the labels describe the running build")
@@ -157,6 +184,15 @@ void ServiceMetrics::RecordRouteLatency(std::string_view route, double milliseco
     const auto it = routes_.find(route);
     if (it != routes_.end()) it->second.latency_seconds->Observe(milliseconds / 1000.0);
 }
+
+void ServiceMetrics::RecordUpstreamCall(std::string_view endpoint, int status, double seconds, bool retried) {
+    upstream_requests_.Add({{"endpoint", std::string(endpoint)}, {"status", std::to_string(status)}}).Increment();
+    if (retried) upstream_retries_.Increment();
+    if (status == 429 || status == 418) upstream_limited_.Add({{"status", std::to_string(status)}}).Increment();
+    upstream_seconds_.Observe(seconds);
+}
+
+void ServiceMetrics::RecordBarsFetched(int64_t bars) { bars_fetched_.Increment(static_cast<double>(bars)); }
 
 std::string ServiceMetrics::Serialize() const { return prometheus::TextSerializer().Serialize(registry_->Collect()); }
 

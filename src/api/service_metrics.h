@@ -44,6 +44,11 @@ class ServiceMetrics {
     void RecordRouteError(std::string_view route, std::string_view code);
     void RecordRouteLatency(std::string_view route, double milliseconds);
 
+    //! One HTTP exchange with Binance: requests by endpoint and status, retries, 429/418 counts,
+    //! latency (seconds).
+    void RecordUpstreamCall(std::string_view endpoint, int status, double seconds, bool retried);
+    void RecordBarsFetched(int64_t bars);
+
     //! The text exposition format, for GET /metrics.
     std::string Serialize() const;
 
@@ -66,6 +71,11 @@ class ServiceMetrics {
         prometheus::Histogram* latency_seconds;
     };
     std::map<std::string, RouteFamilies, std::less<>> routes_;
+    prometheus::Family<prometheus::Counter>& upstream_requests_;
+    prometheus::Counter& upstream_retries_;
+    prometheus::Family<prometheus::Counter>& upstream_limited_;
+    prometheus::Histogram& upstream_seconds_;
+    prometheus::Counter& bars_fetched_;
 };
 
 }  // namespace spark::api

@@ -114,7 +114,18 @@ int RunServe(const std::vector<std::string>& args) {
         return kExitFailure;
     }
     api::ServiceMetrics metrics;
-    BarLoader loader(**cache);
+    BinanceClient binance({.spot_base_url = config->binance_base_url,
+                           .futures_base_url = config->binance_futures_base_url,
+                           .connect_timeout_ms = config->binance_connect_timeout_ms,
+                           .request_timeout_ms = config->binance_timeout_ms,
+                           .max_attempts = static_cast<int>(config->binance_max_attempts),
+                           .max_retry_ms = config->binance_max_retry_ms,
+                           .base_backoff_ms = 200,
+                           .weight_budget = config->binance_weight_budget},
+                          [&metrics](const UpstreamCall& call) {
+                              metrics.RecordUpstreamCall(call.endpoint, call.status, call.seconds, call.retried);
+                          });
+    BarLoader loader(**cache, &binance);
     auto pool = std::make_unique<ThreadPool>(config->workers);
     api::ServiceContext context{**cache,
                                 loader,

@@ -28,6 +28,13 @@ struct ServeConfig {
     size_t portfolio_max_assets = 50;
     //! REAL_ROUTES: job routes answered for real; the others by their deterministic stand-ins.
     std::set<std::string> real_routes = {"run", "walkforward", "portfolio", "optimize"};
+    std::string binance_base_url = "https://api.binance.com";
+    std::string binance_futures_base_url = "https://fapi.binance.com";
+    int64_t binance_timeout_ms = 10'000;
+    int64_t binance_connect_timeout_ms = 3'000;
+    int64_t binance_max_attempts = 5;
+    int64_t binance_max_retry_ms = 30'000;
+    int64_t binance_weight_budget = 4'800;
     std::string audit_log = "var/audit.jsonl";
     int64_t audit_max_bytes = 64 << 20;
     int64_t audit_keep = 5;

@@ -22,6 +22,14 @@ std::string_view ErrorCodeName(ErrorCode code) {
             return "SERVICE_UNAVAILABLE";
         case ErrorCode::kTooManyCombinations:
             return "TOO_MANY_COMBINATIONS";
+        case ErrorCode::kInvalidSymbol:
+            return "INVALID_SYMBOL";
+        case ErrorCode::kMarketDataUnavailable:
+            return "MARKET_DATA_UNAVAILABLE";
+        case ErrorCode::kMarketDataTimeout:
+            return "MARKET_DATA_TIMEOUT";
+        case ErrorCode::kMarketDataBanned:
+            return "MARKET_DATA_BANNED";
         case ErrorCode::kInternal:
             return "INTERNAL_ERROR";
     }

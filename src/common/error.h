@@ -11,16 +11,20 @@ namespace spark {
 //! Every expected failure the service can report. The HTTP status and the wire name of each code
 //! are mapped in one place (api/error_response.cc).
 enum class ErrorCode {
-    kInvalidRequest,       //!< the request is malformed or a field is out of range
-    kPayloadTooLarge,      //!< the body exceeds the configured limit
-    kRouteNotFound,        //!< no such path
-    kMethodNotAllowed,     //!< the path exists, not with this method
-    kDataNotFound,         //!< the cache holds no bars for the range and no upstream can supply them
-    kRunEngineError,       //!< the engine could not complete a run on the bars it was given
-    kCacheUnavailable,     //!< the DuckDB cache failed (I/O, lock, corruption)
-    kServiceUnavailable,   //!< overloaded (compute queue full) or shutting down; retry later
-    kTooManyCombinations,  //!< a grid search larger than OPTIMIZER_MAX_COMBINATIONS
-    kInternal,             //!< a bug: something that should not happen
+    kInvalidRequest,         //!< the request is malformed or a field is out of range
+    kPayloadTooLarge,        //!< the body exceeds the configured limit
+    kRouteNotFound,          //!< no such path
+    kMethodNotAllowed,       //!< the path exists, not with this method
+    kDataNotFound,           //!< the cache holds no bars for the range and no upstream can supply them
+    kRunEngineError,         //!< the engine could not complete a run on the bars it was given
+    kCacheUnavailable,       //!< the DuckDB cache failed (I/O, lock, corruption)
+    kServiceUnavailable,     //!< overloaded (compute queue full) or shutting down; retry later
+    kTooManyCombinations,    //!< a grid search larger than OPTIMIZER_MAX_COMBINATIONS
+    kInvalidSymbol,          //!< Binance does not know the symbol (-1121)
+    kMarketDataUnavailable,  //!< Binance failed: 5xx, exhausted retries, unreachable, malformed answer
+    kMarketDataTimeout,      //!< Binance did not answer in time
+    kMarketDataBanned,       //!< Binance banned this IP (418): not retried
+    kInternal,               //!< a bug: something that should not happen
 };
 
 //! An error travelling as a value (std::expected). `field` names the request field at fault and

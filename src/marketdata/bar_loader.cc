@@ -19,34 +19,114 @@ std::string_view BarSourceName(BarSource source) {
     return "cache";
 }
 
-Result<LoadedBars> BarLoader::Load(const BarQuery& query) const {
-    const SeriesKey& s = query.series;
-    if (!query.use_cache) {
-        return MakeError(
-            ErrorCode::kDataNotFound,
-            "useCache is false but no upstream market-data source is configured; only cached bars can be served",
-            "useCache");
-    }
-    Result<CachedBars> cached = cache_.Read(s, query.interval, query.range);
-    if (!cached) return std::unexpected(cached.error());
-    if (cached->bars.empty()) {
-        return MakeError(
-            ErrorCode::kDataNotFound,
-            fmt::format("the cache has no {} {} {} bars between {} and {} and no upstream source is configured",
-                        s.exchange, s.symbol, s.interval, FormatIsoUtc(query.range.start_ms),
-                        FormatIsoUtc(query.range.end_ms)));
-    }
-    LoadedBars out;
+namespace {
+
+std::vector<Candle> Candles(const std::vector<KlineRow>& rows) {
+    std::vector<Candle> candles;
+    candles.reserve(rows.size());
+    for (const KlineRow& row : rows) candles.push_back(row.candle);
+    return candles;
+}
+
+//! Expected, missing and the first missing open times of the bars over the query's range.
+void Describe(const BarQuery& query, LoadedBars& out) {
     out.expected = query.interval.CountOpenTimes(query.range.start_ms, query.range.end_ms);
-    out.missing = out.expected - static_cast<int64_t>(cached->bars.size());
+    out.missing = out.expected - static_cast<int64_t>(out.bars.size());
     if (out.missing > 0) {
-        out.missing_sample = FindMissingOpenTimes(cached->bars, query.interval, query.range, kMissingSampleLimit);
+        out.missing_sample = FindMissingOpenTimes(out.bars, query.interval, query.range, kMissingSampleLimit);
     }
-    out.source = BarSource::kCache;
+}
+
+std::unexpected<Error> NoBars(const BarQuery& query, std::string_view where) {
+    const SeriesKey& s = query.series;
+    return MakeError(ErrorCode::kDataNotFound,
+                     fmt::format("{} has no {} {} {} bars between {} and {}", where, s.exchange, s.symbol, s.interval,
+                                 FormatIsoUtc(query.range.start_ms), FormatIsoUtc(query.range.end_ms)));
+}
+
+}  // namespace
+
+Result<LoadedBars> BarLoader::LoadDirect(const BarQuery& query) const {
+    if (upstream_ == nullptr || !upstream_->Enabled(query.series.exchange)) {
+        return MakeError(ErrorCode::kDataNotFound,
+                         "useCache is false but no upstream market-data source is configured; only cached bars can be "
+                         "served",
+                         "useCache");
+    }
+    Result<FetchedKlines> fetched =
+        upstream_->FetchKlines(query.series.exchange, query.series.symbol, query.interval, query.range);
+    if (!fetched) return std::unexpected(fetched.error());
+    LoadedBars out;
+    out.bars = Candles(fetched->rows);
+    if (out.bars.empty()) return NoBars(query, "Binance");
+    out.source = BarSource::kBinance;
+    out.fetched = static_cast<int64_t>(out.bars.size());
+    out.upstream_requests = fetched->requests;
+    Describe(query, out);
+    return out;
+}
+
+Result<BarLoader::Fetch> BarLoader::FetchIntoCache(const BarQuery& query, TimeRange range) const {
+    const auto key = std::make_tuple(query.series, range.start_ms, range.end_ms);
+    std::promise<Result<Fetch>> promise;
+    std::shared_future<Result<Fetch>> future;
+    bool leader = false;
+    {
+        std::lock_guard lock(inflight_mutex_);
+        if (const auto it = inflight_.find(key); it != inflight_.end()) {
+            future = it->second;
+        } else {
+            future = promise.get_future().share();
+            inflight_.emplace(key, future);
+            leader = true;
+        }
+    }
+    if (!leader) return future.get();
+    Result<Fetch> outcome = [&]() -> Result<Fetch> {
+        Result<FetchedKlines> fetched =
+            upstream_->FetchKlines(query.series.exchange, query.series.symbol, query.interval, range);
+        if (!fetched) return std::unexpected(fetched.error());
+        // All or nothing: the bars and the coverage that vouches for them land together. Bars
+        // absent inside the range are real exchange gaps from now on, not misses.
+        const std::vector<TimeRange> covered = {range};
+        if (Result<void> ok = cache_.Store(query.series, fetched->rows, covered, "binance"); !ok) {
+            return std::unexpected(ok.error());
+        }
+        return Fetch{static_cast<int64_t>(fetched->rows.size()), fetched->requests};
+    }();
+    promise.set_value(outcome);
+    std::lock_guard lock(inflight_mutex_);
+    inflight_.erase(key);
+    return outcome;
+}
+
+Result<LoadedBars> BarLoader::Load(const BarQuery& query) const {
+    if (!query.use_cache) return LoadDirect(query);
+    Result<CachedBars> cached = cache_.Read(query.series, query.interval, query.range);
+    if (!cached) return std::unexpected(cached.error());
+    LoadedBars out;
     out.cache_hit = cached->fully_covered;
-    out.uncovered = std::move(cached->uncovered);
     out.from_memory = cached->from_memory;
+    const bool upstream = upstream_ != nullptr && upstream_->Enabled(query.series.exchange);
+    if (!cached->fully_covered && upstream) {
+        const bool had_cached_bars = !cached->bars.empty();
+        for (const TimeRange& missing : cached->uncovered) {
+            Result<Fetch> fetched = FetchIntoCache(query, missing);
+            if (!fetched) return std::unexpected(fetched.error());
+            out.fetched += fetched->bars;
+            out.upstream_requests += fetched->requests;
+        }
+        cached = cache_.Read(query.series, query.interval, query.range);
+        if (!cached) return std::unexpected(cached.error());
+        out.from_memory = false;
+        out.source = had_cached_bars ? BarSource::kMixed : BarSource::kBinance;
+    }
+    if (cached->bars.empty()) {
+        return NoBars(query, upstream ? "neither the cache nor Binance" : "the cache (no upstream is configured)");
+    }
+    out.uncovered = std::move(cached->uncovered);
     out.bars = std::move(cached->bars);
+    Describe(query, out);
     return out;
 }
 

@@ -1,12 +1,17 @@
 #pragma once
 
 #include <cstdint>
+#include <future>
+#include <map>
+#include <mutex>
 #include <string_view>
+#include <tuple>
 #include <vector>
 
 #include "common/error.h"
 #include "common/interval.h"
 #include "marketdata/backtest_cache.h"
+#include "marketdata/binance_client.h"
 #include "marketdata/series_key.h"
 #include "model/candle.h"
 #include "model/time_range.h"
@@ -33,21 +38,37 @@ struct LoadedBars {
     //! when `cache_hit`; until an upstream fills them, the run stands on the covered part only.
     std::vector<TimeRange> uncovered;
     BarSource source = BarSource::kCache;
-    bool cache_hit = false;    //!< served entirely by the cache, range fully covered
-    bool from_memory = false;  //!< ... and entirely by its in-memory layer
+    bool cache_hit = false;         //!< served entirely by the cache, range fully covered
+    bool from_memory = false;       //!< ... and entirely by its in-memory layer
+    int64_t fetched = 0;            //!< bars fetched from Binance for this request
+    int64_t upstream_requests = 0;  //!< HTTP requests to Binance for this request
 };
 
 inline constexpr size_t kMissingSampleLimit = 1000;
 
-//! Loads the bars of a query cache-first. Until an upstream source is configured, a range the
-//! cache has no bars for is kDataNotFound, as is `use_cache = false`.
+//! BacktestCache::LoadOrFetch in the plan's words: bars cache-first; the parts of the range the
+//! coverage table says were never loaded are fetched from Binance and written, bars and coverage
+//! in one transaction, before the cache answers. Concurrent requests for the same missing range
+//! share one fetch. `use_cache = false` goes straight to Binance and neither reads nor writes the
+//! cache. Without an upstream (none configured for the exchange), missing data is kDataNotFound.
 class BarLoader {
   public:
-    explicit BarLoader(BacktestCache& cache) : cache_(cache) {}
+    explicit BarLoader(BacktestCache& cache, BinanceClient* upstream = nullptr) : cache_(cache), upstream_(upstream) {}
     Result<LoadedBars> Load(const BarQuery& query) const;
 
   private:
+    struct Fetch {
+        int64_t bars = 0;
+        int64_t requests = 0;
+    };
+    //! Fetches `range` and stores it, or waits for the identical fetch already under way.
+    Result<Fetch> FetchIntoCache(const BarQuery& query, TimeRange range) const;
+    Result<LoadedBars> LoadDirect(const BarQuery& query) const;
+
     BacktestCache& cache_;
+    BinanceClient* upstream_;
+    mutable std::mutex inflight_mutex_;
+    mutable std::map<std::tuple<SeriesKey, int64_t, int64_t>, std::shared_future<Result<Fetch>>> inflight_;
 };
 
 }  // namespace spark

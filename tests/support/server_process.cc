@@ -53,7 +53,9 @@ std::string MakeTempDirectory(const std::string& label) {
 ServerProcess::ServerProcess(const std::string& directory, bool seed, std::vector<std::string> extra_args) {
     stderr_path_ = directory + "/stderr.log";
     std::vector<std::string> args = {SPARK_EXECUTOR_PATH, "serve", "--port", "0", "--workers", "2"};
-    args.insert(args.end(), {"--db", directory + "/cache.duckdb", "--audit-log", directory + "/audit.jsonl"});
+    // Offline by default: no Binance unless a test points the client at the replay server.
+    args.insert(args.end(), {"--db", directory + "/cache.duckdb", "--audit-log", directory + "/audit.jsonl",
+                             "--binance-base-url=", "--binance-futures-base-url="});
     if (seed) {
         args.push_back("--seed-dir");
         args.push_back(SPARK_SAMPLE_DIR);
@@ -122,6 +124,38 @@ CommandResult RunCommand(const std::string& command) {
     const int status = pclose(pipe);
     result.status = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
     return result;
+}
+
+}  // namespace spark::testing
+
+namespace spark::testing {
+
+ReplayProcess::ReplayProcess(const std::string& data_directory) {
+    int out[2];
+    if (pipe(out) != 0) return;
+    pid_ = fork();
+    if (pid_ == 0) {
+        dup2(out[1], STDOUT_FILENO);
+        close(out[0]);
+        execl(SPARK_REPLAY_PATH, SPARK_REPLAY_PATH, "--port", "0", "--data-dir", data_directory.c_str(), nullptr);
+        _exit(127);
+    }
+    close(out[1]);
+    std::string line;
+    char c = 0;
+    while (read(out[0], &c, 1) == 1 && c != '\n') line.push_back(c);
+    close(out[0]);
+    const size_t colon = line.rfind(':');
+    if (line.find("listening") != std::string::npos && colon != std::string::npos) {
+        port_ = static_cast<uint16_t>(std::stoi(line.substr(colon + 1)));
+    }
+}
+
+ReplayProcess::~ReplayProcess() {
+    if (pid_ <= 0) return;
+    kill(pid_, SIGKILL);
+    int status = 0;
+    waitpid(pid_, &status, 0);
 }
 
 }  // namespace spark::testing

@@ -42,3 +42,23 @@ struct CommandResult {
 CommandResult RunCommand(const std::string& command);
 
 }  // namespace spark::testing
+
+namespace spark::testing {
+
+//! The Binance replay server (tools/binance_replay) over the given data directory.
+class ReplayProcess {
+  public:
+    explicit ReplayProcess(const std::string& data_directory);
+    ~ReplayProcess();
+    ReplayProcess(const ReplayProcess&) = delete;
+    ReplayProcess& operator=(const ReplayProcess&) = delete;
+
+    uint16_t Port() const { return port_; }
+    std::string BaseUrl() const { return "http://127.0.0.1:" + std::to_string(port_); }
+
+  private:
+    pid_t pid_ = -1;
+    uint16_t port_ = 0;
+};
+
+}  // namespace spark::testing

@@ -1,0 +1,231 @@
+#include "marketdata/binance_client.h"
+
+#include <curl/curl.h>
+#include <fmt/format.h>
+
+#include <chrono>
+#include <cmath>
+#include <nlohmann/json.hpp>
+#include <random>
+#include <thread>
+
+#include "common/time_format.h"
+#include "marketdata/kline_csv.h"
+
+namespace spark {
+namespace {
+
+using Clock = std::chrono::steady_clock;
+using nlohmann::json;
+
+constexpr int kSpotPage = 1000;
+constexpr int kFuturesPage = 1500;
+constexpr int64_t kSpotWeight = 2;
+constexpr int64_t kFuturesWeight = 10;  // limit above 1000
+constexpr int kBinanceInvalidSymbol = -1121;
+
+int64_t NowMs() {
+    return std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::system_clock::now().time_since_epoch())
+        .count();
+}
+
+size_t WriteBody(char* data, size_t size, size_t count, void* out) {
+    static_cast<std::string*>(out)->append(data, size * count);
+    return size * count;
+}
+
+//! Reads the two headers the client acts on: Retry-After and the 1-minute used weight.
+size_t ReadHeader(char* data, size_t size, size_t count, void* out) {
+    auto* headers = static_cast<std::pair<int64_t, int64_t>*>(out);
+    std::string line(data, size * count);
+    const size_t colon = line.find(':');
+    if (colon != std::string::npos) {
+        std::string name = line.substr(0, colon);
+        for (char& c : name) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+        const std::string value = line.substr(colon + 1);
+        try {
+            if (name == "retry-after") headers->first = std::stoll(value);
+            if (name == "x-mbx-used-weight-1m") headers->second = std::stoll(value);
+        } catch (const std::exception&) {
+        }
+    }
+    return size * count;
+}
+
+//! Binance's JSON rows as the 12-column CSV the importer reads, so one validator checks both.
+Result<std::string> RowsAsCsv(const json& rows) {
+    if (!rows.is_array())
+        return MakeError(ErrorCode::kMarketDataUnavailable, "Binance answered something other than a list");
+    std::string csv;
+    for (const json& row : rows) {
+        if (!row.is_array() || row.size() != 12) {
+            return MakeError(ErrorCode::kMarketDataUnavailable, "Binance sent a kline without 12 fields");
+        }
+        for (size_t i = 0; i < row.size(); ++i) {
+            const json& field = row[i];
+            if (field.is_string()) {
+                csv += field.get<std::string>();
+            } else if (field.is_number_integer()) {
+                csv += std::to_string(field.get<int64_t>());
+            } else {
+                return MakeError(ErrorCode::kMarketDataUnavailable, "Binance sent a kline field of the wrong type");
+            }
+            csv += i + 1 < row.size() ? ',' : '\n';
+        }
+    }
+    return csv;
+}
+
+}  // namespace
+
+BinanceClient::BinanceClient(BinanceOptions options, std::function<void(const UpstreamCall&)> observer)
+    : options_(std::move(options)), observer_(std::move(observer)) {
+    static const bool initialised = curl_global_init(CURL_GLOBAL_DEFAULT) == CURLE_OK;
+    (void)initialised;
+}
+
+bool BinanceClient::Enabled(const std::string& exchange) const {
+    return exchange == "binance-futures" ? !options_.futures_base_url.empty() : !options_.spot_base_url.empty();
+}
+
+BinanceClient::Response BinanceClient::Get(const std::string& url) {
+    Response response;
+    CURL* curl = curl_easy_init();
+    if (!curl) {
+        response.transport_error = "curl_easy_init failed";
+        return response;
+    }
+    std::pair<int64_t, int64_t> headers{-1, -1};
+    curl_easy_setopt(curl, CURLOPT_URL, url.c_str());
+    curl_easy_setopt(curl, CURLOPT_NOSIGNAL, 1L);
+    curl_easy_setopt(curl, CURLOPT_CONNECTTIMEOUT_MS, static_cast<long>(options_.connect_timeout_ms));
+    curl_easy_setopt(curl, CURLOPT_TIMEOUT_MS, static_cast<long>(options_.request_timeout_ms));
+    curl_easy_setopt(curl, CURLOPT_WRITEFUNCTION, WriteBody);
+    curl_easy_setopt(curl, CURLOPT_WRITEDATA, &response.body);
+    curl_easy_setopt(curl, CURLOPT_HEADERFUNCTION, ReadHeader);
+    curl_easy_setopt(curl, CURLOPT_HEADERDATA, &headers);
+    curl_easy_setopt(curl, CURLOPT_USERAGENT, "spark-executor");
+    const CURLcode code = curl_easy_perform(curl);
+    if (code == CURLE_OK) {
+        long status = 0;
+        curl_easy_getinfo(curl, CURLINFO_RESPONSE_CODE, &status);
+        response.status = static_cast<int>(status);
+    } else {
+        response.timed_out = code == CURLE_OPERATION_TIMEDOUT;
+        response.transport_error = curl_easy_strerror(code);
+    }
+    response.retry_after_s = headers.first;
+    response.used_weight = headers.second;
+    curl_easy_cleanup(curl);
+    return response;
+}
+
+void BinanceClient::WaitForWeight(int64_t weight) {
+    std::unique_lock lock(weight_mutex_);
+    const int64_t minute = NowMs() / kMillisPerMinute;
+    if (minute != weight_minute_) {
+        weight_minute_ = minute;
+        weight_used_ = 0;
+    }
+    if (weight_used_ + weight > options_.weight_budget) {
+        // Over our budget for this minute: wait for the next one rather than earn a 429.
+        const int64_t wait_ms = (minute + 1) * kMillisPerMinute - NowMs();
+        lock.unlock();
+        std::this_thread::sleep_for(std::chrono::milliseconds(std::max<int64_t>(wait_ms, 0)));
+        lock.lock();
+        weight_minute_ = NowMs() / kMillisPerMinute;
+        weight_used_ = 0;
+    }
+    weight_used_ += weight;
+}
+
+void BinanceClient::NoteWeight(int64_t used) {
+    if (used < 0) return;
+    std::lock_guard lock(weight_mutex_);
+    weight_used_ = std::max(weight_used_, used);  // Binance's count includes other clients of the IP
+}
+
+Result<std::string> BinanceClient::GetWithRetries(const std::string& endpoint, const std::string& url,
+                                                  int64_t& requests) {
+    thread_local std::mt19937_64 random{std::random_device{}()};
+    const Clock::time_point started = Clock::now();
+    const int64_t weight = endpoint == "/fapi/v1/klines" ? kFuturesWeight : kSpotWeight;
+    for (int attempt = 1;; ++attempt) {
+        WaitForWeight(weight);
+        const Clock::time_point sent = Clock::now();
+        const Response r = Get(url);
+        ++requests;
+        if (observer_) {
+            observer_({endpoint, r.status, std::chrono::duration<double>(Clock::now() - sent).count(), attempt > 1});
+        }
+        NoteWeight(r.used_weight);
+        if (r.status == 200) return r.body;
+        if (r.status == 418) {
+            return MakeError(ErrorCode::kMarketDataBanned,
+                             fmt::format("Binance has banned this IP (HTTP 418); retry after {} s",
+                                         r.retry_after_s >= 0 ? r.retry_after_s : 0));
+        }
+        const bool retryable = r.status == 429 || r.status >= 500 || r.status == 0;
+        if (!retryable) {
+            const json error = json::parse(r.body, nullptr, false);
+            const int code = error.is_object() ? error.value("code", 0) : 0;
+            const std::string message = error.is_object() ? error.value("msg", r.body) : r.body;
+            if (code == kBinanceInvalidSymbol) {
+                return MakeError(ErrorCode::kInvalidSymbol, fmt::format("Binance: {}", message), "symbol",
+                                 "INVALID_SYMBOL");
+            }
+            return MakeError(ErrorCode::kInvalidRequest, fmt::format("Binance refused the request: {}", message), "",
+                             "UPSTREAM_REJECTED");
+        }
+        const int64_t elapsed = std::chrono::duration_cast<std::chrono::milliseconds>(Clock::now() - started).count();
+        // Exponential backoff with jitter; Retry-After, when given, is a floor.
+        const double jitter = std::uniform_real_distribution<double>(0.5, 1.0)(random);
+        int64_t delay =
+            static_cast<int64_t>(static_cast<double>(options_.base_backoff_ms) * std::pow(2.0, attempt - 1) * jitter);
+        if (r.retry_after_s >= 0) delay = std::max(delay, r.retry_after_s * 1000);
+        if (attempt >= options_.max_attempts || elapsed + delay > options_.max_retry_ms) {
+            const std::string what = r.status == 0 ? r.transport_error : fmt::format("HTTP {}", r.status);
+            if (r.timed_out) {
+                return MakeError(ErrorCode::kMarketDataTimeout,
+                                 fmt::format("Binance did not answer in time after {} attempts ({})", attempt, what));
+            }
+            return MakeError(ErrorCode::kMarketDataUnavailable,
+                             fmt::format("Binance is unavailable after {} attempts: {}", attempt, what));
+        }
+        std::this_thread::sleep_for(std::chrono::milliseconds(delay));
+    }
+}
+
+Result<FetchedKlines> BinanceClient::FetchKlines(const std::string& exchange, const std::string& symbol,
+                                                 const Interval& interval, TimeRange range) {
+    const bool futures = exchange == "binance-futures";
+    const std::string endpoint = futures ? "/fapi/v1/klines" : "/api/v3/klines";
+    const std::string base = futures ? options_.futures_base_url : options_.spot_base_url;
+    const int page = futures ? kFuturesPage : kSpotPage;
+    FetchedKlines out;
+    int64_t start = range.start_ms;
+    while (start < range.end_ms) {
+        const std::string url = fmt::format("{}{}?symbol={}&interval={}&startTime={}&endTime={}&limit={}", base,
+                                            endpoint, symbol, interval.Name(), start, range.end_ms - 1, page);
+        Result<std::string> body = GetWithRetries(endpoint, url, out.requests);
+        if (!body) return std::unexpected(body.error());
+        const json rows = json::parse(*body, nullptr, false);
+        if (rows.is_discarded()) return MakeError(ErrorCode::kMarketDataUnavailable, "Binance sent malformed JSON");
+        Result<std::string> csv = RowsAsCsv(rows);
+        if (!csv) return std::unexpected(csv.error());
+        const KlineCsv parsed = ParseKlineCsv(*csv, interval, NowMs());
+        // Any bad row (or a bar still open) poisons the page: nothing of it may reach the cache.
+        if (!parsed.rejected.empty()) {
+            return MakeError(ErrorCode::kMarketDataUnavailable,
+                             fmt::format("Binance sent an invalid kline: {}", parsed.rejected.front().reason));
+        }
+        for (const KlineRow& row : parsed.rows) {
+            if (range.Contains(row.candle.open_time_ms)) out.rows.push_back(row);
+        }
+        if (parsed.rows.empty() || static_cast<int>(rows.size()) < page) break;
+        start = interval.Next(parsed.rows.back().candle.open_time_ms);
+    }
+    return out;
+}
+
+}  // namespace spark

@@ -1,0 +1,77 @@
+#pragma once
+
+#include <atomic>
+#include <cstdint>
+#include <functional>
+#include <mutex>
+#include <string>
+#include <vector>
+
+#include "common/error.h"
+#include "common/interval.h"
+#include "marketdata/kline_row.h"
+#include "model/time_range.h"
+
+namespace spark {
+
+struct BinanceOptions {
+    std::string spot_base_url = "https://api.binance.com";      //!< BINANCE_BASE_URL; empty: no upstream
+    std::string futures_base_url = "https://fapi.binance.com";  //!< BINANCE_FUTURES_BASE_URL
+    int64_t connect_timeout_ms = 3'000;
+    int64_t request_timeout_ms = 10'000;  //!< per HTTP request
+    int max_attempts = 5;                 //!< per request, first try included
+    int64_t max_retry_ms = 30'000;        //!< total time one request may spend retrying
+    int64_t base_backoff_ms = 200;        //!< doubled per retry, with jitter
+    int64_t weight_budget = 4'800;        //!< of Binance's 6,000 a minute: slow down before the limit
+};
+
+//! One HTTP exchange with Binance, for metrics.
+struct UpstreamCall {
+    std::string endpoint;  //!< /api/v3/klines or /fapi/v1/klines
+    int status = 0;        //!< 0 when no HTTP answer arrived
+    double seconds = 0;
+    bool retried = false;  //!< this attempt was a retry
+};
+
+struct FetchedKlines {
+    std::vector<KlineRow> rows;  //!< in time order, strictly validated
+    int64_t requests = 0;        //!< HTTP requests made, retries included
+};
+
+//! Binance's klines API over libcurl: spot `GET /api/v3/klines` (pages of 1000) and USD-M futures
+//! `GET /fapi/v1/klines` (pages of 1500), paginating by startTime until the range is covered.
+//! Retries 429, 5xx, timeouts and connection failures with exponential backoff and jitter, bounded
+//! in attempts and total time, honouring Retry-After; never retries 418 (a ban). A weight budget
+//! shared by all requests, fed by X-MBX-USED-WEIGHT-1M, waits for the next minute before the limit.
+//! Every row must have 12 fields, parseable prices and an aligned open time: anything else makes
+//! the whole fetch an upstream error. Thread-safe.
+class BinanceClient {
+  public:
+    explicit BinanceClient(BinanceOptions options, std::function<void(const UpstreamCall&)> observer = {});
+
+    bool Enabled(const std::string& exchange) const;
+    Result<FetchedKlines> FetchKlines(const std::string& exchange, const std::string& symbol, const Interval& interval,
+                                      TimeRange range);
+
+  private:
+    struct Response {
+        int status = 0;
+        std::string body;
+        int64_t retry_after_s = -1;
+        int64_t used_weight = -1;
+        bool timed_out = false;
+        std::string transport_error;
+    };
+    Response Get(const std::string& url);
+    Result<std::string> GetWithRetries(const std::string& endpoint, const std::string& url, int64_t& requests);
+    void WaitForWeight(int64_t weight);
+    void NoteWeight(int64_t used);
+
+    BinanceOptions options_;
+    std::function<void(const UpstreamCall&)> observer_;
+    std::mutex weight_mutex_;
+    int64_t weight_minute_ = -1;
+    int64_t weight_used_ = 0;
+};
+
+}  // namespace spark

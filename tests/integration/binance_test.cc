@@ -1,0 +1,171 @@
+// The Binance fallback against the replay server: cache-first loading, faults, errors, metrics.
+#include <gtest/gtest.h>
+
+#include <filesystem>
+#include <future>
+
+#include "support/seeded_server.h"
+
+namespace spark::testing {
+namespace {
+
+using nlohmann::json;
+namespace fs = std::filesystem;
+
+class Binance : public ::testing::Test {
+  protected:
+    void SetUp() override {
+        directory_ = MakeTempDirectory(::testing::UnitTest::GetInstance()->current_test_info()->name());
+        fs::create_directories(directory_ + "/replay");
+        for (const char* name : {"BTCUSDT-1h.csv.gz", "ETHUSDT-1h.csv.gz"}) {
+            fs::create_symlink(std::string(SPARK_SAMPLE_DIR) + "/" + name, directory_ + "/replay/" + name);
+        }
+        replay_ = std::make_unique<ReplayProcess>(directory_ + "/replay");
+        ASSERT_NE(replay_->Port(), 0);
+    }
+    void TearDown() override {
+        server_.reset();
+        replay_.reset();
+        fs::remove_all(directory_);
+    }
+
+    //! An executor with an empty cache whose Binance is the replay server.
+    void StartServer(std::vector<std::string> extra = {}) {
+        std::vector<std::string> args = {"--binance-base-url", replay_->BaseUrl(), "--binance-max-retry-ms", "5000"};
+        args.insert(args.end(), extra.begin(), extra.end());
+        server_ = std::make_unique<ServerProcess>(directory_, /*seed=*/false, args);
+        ASSERT_TRUE(server_->Started()) << server_->Stderr();
+    }
+
+    json Run(const std::string& body, int expected_status = 200) {
+        const HttpResult result = HttpCall(server_->Port(), "POST", "/backtest/run", body);
+        EXPECT_EQ(result.status, expected_status) << result.body;
+        return json::parse(result.body);
+    }
+    int64_t UpstreamRequests() {
+        return json::parse(HttpCall(replay_->Port(), "GET", "/__stats").body)["klinesRequests"].get<int64_t>();
+    }
+    void Inject(const json& fault) { HttpCall(replay_->Port(), "POST", "/__faults", fault.dump()); }
+
+    std::string directory_;
+    std::unique_ptr<ReplayProcess> replay_;
+    std::unique_ptr<ServerProcess> server_;
+};
+
+const std::string kWeek =
+    R"({"symbol":"BTCUSDT","timeframe":"1h","start":"2024-01-01","end":"2024-01-07","includeEquity":false})";
+
+TEST_F(Binance, ColdFetchesThenWarmServesFromTheCacheEvenAfterARestart) {
+    StartServer();
+    json cold = Run(kWeek);
+    EXPECT_EQ(cold["bars"]["source"], "binance");
+    EXPECT_EQ(cold["bars"]["count"], 168);
+    EXPECT_EQ(cold["bars"]["fetched"], 168);
+    EXPECT_EQ(cold["bars"]["upstreamRequests"], 1);
+    EXPECT_EQ(cold["bars"]["cacheHit"], false);
+    const json warm = Run(kWeek);
+    EXPECT_EQ(warm["bars"]["source"], "cache");
+    EXPECT_EQ(warm["bars"]["cacheHit"], true);
+    EXPECT_EQ(warm["metrics"], cold["metrics"]);
+    EXPECT_EQ(UpstreamRequests(), 1);
+    server_.reset();
+    StartServer();
+    EXPECT_EQ(Run(kWeek)["bars"]["source"], "cache");
+    EXPECT_EQ(UpstreamRequests(), 1);
+    const std::string metrics = HttpCall(server_->Port(), "GET", "/metrics").body;
+    EXPECT_EQ(MetricValue(metrics, R"(spark_backtest_cache_hits_total{layer="duckdb"})"), 1);
+}
+
+TEST_F(Binance, OnlyTheMissingPartsAreFetchedAndPagesAreFollowed) {
+    StartServer();
+    Run(kWeek);
+    // Three months around the cached week: two uncovered parts, the later one over 1000 bars.
+    const json mixed =
+        Run(R"({"symbol":"BTCUSDT","timeframe":"1h","start":"2023-12-25","end":"2024-03-31","includeEquity":false})");
+    EXPECT_EQ(mixed["bars"]["source"], "mixed");
+    EXPECT_EQ(mixed["bars"]["count"], 2352);
+    EXPECT_EQ(mixed["bars"]["fetched"], 2352 - 168);
+    EXPECT_EQ(mixed["bars"]["upstreamRequests"], 1 + 3);  // 168 bars before; 2016 after: pages of 1000, 1000, 16
+}
+
+TEST_F(Binance, ARealGapIsKnownAndNeverFetchedAgain) {
+    StartServer();
+    const std::string march = R"({"symbol":"BTCUSDT","timeframe":"1h","start":"2023-03-24","end":"2023-03-24"})";
+    const json first = Run(march);
+    EXPECT_EQ(first["bars"]["missing"], 1);
+    EXPECT_EQ(first["bars"]["missingOpenTimes"], json::array({1679662800000}));
+    const int64_t requests = UpstreamRequests();
+    const json second = Run(march);
+    EXPECT_EQ(second["bars"]["cacheHit"], true);
+    EXPECT_EQ(second["bars"]["missing"], 1);
+    EXPECT_EQ(UpstreamRequests(), requests);
+}
+
+TEST_F(Binance, RateLimitsAreRetriedHonouringRetryAfter) {
+    StartServer();
+    Inject({{"status", 429}, {"count", 2}, {"retryAfter", 0}});
+    const json ok = Run(kWeek);
+    EXPECT_EQ(ok["bars"]["upstreamRequests"], 3);
+    const std::string metrics = HttpCall(server_->Port(), "GET", "/metrics").body;
+    EXPECT_EQ(MetricValue(metrics, R"(spark_binance_rate_limited_total{status="429"})"), 2);
+    EXPECT_EQ(MetricValue(metrics, "spark_binance_retries_total"), 2);
+}
+
+TEST_F(Binance, FailuresNeverLeaveTheCacheClaimingData) {
+    StartServer({"--binance-max-attempts", "3"});
+    Inject({{"status", 500}, {"count", 3}});
+    const json down = Run(kWeek, 502);
+    EXPECT_EQ(down["error"]["code"], "MARKET_DATA_UNAVAILABLE");
+    Inject({{"malformed", true}});
+    EXPECT_EQ(Run(kWeek, 502)["error"]["code"], "MARKET_DATA_UNAVAILABLE");
+    // Nothing was recorded as covered: the next request fetches again, and succeeds.
+    const json recovered = Run(kWeek);
+    EXPECT_EQ(recovered["bars"]["source"], "binance");
+    EXPECT_EQ(recovered["bars"]["count"], 168);
+    EXPECT_EQ(HttpCall(server_->Port(), "GET", "/healthz").status, 200);
+}
+
+TEST_F(Binance, ABanIsNotRetried) {
+    StartServer();
+    Inject({{"status", 418}, {"count", 5}, {"retryAfter", 120}});
+    const json banned = Run(kWeek, 503);
+    EXPECT_EQ(banned["error"]["code"], "MARKET_DATA_BANNED");
+    EXPECT_NE(banned["error"]["message"].get<std::string>().find("120"), std::string::npos);
+    EXPECT_EQ(UpstreamRequests(), 1);
+}
+
+TEST_F(Binance, ATimeoutIs504) {
+    StartServer({"--binance-timeout-ms", "300", "--binance-max-attempts", "1"});
+    Inject({{"delayMs", 1500}});
+    EXPECT_EQ(Run(kWeek, 504)["error"]["code"], "MARKET_DATA_TIMEOUT");
+}
+
+TEST_F(Binance, AnInvalidSymbolIsBinancesOwnMessage) {
+    StartServer();
+    const json error = Run(R"({"symbol":"NOPEUSDT","timeframe":"1h","start":"2024-01-01","end":"2024-01-07"})", 400);
+    EXPECT_EQ(error["error"]["code"], "INVALID_SYMBOL");
+    EXPECT_NE(error["error"]["message"].get<std::string>().find("Invalid symbol."), std::string::npos);
+}
+
+TEST_F(Binance, UseCacheFalseNeitherReadsNorWritesTheCache) {
+    StartServer();
+    const json direct = Run(
+        R"({"symbol":"BTCUSDT","timeframe":"1h","start":"2024-01-01","end":"2024-01-07","useCache":false,"includeEquity":false})");
+    EXPECT_EQ(direct["bars"]["source"], "binance");
+    EXPECT_EQ(direct["bars"]["count"], 168);
+    EXPECT_EQ(Run(kWeek)["bars"]["source"], "binance");  // nothing was cached by the direct request
+}
+
+TEST_F(Binance, ConcurrentRequestsForTheSameMissingRangeShareOneFetch) {
+    StartServer();
+    Inject({{"delayMs", 300}});  // keep the first fetch in flight while the others arrive
+    std::vector<std::future<json>> clients;
+    for (int i = 0; i < 4; ++i) {
+        clients.push_back(std::async(std::launch::async, [this] { return Run(kWeek); }));
+    }
+    for (auto& c : clients) EXPECT_EQ(c.get()["bars"]["count"], 168);
+    EXPECT_EQ(UpstreamRequests(), 1);
+}
+
+}  // namespace
+}  // namespace spark::testing

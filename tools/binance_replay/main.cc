@@ -1,0 +1,196 @@
+// binance-replay: Binance's klines API over loopback, from Binance-format CSV files, with faults
+// that tests inject. The one stand-in for Binance, which the tests cannot reach.
+//
+//   binance-replay --port 0 --data-dir DIR      (files DIR/<SYMBOL>-<interval>.csv[.gz])
+//
+// Serves GET /api/v3/klines (limit <= 1000) and /fapi/v1/klines (limit <= 1500) with symbol,
+// interval, startTime, endTime, limit as Binance does: rows are 12-element arrays, prices as
+// strings, errors {"code":..., "msg":...} (-1121 invalid symbol, -1120 invalid interval, -1130 bad
+// parameter), X-MBX-USED-WEIGHT-1M on every answer. Faults, for the next klines requests:
+//   POST /__faults {"status":429,"count":2,"retryAfter":1}   ({"status":418|500|...},
+//                  {"delayMs":3000}, {"malformed":true} likewise; faults queue up)
+//   GET  /__stats   {"klinesRequests": N}
+#include <utility>
+
+#include <fmt/format.h>
+#include <boost/asio.hpp>
+#include <boost/beast/core.hpp>
+#include <boost/beast/http.hpp>
+
+#include <chrono>
+#include <deque>
+#include <filesystem>
+#include <iostream>
+#include <map>
+#include <nlohmann/json.hpp>
+#include <regex>
+#include <thread>
+
+#include "common/interval.h"
+#include "marketdata/kline_csv.h"
+
+namespace {
+
+namespace asio = boost::asio;
+namespace beast = boost::beast;
+namespace http = beast::http;
+using tcp = asio::ip::tcp;
+using nlohmann::json;
+
+struct Fault {
+    int status = 0;
+    int64_t retry_after = -1;
+    int64_t delay_ms = 0;
+    bool malformed = false;
+};
+
+struct State {
+    std::map<std::string, std::vector<spark::KlineRow>> series;  // "<SYMBOL>-<interval>"
+    std::deque<Fault> faults;
+    int64_t klines_requests = 0;
+    int64_t weight_minute = -1;
+    int64_t weight_used = 0;
+};
+
+std::map<std::string, std::string> Query(std::string_view target) {
+    std::map<std::string, std::string> out;
+    const size_t q = target.find('?');
+    if (q == std::string_view::npos) return out;
+    std::string rest(target.substr(q + 1));
+    size_t start = 0;
+    while (start < rest.size()) {
+        const size_t amp = std::min(rest.find('&', start), rest.size());
+        const std::string pair = rest.substr(start, amp - start);
+        const size_t eq = pair.find('=');
+        if (eq != std::string::npos) out[pair.substr(0, eq)] = pair.substr(eq + 1);
+        start = amp + 1;
+    }
+    return out;
+}
+
+std::string Price(double value) { return fmt::format("{:.8f}", value); }
+
+http::response<http::string_body> Klines(State& state, std::string_view target, bool futures) {
+    http::response<http::string_body> res{http::status::ok, 11};
+    res.set(http::field::content_type, "application/json;charset=UTF-8");
+    const int64_t minute =
+        std::chrono::duration_cast<std::chrono::minutes>(std::chrono::system_clock::now().time_since_epoch()).count();
+    if (minute != state.weight_minute) state.weight_minute = minute, state.weight_used = 0;
+    state.weight_used += futures ? 10 : 2;
+    res.set("X-MBX-USED-WEIGHT-1M", std::to_string(state.weight_used));
+    ++state.klines_requests;
+    auto error = [&](http::status status, int code, const std::string& msg) {
+        res.result(status);
+        res.body() = json{{"code", code}, {"msg", msg}}.dump();
+        return res;
+    };
+    if (!state.faults.empty()) {
+        const Fault fault = state.faults.front();
+        state.faults.pop_front();
+        if (fault.delay_ms > 0) std::this_thread::sleep_for(std::chrono::milliseconds(fault.delay_ms));
+        if (fault.retry_after >= 0) res.set(http::field::retry_after, std::to_string(fault.retry_after));
+        if (fault.status != 0) {
+            return error(static_cast<http::status>(fault.status), fault.status == 429 ? -1003 : -1000,
+                         fault.status == 429 ? "Too much request weight used." : "Injected failure.");
+        }
+        if (fault.malformed) {
+            res.body() = R"([[1704067200000,"1.0","2.0"]])";
+            return res;
+        }
+    }
+    auto q = Query(target);
+    const auto interval = spark::Interval::Parse(q["interval"]);
+    if (!interval) return error(http::status::bad_request, -1120, "Invalid interval.");
+    const auto it = state.series.find(q["symbol"] + "-" + q["interval"]);
+    if (it == state.series.end()) return error(http::status::bad_request, -1121, "Invalid symbol.");
+    const int max_limit = futures ? 1500 : 1000;
+    int64_t limit = 500;
+    int64_t start = 0;
+    int64_t end = INT64_MAX;
+    try {
+        if (q.contains("limit")) limit = std::stoll(q["limit"]);
+        if (q.contains("startTime")) start = std::stoll(q["startTime"]);
+        if (q.contains("endTime")) end = std::stoll(q["endTime"]);
+    } catch (const std::exception&) {
+        return error(http::status::bad_request, -1130, "Invalid data sent for a parameter.");
+    }
+    if (limit < 1 || limit > max_limit)
+        return error(http::status::bad_request, -1130, "Invalid data sent for a parameter.");
+    json rows = json::array();
+    for (const spark::KlineRow& r : it->second) {
+        if (r.candle.open_time_ms < start || r.candle.open_time_ms > end) continue;
+        rows.push_back({r.candle.open_time_ms, Price(r.candle.open), Price(r.candle.high), Price(r.candle.low),
+                        Price(r.candle.close), Price(r.candle.volume), r.close_time_ms, Price(r.quote_volume),
+                        r.trade_count, Price(r.taker_buy_base), Price(r.taker_buy_quote), "0"});
+        if (static_cast<int64_t>(rows.size()) >= limit) break;
+    }
+    res.body() = rows.dump();
+    return res;
+}
+
+http::response<http::string_body> Handle(State& state, const http::request<http::string_body>& req) {
+    const std::string_view target(req.target().data(), req.target().size());
+    const std::string_view path = target.substr(0, target.find('?'));
+    if (path == "/api/v3/klines" || path == "/fapi/v1/klines") return Klines(state, target, path == "/fapi/v1/klines");
+    http::response<http::string_body> res{http::status::ok, 11};
+    res.set(http::field::content_type, "application/json");
+    if (path == "/__faults" && req.method() == http::verb::post) {
+        const json body = json::parse(req.body(), nullptr, false);
+        const int count = body.is_object() ? body.value("count", 1) : 1;
+        for (int i = 0; i < count && body.is_object(); ++i) {
+            state.faults.push_back({body.value("status", 0), body.value("retryAfter", int64_t{-1}),
+                                    body.value("delayMs", int64_t{0}), body.value("malformed", false)});
+        }
+        res.body() = json{{"queued", state.faults.size()}}.dump();
+    } else if (path == "/__stats") {
+        res.body() = json{{"klinesRequests", state.klines_requests}}.dump();
+    } else {
+        res.result(http::status::not_found);
+        res.body() = R"({"code":-1,"msg":"not found"})";
+    }
+    return res;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+    uint16_t port = 0;
+    std::string data_dir;
+    for (int i = 1; i + 1 < argc; i += 2) {
+        const std::string flag = argv[i];
+        if (flag == "--port") port = static_cast<uint16_t>(std::stoi(argv[i + 1]));
+        if (flag == "--data-dir") data_dir = argv[i + 1];
+    }
+    State state;
+    static const std::regex kName(R"(([A-Z0-9]+)-([0-9]+[smhdwM])\.csv(\.gz)?)");
+    for (const auto& entry : std::filesystem::directory_iterator(data_dir)) {
+        std::smatch m;
+        const std::string name = entry.path().filename().string();
+        if (!std::regex_match(name, m, kName)) continue;
+        const auto interval = spark::Interval::Parse(m[2].str());
+        const auto text = spark::ReadKlineFile(entry.path().string());
+        if (!interval || !text) continue;
+        state.series[m[1].str() + "-" + m[2].str()] = spark::ParseKlineCsv(*text, *interval, INT64_MAX).rows;
+    }
+    asio::io_context ioc;
+    tcp::acceptor acceptor(ioc, {asio::ip::make_address("127.0.0.1"), port});
+    std::cout << "binance-replay listening on http://127.0.0.1:" << acceptor.local_endpoint().port() << std::endl;
+    for (;;) {
+        tcp::socket socket(ioc);
+        acceptor.accept(socket);
+        beast::flat_buffer buffer;
+        for (;;) {
+            http::request<http::string_body> req;
+            beast::error_code ec;
+            http::read(socket, buffer, req, ec);
+            if (ec) break;
+            auto res = Handle(state, req);
+            res.keep_alive(req.keep_alive());
+            res.prepare_payload();
+            http::write(socket, res, ec);
+            if (ec || !req.keep_alive()) break;
+        }
+        beast::error_code ignored;
+        socket.shutdown(tcp::socket::shutdown_both, ignored);
+    }
+}
