@@ -156,6 +156,19 @@ TEST_F(Binance, UseCacheFalseNeitherReadsNorWritesTheCache) {
     EXPECT_EQ(Run(kWeek)["bars"]["source"], "binance");  // nothing was cached by the direct request
 }
 
+TEST_F(Binance, FuturesUseTheirOwnEndpointAndCacheSeries) {
+    StartServer({"--binance-futures-base-url", replay_->BaseUrl()});
+    const std::string futures =
+        R"({"symbol":"BTCUSDT","exchange":"binance-futures","timeframe":"1h","start":"2024-01-01","end":"2024-03-31","includeEquity":false})";
+    const json first = Run(futures);
+    EXPECT_EQ(first["bars"]["source"], "binance");
+    EXPECT_EQ(first["bars"]["upstreamRequests"], 2);  // 2184 bars in pages of 1500
+    EXPECT_EQ(Run(futures)["bars"]["source"], "cache");
+    EXPECT_EQ(Run(kWeek)["bars"]["source"], "binance");  // spot is another series
+    const std::string metrics = HttpCall(server_->Port(), "GET", "/metrics").body;
+    EXPECT_GE(MetricValue(metrics, R"(spark_binance_requests_total{endpoint="/fapi/v1/klines",status="200"})"), 2);
+}
+
 TEST_F(Binance, ConcurrentRequestsForTheSameMissingRangeShareOneFetch) {
     StartServer();
     Inject({{"delayMs", 300}});  // keep the first fetch in flight while the others arrive

@@ -183,7 +183,7 @@ TEST_F(Operations, PromtoolAcceptsTheDeployFiles) {
     EXPECT_EQ(config.status, 0) << config.output;
     const CommandResult rules = RunCommand(std::string(SPARK_PROMTOOL) + " check rules " + deploy + "/alerts.yml");
     EXPECT_EQ(rules.status, 0) << rules.output;
-    EXPECT_NE(rules.output.find("4 rules found"), std::string::npos) << rules.output;
+    EXPECT_NE(rules.output.find("5 rules found"), std::string::npos) << rules.output;
 }
 
 json Query(uint16_t port, const std::string& expression) {
