@@ -11,7 +11,9 @@ echo "== engine (Google Benchmark, real BTCUSDT 1h, 17,543 bars)"
 "$build/bin/spark_engine_bench" --benchmark_min_time=0.5
 
 workdir=$(mktemp -d)
-trap 'kill "$server_pid" 2>/dev/null || true; wait "$server_pid" 2>/dev/null || true; rm -rf "$workdir"' EXIT
+replay_pid=""
+cold_pid=""
+trap 'kill $server_pid $replay_pid $cold_pid 2>/dev/null || true; wait 2>/dev/null || true; rm -rf "$workdir"' EXIT
 "$build/bin/spark-executor" serve --port 0 --db "$workdir/cache.duckdb" --seed-dir data/sample \
     >"$workdir/stdout" 2>"$workdir/stderr" &
 server_pid=$!
@@ -48,4 +50,26 @@ for label in 1000 5000; do
         printf '== warm /backtest/run, ~%s bars, equity included: ' "$label"
         "$build/bin/spark_load_driver" "$port" "$connections" 5 "${!body_var}"
     done
+done
+
+# Cold fetch through the Binance replay: an empty cache, one year of 1h bars (9 pages of 1000).
+"$build/bin/binance-replay" --port 0 --data-dir data/sample >"$workdir/replay.out" 2>&1 &
+replay_pid=$!
+for _ in $(seq 1 100); do grep -q 'listening on' "$workdir/replay.out" 2>/dev/null && break; sleep 0.1; done
+replay_port=$(sed -n 's/.*127\.0\.0\.1:\([0-9]*\).*/\1/p' "$workdir/replay.out" | head -1)
+"$build/bin/spark-executor" serve --port 0 --db "$workdir/cold.duckdb" --audit-log "$workdir/cold.jsonl" \
+    --binance-base-url "http://127.0.0.1:$replay_port" >"$workdir/cold.out" 2>"$workdir/cold.err" &
+cold_pid=$!
+for _ in $(seq 1 100); do grep -q 'listening on' "$workdir/cold.out" 2>/dev/null && break; sleep 0.1; done
+cold_port=$(sed -n 's/.*127\.0\.0\.1:\([0-9]*\).*/\1/p' "$workdir/cold.out" | head -1)
+year='{"symbol":"BTCUSDT","timeframe":"1h","start":"2024-01-01","end":"2024-12-31","includeEquity":false}'
+plan='{"symbol":"ETHUSDT","timeframe":"1h","start":"2024-01-01","end":"2024-01-07","useCache":true}'
+for label in "cold year (9 pages)" "warm year"; do
+    printf '== %s: ' "$label"
+    curl -s -o "$workdir/answer.json" -w '%{time_total}s total, ' -X POST "localhost:$cold_port/backtest/run" -d "$year"
+    python3 -c "import json,sys; b=json.load(open(sys.argv[1]))['bars']; print(f\"source={b['source']} requests={b['upstreamRequests']} fetched={b['fetched']}\")" "$workdir/answer.json"
+done
+for label in "cold plan payload" "warm plan payload"; do
+    printf '== %s: ' "$label"
+    curl -s -o /dev/null -w '%{time_total}s\n' -X POST "localhost:$cold_port/backtest/run" -d "$plan"
 done

@@ -1,8 +1,10 @@
 // The Binance fallback against the replay server: cache-first loading, faults, errors, metrics.
 #include <gtest/gtest.h>
 
+#include <chrono>
 #include <filesystem>
 #include <future>
+#include <thread>
 
 #include "support/seeded_server.h"
 
@@ -103,8 +105,12 @@ TEST_F(Binance, ARealGapIsKnownAndNeverFetchedAgain) {
 
 TEST_F(Binance, RateLimitsAreRetriedHonouringRetryAfter) {
     StartServer();
-    Inject({{"status", 429}, {"count", 2}, {"retryAfter", 0}});
+    Inject({{"status", 429}, {"count", 1}, {"retryAfter", 1}});
+    Inject({{"status", 429}, {"count", 1}, {"retryAfter", 0}});
+    const auto started = std::chrono::steady_clock::now();
     const json ok = Run(kWeek);
+    // The 1-second Retry-After was waited out (the backoff alone is far shorter).
+    EXPECT_GE(std::chrono::steady_clock::now() - started, std::chrono::milliseconds(1000));
     EXPECT_EQ(ok["bars"]["upstreamRequests"], 3);
     const std::string metrics = HttpCall(server_->Port(), "GET", "/metrics").body;
     EXPECT_EQ(MetricValue(metrics, R"(spark_binance_rate_limited_total{status="429"})"), 2);
@@ -123,6 +129,27 @@ TEST_F(Binance, FailuresNeverLeaveTheCacheClaimingData) {
     EXPECT_EQ(recovered["bars"]["source"], "binance");
     EXPECT_EQ(recovered["bars"]["count"], 168);
     EXPECT_EQ(HttpCall(server_->Port(), "GET", "/healthz").status, 200);
+}
+
+TEST_F(Binance, TheReplayDyingMidFetchLeavesTheCacheUnchanged) {
+    StartServer({"--binance-max-attempts", "2", "--binance-max-retry-ms", "1000"});
+    const std::string quarter =
+        R"({"symbol":"BTCUSDT","timeframe":"1h","start":"2024-01-01","end":"2024-03-31","includeEquity":false})";
+    Inject({{"delayMs", 0}});     // page 1 answers
+    Inject({{"delayMs", 3000}});  // page 2 hangs: the replay dies meanwhile
+    const uint16_t port = replay_->Port();
+    auto request =
+        std::async(std::launch::async, [&] { return HttpCall(server_->Port(), "POST", "/backtest/run", quarter); });
+    std::this_thread::sleep_for(std::chrono::milliseconds(300));
+    replay_.reset();
+    const HttpResult failed = request.get();
+    EXPECT_EQ(failed.status, 502) << failed.body;
+    // Page 1 arrived but was not cached: once Binance is back, all three pages are fetched again.
+    replay_ = std::make_unique<ReplayProcess>(directory_ + "/replay", port);
+    ASSERT_EQ(replay_->Port(), port);
+    const json again = Run(quarter);
+    EXPECT_EQ(again["bars"]["source"], "binance");
+    EXPECT_EQ(again["bars"]["upstreamRequests"], 3);
 }
 
 TEST_F(Binance, ABanIsNotRetried) {
@@ -173,7 +200,7 @@ TEST_F(Binance, ConcurrentRequestsForTheSameMissingRangeShareOneFetch) {
     StartServer();
     Inject({{"delayMs", 300}});  // keep the first fetch in flight while the others arrive
     std::vector<std::future<json>> clients;
-    for (int i = 0; i < 4; ++i) {
+    for (int i = 0; i < 20; ++i) {
         clients.push_back(std::async(std::launch::async, [this] { return Run(kWeek); }));
     }
     for (auto& c : clients) EXPECT_EQ(c.get()["bars"]["count"], 168);

@@ -130,14 +130,16 @@ CommandResult RunCommand(const std::string& command) {
 
 namespace spark::testing {
 
-ReplayProcess::ReplayProcess(const std::string& data_directory) {
+ReplayProcess::ReplayProcess(const std::string& data_directory, uint16_t port) {
+    const std::string port_text = std::to_string(port);
     int out[2];
     if (pipe(out) != 0) return;
     pid_ = fork();
     if (pid_ == 0) {
         dup2(out[1], STDOUT_FILENO);
         close(out[0]);
-        execl(SPARK_REPLAY_PATH, SPARK_REPLAY_PATH, "--port", "0", "--data-dir", data_directory.c_str(), nullptr);
+        execl(SPARK_REPLAY_PATH, SPARK_REPLAY_PATH, "--port", port_text.c_str(), "--data-dir", data_directory.c_str(),
+              nullptr);
         _exit(127);
     }
     close(out[1]);

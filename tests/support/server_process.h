@@ -48,7 +48,8 @@ namespace spark::testing {
 //! The Binance replay server (tools/binance_replay) over the given data directory.
 class ReplayProcess {
   public:
-    explicit ReplayProcess(const std::string& data_directory);
+    //! `port` 0 picks a free one; a given port lets a test restart the replay where it was.
+    explicit ReplayProcess(const std::string& data_directory, uint16_t port = 0);
     ~ReplayProcess();
     ReplayProcess(const ReplayProcess&) = delete;
     ReplayProcess& operator=(const ReplayProcess&) = delete;
