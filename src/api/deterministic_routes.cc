@@ -4,6 +4,7 @@
 
 #include "api/audit_log.h"
 #include "api/error_response.h"
+#include "api/json_fields.h"
 #include "api/json_writer.h"
 
 namespace spark::api {
@@ -32,15 +33,18 @@ void WriteZeroMetrics(JsonWriter& json) {
 }  // namespace
 
 HttpResponse DeterministicJob(std::string_view route, const HttpRequest& request) {
-    const nlohmann::json body = nlohmann::json::parse(request.body, nullptr, false);
-    if (body.is_discarded() || !body.is_object()) {
-        return ErrorResponse({ErrorCode::kInvalidRequest, "the body is not a JSON object", "body", "MALFORMED_JSON"});
+    // Parsed (depth-bounded) only to check it is an object; the answer quotes the text as sent,
+    // which is valid JSON once parsed, instead of re-serialising the document.
+    const Result<nlohmann::json> body = ParseJsonDocument(request.body);
+    if (!body) return ErrorResponse(body.error());
+    if (!body->is_object()) {
+        return ErrorResponse({ErrorCode::kInvalidRequest, "the body is not a JSON object", "body", "WRONG_TYPE"});
     }
     JsonWriter json(1024 + request.body.size());
     json.BeginObject();
     json.Field("mode", "deterministic").Field("route", route).Field("runId", request.run_id);
     json.Field("requestDigest", Fnv1aHex(request.body));
-    json.Key("request").Raw(body.dump());
+    json.Key("request").Raw(request.body);
     if (route == "run" || route == "portfolio") {
         json.Key("bars").BeginObject().Field("count", 0).Field("source", "none").Field("cacheHit", false).EndObject();
         WriteZeroMetrics(json);

@@ -17,9 +17,14 @@
 #include <thread>
 #include <vector>
 
+#include <malloc.h>
+
 #include "api/audit_log.h"
 #include "api/error_response.h"
+#include "api/job_gate.h"
+#include "api/rejection_log.h"
 #include "api/run_route.h"
+#include "common/bounded_text.h"
 
 namespace spark::api {
 namespace {
@@ -39,15 +44,42 @@ constexpr auto kLingerTimeout = std::chrono::seconds(2);
 //! Shared by the listener and every session.
 using Clock = std::chrono::steady_clock;
 
+//! Given back to the system after a flood of heavy jobs: glibc keeps freed memory in its arenas
+//! otherwise, and the process would sit at its peak size while idle.
+void ReleaseFreedMemory() { malloc_trim(0); }
+
+size_t BatchJobLimit(const ServerOptions& options, const ThreadPool& compute) {
+    return options.max_running_batch_jobs == 0 ? compute.Size() : options.max_running_batch_jobs;
+}
+
 struct ServerState {
+    ServerState(ServerOptions o, const Router& r, ThreadPool& c, ServiceMetrics& m, AuditLog* a)
+        : options(std::move(o)),
+          router(r),
+          compute(c),
+          metrics(m),
+          audit(a),
+          access(options.access),
+          batch_gate(BatchJobLimit(options, c), options.max_queued_jobs,
+                     [&c] { c.Submit(static_cast<size_t>(Lane::kBatch), ReleaseFreedMemory); }) {}
+
     ServerOptions options;
     const Router& router;
     ThreadPool& compute;
     ServiceMetrics& metrics;
     AuditLog* audit;
+    AccessPolicy access;
+    JobGate batch_gate;
+    RejectionLog rejections;
     std::atomic<int64_t> in_flight{0};  //!< requests read but not yet fully answered
+    std::atomic<int64_t> connections{0};
     std::atomic<bool> draining{false};
 };
+
+std::string_view Header(const http::request<http::string_body>& request, http::field field) {
+    const auto it = request.find(field);
+    return it == request.end() ? std::string_view() : std::string_view(it->value().data(), it->value().size());
+}
 
 HttpRequest ToHttpRequest(http::request<http::string_body>& request) {
     const std::string_view target(request.target().data(), request.target().size());
@@ -55,6 +87,33 @@ HttpRequest ToHttpRequest(http::request<http::string_body>& request) {
     return {std::string(request.method_string()), std::string(target.substr(0, question)),
             question == std::string_view::npos ? std::string() : std::string(target.substr(question + 1)),
             std::move(request.body()), std::string()};
+}
+
+HttpResponse Refusal(ErrorCode code, std::string message, std::string reason) {
+    HttpResponse response = ErrorResponse({code, std::move(message), "", std::move(reason)});
+    response.refused = true;
+    return response;
+}
+
+//! Client errors are refusals too (never audited), except "no such data", which is the answer to
+//! a job the service accepted and worked on.
+bool IsRejection(const HttpResponse& response) {
+    return response.refused ||
+           (response.status >= 400 && response.status < 500 && response.error_code != "DATA_NOT_FOUND");
+}
+
+//! The whole answer to a connection over the cap, written straight to the socket.
+const std::string& TooManyConnectionsAnswer() {
+    static const std::string kAnswer = [] {
+        const std::string body =
+            R"({"error":{"code":"SERVICE_UNAVAILABLE","message":"too many open connections; retry later",)"
+            R"("details":{"reason":"TOO_MANY_CONNECTIONS"}}})";
+        return fmt::format(
+            "HTTP/1.1 503 Service Unavailable\r\nServer: spark-executor\r\nContent-Type: application/json\r\n"
+            "Connection: close\r\nRetry-After: 1\r\nContent-Length: {}\r\n\r\n{}",
+            body.size(), body);
+    }();
+    return kAnswer;
 }
 
 //! Runs a handler, turning any escaped exception into a 500 JSON answer: input never crashes us.
@@ -70,7 +129,10 @@ HttpResponse InvokeSafely(const Route& route, const HttpRequest& request) {
 
 class Session : public std::enable_shared_from_this<Session> {
   public:
-    Session(tcp::socket socket, ServerState& state) : stream_(std::move(socket)), state_(state) {}
+    Session(tcp::socket socket, ServerState& state) : stream_(std::move(socket)), state_(state) {
+        state_.connections.fetch_add(1);
+    }
+    ~Session() { state_.connections.fetch_sub(1); }
 
     void Start() {
         asio::dispatch(stream_.get_executor(), [self = shared_from_this()] { self->Read(); });
@@ -94,7 +156,8 @@ class Session : public std::enable_shared_from_this<Session> {
         if (ec == http::error::body_limit) {
             state_.in_flight.fetch_add(1);
             const Error error{ErrorCode::kPayloadTooLarge,
-                              fmt::format("the body exceeds the limit of {} bytes", state_.options.body_limit_bytes),
+                              fmt::format("the body exceeds the limit of {} bytes (SPARK_BODY_LIMIT_BYTES)",
+                                          state_.options.body_limit_bytes),
                               "body", "BODY_TOO_LARGE"};
             return Send(ErrorResponse(error), "unmatched", false);
         }
@@ -112,29 +175,83 @@ class Session : public std::enable_shared_from_this<Session> {
 
     void Dispatch() {
         if (state_.draining.load()) {
-            const Error error{ErrorCode::kServiceUnavailable, "the server is shutting down; retry on another instance",
-                              "", "SHUTTING_DOWN"};
-            return Send(ErrorResponse(error), "unmatched", false);
+            return Send(Refusal(ErrorCode::kServiceUnavailable, "the server is shutting down; retry on another instance",
+                                "SHUTTING_DOWN"),
+                        "unmatched", false);
         }
         const bool keep_alive = request_.keep_alive();
+        const std::string origin(Header(request_, http::field::origin));
+        const AccessPolicy::Origin origin_kind = state_.access.Classify(origin, Header(request_, http::field::host));
+        const bool authenticated = state_.access.Authenticated(Header(request_, http::field::authorization));
+        if (origin_kind == AccessPolicy::Origin::kListed) cors_origin_ = origin;
         HttpRequest request = ToHttpRequest(request_);
+        request.authenticated = authenticated;
+        if (origin_kind == AccessPolicy::Origin::kRefused) {
+            return Send(Refusal(ErrorCode::kOriginNotAllowed,
+                                fmt::format("requests from the web origin '{}' are not allowed (SPARK_ALLOWED_ORIGINS)",
+                                            TruncateForEcho(origin)),
+                                "ORIGIN_NOT_ALLOWED"),
+                        "unmatched", keep_alive);
+        }
+        if (request.method == "OPTIONS" && origin_kind == AccessPolicy::Origin::kListed) {
+            return Send(Preflight(), "preflight", keep_alive);
+        }
         const Router::Match match = state_.router.Find(request.method, request.path);
         if (!match.route) return Send(match.error, "unmatched", keep_alive);
         const Route& route = *match.route;
+        if (state_.access.TokenConfigured() && !authenticated && !state_.access.Exempt(route.name)) {
+            HttpResponse refusal = Refusal(ErrorCode::kUnauthorized,
+                                           "this service requires a bearer token: send the header 'Authorization: "
+                                           "Bearer <SPARK_API_TOKEN>'",
+                                           "TOKEN_REQUIRED");
+            refusal.headers.emplace_back("WWW-Authenticate", R"(Bearer realm="spark-executor")");
+            return Send(std::move(refusal), route.name, keep_alive);
+        }
         if (route.job) {
             request.run_id = NewRunId();
             job_ = JobContext{route.name, route.mode, request.run_id, Fnv1aHex(request.body), Clock::now()};
         }
         if (route.executor == Executor::kIoThread) return Send(InvokeSafely(route, request), route.name, keep_alive);
-        if (state_.compute.Queued() >= state_.options.max_queued_jobs) {
-            const Error error{ErrorCode::kServiceUnavailable,
-                              fmt::format("{} requests are already waiting for a compute worker; retry later",
-                                          state_.options.max_queued_jobs),
-                              "", "QUEUE_FULL"};
-            return Send(ErrorResponse(error), route.name, keep_alive);
+        if (route.lane == Lane::kBatch) return EnterBatchGate(route, std::move(request), keep_alive);
+        if (state_.compute.Queued(static_cast<size_t>(route.lane)) >= state_.options.max_queued_jobs) {
+            return Send(QueueFull(), route.name, keep_alive);
         }
+        Start(route, std::move(request), keep_alive);
+    }
+
+    HttpResponse QueueFull() const {
+        return Refusal(ErrorCode::kServiceUnavailable,
+                       fmt::format("{} requests of this kind are already waiting for a compute worker; retry later",
+                                   state_.options.max_queued_jobs),
+                       "QUEUE_FULL");
+    }
+
+    //! The answer to a CORS preflight from a listed origin.
+    HttpResponse Preflight() const {
+        HttpResponse response{204, ""};
+        response.headers.emplace_back("Access-Control-Allow-Methods", "GET, POST, OPTIONS");
+        response.headers.emplace_back("Access-Control-Allow-Headers", "Authorization, Content-Type");
+        response.headers.emplace_back("Access-Control-Max-Age", "600");
+        return response;
+    }
+
+    //! Heavy jobs wait at the gate (bounded) before reaching the pool; the place is given back in
+    //! Send, whatever the answer.
+    void EnterBatchGate(const Route& route, HttpRequest request, bool keep_alive) {
+        auto start = [self = shared_from_this(), &route, keep_alive,
+                      request = std::make_shared<HttpRequest>(std::move(request))]() mutable {
+            asio::post(self->stream_.get_executor(), [self, &route, keep_alive, request] {
+                self->holds_batch_place_ = true;
+                self->Start(route, std::move(*request), keep_alive);
+            });
+        };
+        if (!state_.batch_gate.Enter(std::move(start))) Send(QueueFull(), route.name, keep_alive);
+    }
+
+    void Start(const Route& route, HttpRequest request, bool keep_alive) {
         if (route.async) return DispatchAsync(route, std::move(request), keep_alive);
-        state_.compute.Submit([self = shared_from_this(), &route, request = std::move(request), keep_alive] {
+        state_.compute.Submit(static_cast<size_t>(route.lane), [self = shared_from_this(), &route,
+                                                                request = std::move(request), keep_alive] {
             HttpResponse response = InvokeSafely(route, request);
             // Back onto the session's strand: only IO threads touch the socket.
             asio::post(self->stream_.get_executor(),
@@ -158,7 +275,8 @@ class Session : public std::enable_shared_from_this<Session> {
                            self->Send(std::move(response), route.name, keep_alive);
                        });
         };
-        state_.compute.Submit([&route, request = std::move(request), respond, cancelled]() mutable {
+        state_.compute.Submit(static_cast<size_t>(route.lane), [&route, request = std::move(request), respond,
+                                                                cancelled]() mutable {
             try {
                 route.async(request, respond, cancelled);
             } catch (const std::exception& e) {
@@ -178,9 +296,18 @@ class Session : public std::enable_shared_from_this<Session> {
                                     });
     }
 
-    //! One audit line and one request log line per job, written before the answer goes out, so
-    //! every answered job is on record even if the process stops right after.
-    void RecordJob(const HttpResponse& response) {
+    //! One audit line and one request log line per job the service accepted, written before the
+    //! answer goes out, so every answered job is on record even if the process stops right after.
+    //! Refusals are counted, and logged at a bounded rate, but never audited: a flood of them
+    //! must not rotate real job records out of the audit log.
+    void Record(const HttpResponse& response, const std::string& route_name) {
+        if (IsRejection(response)) {
+            const std::string& reason = response.error_reason.empty() ? response.error_code : response.error_reason;
+            state_.metrics.RecordRejection(route_name, reason);
+            state_.rejections.Write(fmt::format(R"({{"time":"{}","route":"{}","status":{},"rejected":"{}")", NowIso(),
+                                                route_name, response.status, reason));
+            return;
+        }
         if (!job_) return;
         const double latency_ms = std::chrono::duration<double, std::milli>(Clock::now() - job_->started).count();
         if (state_.audit != nullptr) {
@@ -205,14 +332,20 @@ class Session : public std::enable_shared_from_this<Session> {
 
     void Send(HttpResponse response, const std::string& route_name, bool keep_alive) {
         state_.metrics.RecordHttpRequest(route_name, response.status);
-        RecordJob(response);
+        Record(response, route_name);
+        if (std::exchange(holds_batch_place_, false)) state_.batch_gate.Leave();
         if (job_) response.headers.emplace_back("X-Run-Id", job_->run_id);
         job_.reset();
         response_ = {};
         response_.version(11);
         response_.result(static_cast<unsigned>(response.status));
         response_.set(http::field::server, "spark-executor");
-        response_.set(http::field::content_type, response.content_type);
+        if (!response.body.empty() || response.status != 204) response_.set(http::field::content_type, response.content_type);
+        if (!cors_origin_.empty()) {
+            response_.set(http::field::access_control_allow_origin, cors_origin_);
+            response_.set(http::field::vary, "Origin");
+            cors_origin_.clear();
+        }
         for (const auto& [name, value] : response.headers) response_.set(name, value);
         response_.keep_alive(keep_alive);
         response_.body() = std::move(response.body);
@@ -269,6 +402,8 @@ class Session : public std::enable_shared_from_this<Session> {
         Clock::time_point started;
     };
     std::optional<JobContext> job_;
+    bool holds_batch_place_ = false;  //!< this request entered the JobGate: leave it when answering
+    std::string cors_origin_;         //!< a listed Origin to echo in Access-Control-Allow-Origin
 };
 
 }  // namespace
@@ -295,9 +430,26 @@ struct HttpServer::Impl {
             }
             beast::error_code ignored;
             socket.set_option(tcp::no_delay(true), ignored);
-            std::make_shared<Session>(std::move(socket), state)->Start();
+            if (static_cast<size_t>(state.connections.load()) >= state.options.max_connections) {
+                RefuseConnection(std::move(socket));
+            } else {
+                std::make_shared<Session>(std::move(socket), state)->Start();
+            }
             Accept();
         });
+    }
+
+    //! Over the cap: a fixed 503 written without reading the request, then the socket closes.
+    //! The write is a few hundred bytes into an empty socket buffer, so it does not block.
+    void RefuseConnection(tcp::socket socket) {
+        state.metrics.RecordRejection("unmatched", "TOO_MANY_CONNECTIONS");
+        state.rejections.Write(fmt::format(R"({{"time":"{}","route":"unmatched","status":503,"rejected":"{}")",
+                                           NowIso(), "TOO_MANY_CONNECTIONS"));
+        beast::error_code ignored;
+        socket.non_blocking(true, ignored);
+        asio::write(socket, asio::buffer(TooManyConnectionsAnswer()), ignored);
+        socket.shutdown(tcp::socket::shutdown_both, ignored);
+        socket.close(ignored);
     }
 
     void BeginShutdown() {
@@ -336,9 +488,19 @@ struct HttpServer::Impl {
 
 HttpServer::HttpServer(ServerOptions options, const Router& router, ThreadPool& compute, ServiceMetrics& metrics,
                        AuditLog* audit)
-    : impl_(std::make_unique<Impl>(std::move(options), router, compute, metrics, audit)) {}
+    : impl_(std::make_unique<Impl>(std::move(options), router, compute, metrics, audit)) {
+    metrics.SetLoadSampler([&state = impl_->state] {
+        return ServiceMetrics::Load{.queued_interactive = state.compute.Queued(static_cast<size_t>(Lane::kInteractive)),
+                                    .queued_batch = state.compute.Queued(static_cast<size_t>(Lane::kBatch)),
+                                    .batch_running = state.batch_gate.Running(),
+                                    .batch_waiting = state.batch_gate.Waiting(),
+                                    .in_flight = state.in_flight.load(),
+                                    .connections = state.connections.load(),
+                                    .threads_waiting_upstream = state.compute.Waiting()};
+    });
+}
 
-HttpServer::~HttpServer() = default;
+HttpServer::~HttpServer() { impl_->state.metrics.SetLoadSampler({}); }
 
 Result<void> HttpServer::Listen() {
     beast::error_code ec;

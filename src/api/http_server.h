@@ -6,6 +6,7 @@
 #include <memory>
 #include <string>
 
+#include "api/access_policy.h"
 #include "api/audit_log.h"
 #include "api/routes.h"
 #include "api/service_metrics.h"
@@ -21,11 +22,18 @@ struct ServerOptions {
     size_t body_limit_bytes = 1 << 20;
     std::chrono::milliseconds request_timeout{30'000};  //!< to read a request, and to write its answer
     std::chrono::milliseconds shutdown_grace{10'000};   //!< how long in-flight requests may finish
-    size_t max_queued_jobs = 256;                       //!< compute requests waiting beyond this get 503
+    size_t max_queued_jobs = 256;  //!< requests waiting in one lane beyond this get 503 QUEUE_FULL
+    //! Open connections beyond this are answered 503 TOO_MANY_CONNECTIONS and closed at once, so
+    //! file descriptors remain for the cache, the upstream and the health probes.
+    size_t max_connections = 512;
+    size_t max_running_batch_jobs = 0;  //!< optimize/walk-forward/portfolio computing at once; 0 = workers
+    AccessOptions access;
 };
 
 //! HTTP/1.1 on Boost.Beast with keep-alive. IO threads only parse, route and write; handlers
-//! marked Executor::kComputePool run on the shared worker pool. On SIGINT/SIGTERM (or Stop) it
+//! marked Executor::kComputePool run on the shared worker pool, in their route's lane (heavy
+//! jobs through a JobGate). Before any handler runs a request must pass, in order: the drain
+//! check, routing, the Origin check, the bearer token, and the lane's queue bound. On SIGINT/SIGTERM (or Stop) it
 //! stops accepting, lets in-flight requests finish within the grace period, then returns from Run.
 class HttpServer {
   public:

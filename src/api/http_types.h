@@ -13,7 +13,8 @@ struct HttpRequest {
     std::string path;
     std::string query;  //!< without the '?'
     std::string body;
-    std::string run_id;  //!< set by the server for job routes (the audit log's key)
+    std::string run_id;          //!< set by the server for job routes (the audit log's key)
+    bool authenticated = false;  //!< a configured SPARK_API_TOKEN was presented
 };
 
 //! What a job route tells the audit log about the work it did.
@@ -35,6 +36,10 @@ struct HttpResponse {
     std::string content_type = "application/json";
     std::vector<std::pair<std::string, std::string>> headers;  //!< extra headers, e.g. Allow on a 405
     std::string error_code;                                    //!< the envelope's code on errors (for logs)
+    std::string error_reason;                                  //!< the envelope's details.reason, if any
+    //! The server refused the request before any handler ran (queue full, over the connection
+    //! cap, shutting down, unauthorized, ...): counted and logged as a rejection, never audited.
+    bool refused = false;
     JobInfo job;                                               //!< filled by job routes
 };
 

@@ -5,6 +5,8 @@
 #include <algorithm>
 #include <cmath>
 
+#include "common/bounded_text.h"
+
 namespace spark::api {
 
 using nlohmann::json;
@@ -61,21 +63,44 @@ Result<std::string> ReadString(const json& body, const char* field, bool require
     return it->get<std::string>();
 }
 
-Result<json> ParseJsonObject(std::string_view body_text, std::span<const std::string_view> known_fields) {
-    json body;
+Result<json> ParseJsonDocument(std::string_view body_text) {
+    if (const std::optional<size_t> at = FindJsonDepthExcess(body_text)) {
+        return Invalid("body",
+                       fmt::format("the body nests arrays and objects deeper than {} levels (at byte {}); send a "
+                                   "flatter document",
+                                   kMaxJsonDepth, *at),
+                       "TOO_DEEP");
+    }
     try {
-        body = json::parse(body_text);
-    } catch (const json::parse_error& e) {
-        return Invalid("body", fmt::format("the body is not valid JSON: {}", e.what()), "MALFORMED_JSON");
+        return json::parse(body_text);
+    } catch (const json::out_of_range& e) {
+        // nlohmann refuses a number beyond double's range (1e400) as out_of_range, not parse_error.
+        return Invalid("body",
+                       fmt::format("a number in the body is out of range: {}", TruncateForEcho(e.what(), 160)),
+                       "NUMBER_OUT_OF_RANGE");
+    } catch (const json::exception& e) {
+        return Invalid("body", fmt::format("the body is not valid JSON: {}", TruncateForEcho(e.what(), 160)),
+                       "MALFORMED_JSON");
     }
-    if (!body.is_object()) {
-        return Invalid("body", fmt::format("the body must be a JSON object, got {}", TypeName(body)), "WRONG_TYPE");
-    }
+}
+
+Result<void> CheckKnownFields(const json& body, std::span<const std::string_view> known_fields) {
     for (const auto& [key, value] : body.items()) {
         if (std::find(known_fields.begin(), known_fields.end(), key) == known_fields.end()) {
-            return Invalid(key, fmt::format("unknown field '{}'", key), "UNKNOWN_FIELD");
+            const std::string shown = TruncateForEcho(key);
+            return Invalid(shown, fmt::format("unknown field '{}'", shown), "UNKNOWN_FIELD");
         }
     }
+    return {};
+}
+
+Result<json> ParseJsonObject(std::string_view body_text, std::span<const std::string_view> known_fields) {
+    auto body = ParseJsonDocument(body_text);
+    if (!body) return body;
+    if (!body->is_object()) {
+        return Invalid("body", fmt::format("the body must be a JSON object, got {}", TypeName(*body)), "WRONG_TYPE");
+    }
+    if (auto ok = CheckKnownFields(*body, known_fields); !ok) return std::unexpected(ok.error());
     return body;
 }
 

@@ -18,6 +18,11 @@ std::unexpected<Error> Invalid(std::string field, std::string message, std::stri
 
 inline std::string_view TypeName(const nlohmann::json& value) { return value.type_name(); }
 
+//! Parses untrusted JSON: nesting deeper than kMaxJsonDepth is refused before parsing (TOO_DEEP),
+//! a number beyond double's range is NUMBER_OUT_OF_RANGE, anything else invalid MALFORMED_JSON.
+Result<nlohmann::json> ParseJsonDocument(std::string_view body);
+//! Fails with UNKNOWN_FIELD on the first key of `body` not in `known_fields`.
+Result<void> CheckKnownFields(const nlohmann::json& body, std::span<const std::string_view> known_fields);
 //! Parses a body that must be a JSON object whose keys are all in `known_fields`.
 Result<nlohmann::json> ParseJsonObject(std::string_view body, std::span<const std::string_view> known_fields);
 

@@ -104,9 +104,16 @@ Result<void> ReadRanking(const json& body, OptimizeRequest& out) {
 
 }  // namespace
 
+std::span<const std::string_view> OptimizeRequestFields() { return kKnownFields; }
+
 Result<OptimizeRequest> ParseOptimizeRequest(std::string_view body_text, int64_t now_ms) {
     auto body = ParseJsonObject(body_text, kKnownFields);
     if (!body) return std::unexpected(body.error());
+    return ReadOptimizeFields(*body, now_ms);
+}
+
+Result<OptimizeRequest> ReadOptimizeFields(const nlohmann::json& body_object, int64_t now_ms) {
+    const nlohmann::json* body = &body_object;
     if (body->contains("includeEquity")) {
         return Invalid("includeEquity",
                        "includeEquity does not apply to /backtest/optimize (the best run's trades are returned)",

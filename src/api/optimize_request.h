@@ -1,6 +1,7 @@
 #pragma once
 
 #include <cstdint>
+#include <span>
 #include <string_view>
 
 #include "api/run_request.h"
@@ -23,5 +24,10 @@ inline constexpr size_t kMaxTopN = 100;
 inline constexpr size_t kMaxValuesPerAxis = 10'000;
 
 Result<OptimizeRequest> ParseOptimizeRequest(std::string_view body, int64_t now_ms);
+//! The optimize fields of an already parsed object whose keys the caller has checked (walk-forward
+//! reads its own fields beside them from the same document, without copying it).
+Result<OptimizeRequest> ReadOptimizeFields(const nlohmann::json& body, int64_t now_ms);
+//! The top-level fields /backtest/optimize accepts.
+std::span<const std::string_view> OptimizeRequestFields();
 
 }  // namespace spark::api

@@ -133,11 +133,8 @@ Result<PortfolioRequest> ParsePortfolioRequest(std::string_view body_text, int64
                        "WEIGHTS_DO_NOT_SUM_TO_ONE");
     }
     // The shared run fields, read with the first asset standing in for the symbol.
-    json common = *body;
-    common.erase("assets");
-    common.erase("rebalance");
-    common["symbol"] = out.assets.front().symbol;
-    if (auto ok = ReadRunFields(common, now_ms, out.run); !ok) return std::unexpected(ok.error());
+    if (auto ok = ReadRunFields(*body, now_ms, out.run, &out.assets.front().symbol); !ok)
+        return std::unexpected(ok.error());
     if (auto ok = ReadRebalance(*body, out); !ok) return std::unexpected(ok.error());
     return out;
 }

@@ -121,11 +121,13 @@ Router BuildRoutes(ServiceContext& context) {
     // A job route is real unless REAL_ROUTES leaves it out: then its deterministic stand-in answers.
     auto add_job = [&](Route route) {
         route.job = true;
+        route.lane = route.name == "run" ? Lane::kInteractive : Lane::kBatch;
         if (!context.real_routes.contains(route.name)) {
             const std::string name = route.name;
             route = Route(route.method, route.path, route.name, Executor::kIoThread,
                           [name](const HttpRequest& request) { return DeterministicJob(name, request); });
             route.job = true;
+            route.lane = route.name == "run" ? Lane::kInteractive : Lane::kBatch;
             route.mode = "deterministic";
         }
         router.Add(std::move(route));
@@ -157,8 +159,9 @@ Router BuildRoutes(ServiceContext& context) {
     router.Add({"GET", "/readyz", "readyz", Executor::kIoThread,
                 [&cache = context.cache](const HttpRequest&) { return Readyz(cache); }});
     router.Add({"GET", "/version", "version", Executor::kIoThread,
-                [body = VersionBody(context.config, context.real_routes)](const HttpRequest&) {
-                    return HttpResponse{200, body};
+                [full = VersionBody(context.config, context.real_routes),
+                 reduced = VersionBody(context.public_config, context.real_routes)](const HttpRequest& request) {
+                    return HttpResponse{200, request.authenticated ? full : reduced};
                 }});
     router.Add({"GET", "/metrics", "metrics", Executor::kIoThread, [&metrics = context.metrics](const HttpRequest&) {
                     return HttpResponse{200, metrics.Serialize(), "text/plain; version=0.0.4; charset=utf-8"};

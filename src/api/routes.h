@@ -31,6 +31,12 @@ using AsyncHandler = std::function<void(const HttpRequest&, Respond, CancelFlag)
 //! Where a handler runs: cheap ones on the IO thread, backtests on the compute pool.
 enum class Executor { kIoThread, kComputePool };
 
+//! The compute pool's queues (ThreadPool lanes), taken in turn so that a flood of one kind of
+//! work cannot starve the other: single runs, and the heavy research jobs (which also pass the
+//! server's JobGate).
+enum class Lane : size_t { kInteractive = 0, kBatch = 1 };
+inline constexpr size_t kLaneCount = 2;
+
 struct Route {
     Route(std::string m, std::string p, std::string n, Executor e, Handler h)
         : method(std::move(m)), path(std::move(p)), name(std::move(n)), executor(e), handler(std::move(h)) {}
@@ -47,6 +53,7 @@ struct Route {
     Executor executor = Executor::kIoThread;
     Handler handler;            //!< set for synchronous routes
     AsyncHandler async;         //!< set instead for asynchronous ones (always started on the compute pool)
+    Lane lane = Lane::kInteractive;
     bool job = false;           //!< a backtesting job: gets a run id, an audit line and a request log line
     std::string mode = "real";  //!< or "deterministic" (REAL_ROUTES)
 };
@@ -86,7 +93,8 @@ struct ServiceContext {
     size_t portfolio_max_assets = 50;
     AuditLog& audit;
     std::set<std::string> real_routes;  //!< REAL_ROUTES: job routes with real handlers
-    ConfigSummary config;
+    ConfigSummary config;         //!< for clients that presented the token
+    ConfigSummary public_config;  //!< for everyone else: file paths reduced to file names
 };
 
 Router BuildRoutes(ServiceContext& context);

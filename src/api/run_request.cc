@@ -217,8 +217,12 @@ Result<void> ReadStrategyChoice(const json& body, std::string& name, ParamValues
     return ReadStrategyChoiceInto(body, name, given);
 }
 
-Result<void> ReadRunFields(const json& body, int64_t now_ms, RunRequest& out) {
-    if (auto ok = ReadSymbol(body, out); !ok) return ok;
+Result<void> ReadRunFields(const json& body, int64_t now_ms, RunRequest& out, const std::string* symbol) {
+    if (symbol != nullptr) {
+        out.symbol = *symbol;
+    } else if (auto ok = ReadSymbol(body, out); !ok) {
+        return ok;
+    }
     if (auto ok = ReadExchangeAndTimeframe(body, out); !ok) return ok;
     if (auto ok = ReadRange(body, now_ms, out); !ok) return ok;
     return ReadOptions(body, out);

@@ -42,7 +42,9 @@ bool IsValidSymbol(std::string_view symbol);
 
 //! The fields every backtesting route shares: market (exchange, symbol, timeframe), range,
 //! costs and engine options, useCache. Not the strategy, not includeEquity.
-Result<void> ReadRunFields(const nlohmann::json& body, int64_t now_ms, RunRequest& out);
+//! `symbol`, when given, stands in for the body's own symbol field (portfolio assets carry theirs).
+Result<void> ReadRunFields(const nlohmann::json& body, int64_t now_ms, RunRequest& out,
+                           const std::string* symbol = nullptr);
 
 //! `strategy` as a name or `{name, params}`: the name (default kept when absent) and the params
 //! given, not yet resolved against the schema.

@@ -1,6 +1,9 @@
 #include "api/service_metrics.h"
 
 #include <prometheus/text_serializer.h>
+#include <unistd.h>
+
+#include <fstream>
 
 namespace spark::api {
 namespace {
@@ -98,7 +101,27 @@ ServiceMetrics::ServiceMetrics()
                         .Name("spark_backtest_bars_fetched_total")
                         .Help("Bars fetched from Binance")
                         .Register(*registry_)
-                        .Add({})) {
+                        .Add({})),
+      rejections_(BuildCounter()
+                      .Name("spark_http_rejections_total")
+                      .Help("Requests refused without being worked on, by route and reason")
+                      .Register(*registry_)),
+      queue_depth_(BuildGauge()
+                       .Name("spark_compute_queue_depth")
+                       .Help("Tasks waiting for a compute worker, by lane (interactive: runs; batch: research jobs)")
+                       .Register(*registry_)),
+      batch_running_(BuildGauge().Name("spark_batch_jobs_running").Help("Optimize, walk-forward and portfolio jobs admitted and not yet answered").Register(*registry_).Add({})),
+      batch_waiting_(BuildGauge().Name("spark_batch_jobs_waiting").Help("Research jobs waiting for admission").Register(*registry_).Add({})),
+      in_flight_(BuildGauge().Name("spark_http_in_flight_requests").Help("Requests read and not yet fully answered").Register(*registry_).Add({})),
+      connections_(BuildGauge().Name("spark_http_open_connections").Help("Open client connections").Register(*registry_).Add({})),
+      waiting_upstream_(BuildGauge().Name("spark_compute_tasks_waiting_upstream").Help("Compute tasks waiting on Binance, their worker slot lent to others").Register(*registry_).Add({})),
+      resident_bytes_(BuildGauge().Name("process_resident_memory_bytes").Help("Resident memory size in bytes").Register(*registry_).Add({})) {
+    for (const char* lane : {"interactive", "batch"}) queue_depth_.Add({{"lane", lane}});
+    for (const char* route : {"run", "optimize", "walkforward", "portfolio"}) {
+        rejections_.Add({{"route", route}, {"reason", "QUEUE_FULL"}});
+        rejections_.Add({{"route", route}, {"reason", "INVALID_REQUEST"}});
+    }
+    rejections_.Add({{"route", "unmatched"}, {"reason", "TOO_MANY_CONNECTIONS"}});
     for (const char* route : {"walkforward", "portfolio"}) {
         const std::string prefix = std::string("spark_backtest_") + route;
         routes_[route] = RouteFamilies{&BuildCounter()
@@ -196,6 +219,37 @@ void ServiceMetrics::RecordUpstreamCall(std::string_view endpoint, int status, d
 
 void ServiceMetrics::RecordBarsFetched(int64_t bars) { bars_fetched_.Increment(static_cast<double>(bars)); }
 
-std::string ServiceMetrics::Serialize() const { return prometheus::TextSerializer().Serialize(registry_->Collect()); }
+void ServiceMetrics::RecordRejection(std::string_view route, std::string_view reason) {
+    rejections_.Add({{"route", std::string(route)}, {"reason", std::string(reason)}}).Increment();
+}
+
+void ServiceMetrics::SetLoadSampler(std::function<Load()> sampler) { sampler_ = std::move(sampler); }
+
+namespace {
+
+double ResidentBytes() {
+    std::ifstream statm("/proc/self/statm");
+    long pages_total = 0;
+    long pages_resident = 0;
+    if (!(statm >> pages_total >> pages_resident)) return 0;
+    return static_cast<double>(pages_resident) * static_cast<double>(sysconf(_SC_PAGESIZE));
+}
+
+}  // namespace
+
+std::string ServiceMetrics::Serialize() const {
+    if (sampler_) {
+        const Load load = sampler_();
+        queue_depth_.Add({{"lane", "interactive"}}).Set(static_cast<double>(load.queued_interactive));
+        queue_depth_.Add({{"lane", "batch"}}).Set(static_cast<double>(load.queued_batch));
+        batch_running_.Set(static_cast<double>(load.batch_running));
+        batch_waiting_.Set(static_cast<double>(load.batch_waiting));
+        in_flight_.Set(static_cast<double>(load.in_flight));
+        connections_.Set(static_cast<double>(load.connections));
+        waiting_upstream_.Set(static_cast<double>(load.threads_waiting_upstream));
+    }
+    resident_bytes_.Set(ResidentBytes());
+    return prometheus::TextSerializer().Serialize(registry_->Collect());
+}
 
 }  // namespace spark::api

@@ -7,6 +7,7 @@
 #include <prometheus/registry.h>
 
 #include <cstdint>
+#include <functional>
 #include <map>
 #include <memory>
 #include <string>
@@ -49,6 +50,22 @@ class ServiceMetrics {
     void RecordUpstreamCall(std::string_view endpoint, int status, double seconds, bool retried);
     void RecordBarsFetched(int64_t bars);
 
+    //! A request the server refused before or instead of working on it, by route and reason
+    //! (QUEUE_FULL, TOO_MANY_CONNECTIONS, TOKEN_REQUIRED, ORIGIN_NOT_ALLOWED, UNKNOWN_FIELD, ...).
+    void RecordRejection(std::string_view route, std::string_view reason);
+
+    //! What the server is doing right now, read at each scrape.
+    struct Load {
+        size_t queued_interactive = 0;
+        size_t queued_batch = 0;
+        size_t batch_running = 0;
+        size_t batch_waiting = 0;
+        int64_t in_flight = 0;
+        int64_t connections = 0;
+        size_t threads_waiting_upstream = 0;
+    };
+    void SetLoadSampler(std::function<Load()> sampler);
+
     //! The text exposition format, for GET /metrics.
     std::string Serialize() const;
 
@@ -76,6 +93,15 @@ class ServiceMetrics {
     prometheus::Family<prometheus::Counter>& upstream_limited_;
     prometheus::Histogram& upstream_seconds_;
     prometheus::Counter& bars_fetched_;
+    prometheus::Family<prometheus::Counter>& rejections_;
+    prometheus::Family<prometheus::Gauge>& queue_depth_;
+    prometheus::Gauge& batch_running_;
+    prometheus::Gauge& batch_waiting_;
+    prometheus::Gauge& in_flight_;
+    prometheus::Gauge& connections_;
+    prometheus::Gauge& waiting_upstream_;
+    prometheus::Gauge& resident_bytes_;
+    std::function<Load()> sampler_;
 };
 
 }  // namespace spark::api

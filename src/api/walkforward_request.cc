@@ -102,27 +102,29 @@ Result<void> ReadWindows(const json& body, WalkForwardRequest& out) {
 }  // namespace
 
 Result<WalkForwardRequest> ParseWalkForwardRequest(std::string_view body_text, int64_t now_ms) {
-    const json parsed = json::parse(body_text, nullptr, false);
-    if (parsed.is_discarded() || !parsed.is_object()) {
-        // Let the shared reader word the error (malformed JSON, or not an object).
-        return std::unexpected(ParseJsonObject(body_text, {}).error());
+    auto parsed = ParseJsonDocument(body_text);
+    if (!parsed) return std::unexpected(parsed.error());
+    if (!parsed->is_object()) {
+        return Invalid("body", fmt::format("the body must be a JSON object, got {}", TypeName(*parsed)), "WRONG_TYPE");
     }
-    // The optimize fields are read by the optimize parser; windows and threshold here.
-    if (parsed.contains("topN")) {
+    // The optimize fields are read by the optimize reader from the same document; windows and
+    // threshold here. Nothing is copied or re-serialised.
+    if (parsed->contains("topN")) {
         return Invalid("topN", "topN does not apply to /backtest/walkforward (each fold keeps its best)",
                        "UNKNOWN_FIELD");
     }
+    std::vector<std::string_view> known(OptimizeRequestFields().begin(), OptimizeRequestFields().end());
+    known.push_back("windows");
+    known.push_back("threshold");
+    if (auto ok = CheckKnownFields(*parsed, known); !ok) return std::unexpected(ok.error());
     WalkForwardRequest out;
-    nlohmann::json search = parsed;
-    search.erase("windows");
-    search.erase("threshold");
-    auto optimize = ParseOptimizeRequest(search.dump(), now_ms);
+    auto optimize = ReadOptimizeFields(*parsed, now_ms);
     if (!optimize) return std::unexpected(optimize.error());
     out.search = std::move(*optimize);
-    if (auto ok = ReadWindows(parsed, out); !ok) return std::unexpected(ok.error());
-    if (parsed.contains("threshold")) {
+    if (auto ok = ReadWindows(*parsed, out); !ok) return std::unexpected(ok.error());
+    if (parsed->contains("threshold")) {
         double threshold = 0;
-        if (auto ok = ReadNumber(parsed, "threshold", -kMaxThreshold, kMaxThreshold, false, threshold); !ok) {
+        if (auto ok = ReadNumber(*parsed, "threshold", -kMaxThreshold, kMaxThreshold, false, threshold); !ok) {
             return std::unexpected(ok.error());
         }
         out.threshold = threshold;

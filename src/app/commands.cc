@@ -9,6 +9,8 @@
 #include <memory>
 #include <regex>
 
+#include <sys/resource.h>
+
 #include "api/http_server.h"
 #include "api/routes.h"
 #include "api/service_metrics.h"
@@ -88,6 +90,27 @@ bool SeedCache(BacktestCache& cache, const std::string& dir) {
     return true;
 }
 
+//! The connection cap, kept below the file-descriptor limit (raised to its hard maximum first) so
+//! that the cache, the upstream and the refusals themselves still get descriptors when it is
+//! reached: without that, accept fails and even /healthz goes unanswered.
+size_t ConnectionCap(size_t configured) {
+    constexpr rlim_t kReservedDescriptors = 64;
+    rlimit limit{};
+    if (getrlimit(RLIMIT_NOFILE, &limit) != 0) return configured;
+    if (limit.rlim_cur < limit.rlim_max) {
+        rlimit raised = limit;
+        raised.rlim_cur = limit.rlim_max;
+        if (setrlimit(RLIMIT_NOFILE, &raised) == 0) limit = raised;
+    }
+    if (limit.rlim_cur == RLIM_INFINITY || limit.rlim_cur > configured + kReservedDescriptors) return configured;
+    const size_t cap = limit.rlim_cur > 2 * kReservedDescriptors ? limit.rlim_cur - kReservedDescriptors
+                                                                 : std::max<size_t>(limit.rlim_cur / 2, 1);
+    std::cerr << fmt::format(
+        "spark-executor: at most {} connections (the file-descriptor limit is {}; {} were asked for)\n", cap,
+        limit.rlim_cur, configured);
+    return cap;
+}
+
 }  // namespace
 
 int RunServe(const std::vector<std::string>& args) {
@@ -102,8 +125,13 @@ int RunServe(const std::vector<std::string>& args) {
                                       .connections = config->workers + 1,
                                       .memory_budget_bytes = config->memory_cache_mb * kBytesPerMb});
     if (!cache) {
-        std::cerr << "spark-executor: " << cache.error().message
-                  << "\n(is another spark-executor already using this cache file? each process needs its own --db)\n";
+        std::cerr << "spark-executor: " << cache.error().message << '\n';
+        // Only a lock conflict means another process: other failures (a corrupt or unreadable
+        // file, a full disk) have causes this hint would hide.
+        if (cache.error().message.find("lock") != std::string::npos) {
+            std::cerr << "(is another spark-executor already using this cache file? each process needs its own "
+                         "--db)\n";
+        }
         return kExitFailure;
     }
     if (!config->seed_dir.empty() && !SeedCache(**cache, config->seed_dir)) return kExitFailure;
@@ -126,7 +154,7 @@ int RunServe(const std::vector<std::string>& args) {
                               metrics.RecordUpstreamCall(call.endpoint, call.status, call.seconds, call.retried);
                           });
     BarLoader loader(**cache, &binance);
-    auto pool = std::make_unique<ThreadPool>(config->workers);
+    auto pool = std::make_unique<ThreadPool>(config->workers, api::kLaneCount);
     api::ServiceContext context{**cache,
                                 loader,
                                 metrics,
@@ -136,7 +164,8 @@ int RunServe(const std::vector<std::string>& args) {
                                 config->portfolio_max_assets,
                                 **audit,
                                 config->real_routes,
-                                DescribeConfig(*config)};
+                                DescribeConfig(*config),
+                                DescribeConfig(*config, /*with_paths=*/false)};
     const api::Router router = api::BuildRoutes(context);
     api::HttpServer server({.host = config->host,
                             .port = config->port,
@@ -144,7 +173,12 @@ int RunServe(const std::vector<std::string>& args) {
                             .body_limit_bytes = config->body_limit_bytes,
                             .request_timeout = std::chrono::milliseconds(config->request_timeout_ms),
                             .shutdown_grace = std::chrono::milliseconds(config->shutdown_grace_ms),
-                            .max_queued_jobs = config->max_queued_jobs},
+                            .max_queued_jobs = config->max_queued_jobs,
+                            .max_connections = ConnectionCap(config->max_connections),
+                            .max_running_batch_jobs = config->max_running_batch_jobs,
+                            .access = {.token = config->api_token,
+                                       .exempt_routes = config->auth_exempt,
+                                       .allowed_origins = config->allowed_origins}},
                            router, *pool, metrics, audit->get());
     if (Result<void> ok = server.Listen(); !ok) {
         std::cerr << "spark-executor: " << ok.error().message << '\n';

@@ -4,6 +4,7 @@
 #include <fmt/ranges.h>
 
 #include <charconv>
+#include <filesystem>
 #include <limits>
 #include <thread>
 
@@ -84,6 +85,50 @@ std::function<std::string(ServeConfig&, const std::string&)> Text(std::string Se
     };
 }
 
+//! The non-empty items of a comma-separated list, spaces removed.
+std::vector<std::string> SplitList(const std::string& text) {
+    std::vector<std::string> items;
+    size_t start = 0;
+    while (start <= text.size()) {
+        const size_t comma = std::min(text.find(',', start), text.size());
+        std::string item = text.substr(start, comma - start);
+        std::erase(item, ' ');
+        if (!item.empty()) items.push_back(std::move(item));
+        start = comma + 1;
+    }
+    return items;
+}
+
+//! Route names (checked against the known ones) exempt from the token.
+std::string ApplyExemptRoutes(ServeConfig& config, const std::string& text) {
+    static const std::set<std::string> kRoutes = {"healthz", "readyz", "metrics", "version", "strategies",
+                                                  "runs",    "run",    "optimize", "walkforward", "portfolio"};
+    std::set<std::string> routes;
+    for (const std::string& name : SplitList(text)) {
+        if (!kRoutes.contains(name)) {
+            return fmt::format("unknown route '{}' (expected a comma-separated list of {})", name,
+                               fmt::join(kRoutes, ", "));
+        }
+        routes.insert(name);
+    }
+    config.auth_exempt = std::move(routes);
+    return "";
+}
+
+std::string ApplyAllowedOrigins(ServeConfig& config, const std::string& text) {
+    std::vector<std::string> origins;
+    for (std::string origin : SplitList(text)) {
+        if (origin != "*" && !origin.starts_with("http://") && !origin.starts_with("https://")) {
+            return fmt::format("origin '{}' must be * or scheme://host[:port], e.g. https://research.example.com",
+                               origin);
+        }
+        while (origin.size() > 1 && origin.back() == '/') origin.pop_back();  // browsers send no trailing slash
+        origins.push_back(std::move(origin));
+    }
+    config.allowed_origins = std::move(origins);
+    return "";
+}
+
 const std::vector<Setting>& Settings() {
     constexpr int64_t kMaxThreads = 256;
     static const std::vector<Setting> kSettings = {
@@ -101,6 +146,18 @@ const std::vector<Setting>& Settings() {
          Integer(&ServeConfig::shutdown_grace_ms, 0, 600'000)},
         {"--max-queued-jobs", "SPARK_MAX_QUEUED_JOBS", "compute requests allowed to wait; more get 503",
          Integer(&ServeConfig::max_queued_jobs, 1, 1'000'000)},
+        {"--max-connections", "SPARK_MAX_CONNECTIONS",
+         "open connections beyond this get 503 and are closed (capped below the file-descriptor limit)",
+         Integer(&ServeConfig::max_connections, 1, 1'000'000)},
+        {"--max-running-batch-jobs", "SPARK_MAX_RUNNING_BATCH_JOBS",
+         "optimize/walk-forward/portfolio jobs computing at once; others wait (0 = workers)",
+         Integer(&ServeConfig::max_running_batch_jobs, 0, 100'000)},
+        {"--api-token", "SPARK_API_TOKEN", "bearer token every request must carry (empty: none)",
+         Text(&ServeConfig::api_token, true)},
+        {"--auth-exempt", "SPARK_AUTH_EXEMPT", "routes answered without the token (healthz,readyz,metrics)",
+         ApplyExemptRoutes},
+        {"--allowed-origins", "SPARK_ALLOWED_ORIGINS",
+         "web origins whose browser requests are accepted besides the service's own (* = any)", ApplyAllowedOrigins},
         {"--optimizer-max-combinations", "OPTIMIZER_MAX_COMBINATIONS",
          "most valid combinations one grid search may run",
          Integer(&ServeConfig::optimizer_max_combinations, 1, 1'000'000)},
@@ -180,33 +237,50 @@ std::expected<ServeConfig, std::string> ParseServeConfig(const std::vector<std::
     return config;
 }
 
-std::vector<std::pair<std::string, std::string>> DescribeConfig(const ServeConfig& c) {
+std::string RedactUrlCredentials(const std::string& url) {
+    const size_t scheme = url.find("://");
+    const size_t authority = scheme == std::string::npos ? 0 : scheme + 3;
+    const size_t authority_end = std::min(url.find_first_of("/?#", authority), url.size());
+    const size_t at = url.rfind('@', authority_end - 1);
+    if (at == std::string::npos || at < authority || authority_end == authority) return url;
+    return url.substr(0, authority) + "***@" + url.substr(at + 1);
+}
+
+std::vector<std::pair<std::string, std::string>> DescribeConfig(const ServeConfig& c, bool with_paths) {
+    const auto path = [with_paths](const std::string& p) {
+        return with_paths || p.empty() ? p : std::filesystem::path(p).filename().string();
+    };
     return {{"host", c.host},
             {"port", std::to_string(c.port)},
-            {"db", c.db_path},
+            {"db", path(c.db_path)},
             {"workers", std::to_string(c.workers)},
             {"ioThreads", std::to_string(c.io_threads)},
             {"bodyLimitBytes", std::to_string(c.body_limit_bytes)},
             {"requestTimeoutMs", std::to_string(c.request_timeout_ms)},
             {"shutdownGraceMs", std::to_string(c.shutdown_grace_ms)},
             {"maxQueuedJobs", std::to_string(c.max_queued_jobs)},
+            {"maxConnections", std::to_string(c.max_connections)},
+            {"maxRunningBatchJobs", std::to_string(c.max_running_batch_jobs)},
+            {"apiToken", c.api_token.empty() ? "unset" : "set"},
+            {"authExempt", fmt::format("{}", fmt::join(c.auth_exempt, ","))},
+            {"allowedOrigins", fmt::format("{}", fmt::join(c.allowed_origins, ","))},
             {"optimizerMaxCombinations", std::to_string(c.optimizer_max_combinations)},
             {"optimizerMaxConcurrency", std::to_string(c.optimizer_max_concurrency)},
             {"wfoThreshold", fmt::format("{}", c.wfo_threshold)},
             {"portfolioMaxAssets", std::to_string(c.portfolio_max_assets)},
             {"realRoutes", fmt::format("{}", fmt::join(c.real_routes, ","))},
-            {"binanceBaseUrl", c.binance_base_url},
-            {"binanceFuturesBaseUrl", c.binance_futures_base_url},
+            {"binanceBaseUrl", RedactUrlCredentials(c.binance_base_url)},
+            {"binanceFuturesBaseUrl", RedactUrlCredentials(c.binance_futures_base_url)},
             {"binanceTimeoutMs", std::to_string(c.binance_timeout_ms)},
             {"binanceMaxAttempts", std::to_string(c.binance_max_attempts)},
             {"binanceMaxRetryMs", std::to_string(c.binance_max_retry_ms)},
             {"binanceWeightBudget", std::to_string(c.binance_weight_budget)},
-            {"auditLog", c.audit_log},
+            {"auditLog", path(c.audit_log)},
             {"auditMaxBytes", std::to_string(c.audit_max_bytes)},
             {"auditKeep", std::to_string(c.audit_keep)},
             {"memoryCacheMb", std::to_string(c.memory_cache_mb)},
             {"duckdbThreads", std::to_string(c.duckdb_threads)},
-            {"seedDir", c.seed_dir}};
+            {"seedDir", path(c.seed_dir)}};
 }
 
 std::string ServeUsage() {

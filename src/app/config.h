@@ -22,6 +22,11 @@ struct ServeConfig {
     int64_t request_timeout_ms = 30'000;
     int64_t shutdown_grace_ms = 10'000;
     size_t max_queued_jobs = 256;
+    size_t max_connections = 512;
+    size_t max_running_batch_jobs = 0;  //!< 0 = workers
+    std::string api_token;              //!< SPARK_API_TOKEN; empty: no authentication
+    std::set<std::string> auth_exempt = {"healthz", "readyz", "metrics"};
+    std::vector<std::string> allowed_origins;
     size_t optimizer_max_combinations = 500;
     size_t optimizer_max_concurrency = 8;
     double wfo_threshold = 0.6;
@@ -49,8 +54,14 @@ using EnvLookup = std::function<const char*(const char*)>;
 //! or an invalid value returns a message naming the setting and what it accepts.
 std::expected<ServeConfig, std::string> ParseServeConfig(const std::vector<std::string>& args, const EnvLookup& env);
 
-//! The settings in force as key/value text, for GET /version and the start-up log.
-std::vector<std::pair<std::string, std::string>> DescribeConfig(const ServeConfig& config);
+//! The settings in force as key/value text, for GET /version and the start-up log. Credentials
+//! never appear (the token is "set" or "unset"; user:password in a URL becomes ***). With
+//! `with_paths` false, file paths are reduced to their file names: what an unauthenticated
+//! client may see.
+std::vector<std::pair<std::string, std::string>> DescribeConfig(const ServeConfig& config, bool with_paths = true);
+
+//! `url` without the user-information part (user:password@) of its authority.
+std::string RedactUrlCredentials(const std::string& url);
 
 std::string ServeUsage();
 

@@ -20,6 +20,10 @@ std::string_view ErrorCodeName(ErrorCode code) {
             return "CACHE_UNAVAILABLE";
         case ErrorCode::kServiceUnavailable:
             return "SERVICE_UNAVAILABLE";
+        case ErrorCode::kUnauthorized:
+            return "UNAUTHORIZED";
+        case ErrorCode::kOriginNotAllowed:
+            return "ORIGIN_NOT_ALLOWED";
         case ErrorCode::kTooManyCombinations:
             return "TOO_MANY_COMBINATIONS";
         case ErrorCode::kInvalidSymbol:

@@ -19,6 +19,8 @@ enum class ErrorCode {
     kRunEngineError,         //!< the engine could not complete a run on the bars it was given
     kCacheUnavailable,       //!< the DuckDB cache failed (I/O, lock, corruption)
     kServiceUnavailable,     //!< overloaded (compute queue full) or shutting down; retry later
+    kUnauthorized,           //!< SPARK_API_TOKEN is set and the request lacks the right bearer token
+    kOriginNotAllowed,       //!< a browser request from an origin SPARK_ALLOWED_ORIGINS does not list
     kTooManyCombinations,    //!< a grid search larger than OPTIMIZER_MAX_COMBINATIONS
     kInvalidSymbol,          //!< Binance does not know the symbol (-1121)
     kMarketDataUnavailable,  //!< Binance failed: 5xx, exhausted retries, unreachable, malformed answer

@@ -1,49 +1,124 @@
 #include "common/thread_pool.h"
 
+#include <algorithm>
 #include <cstdio>
 #include <exception>
 
 namespace spark {
+namespace {
 
-ThreadPool::ThreadPool(size_t workers) {
-    threads_.reserve(workers);
-    for (size_t i = 0; i < workers; ++i) threads_.emplace_back([this] { WorkerLoop(); });
+constexpr size_t kExtraThreadsForWaits = 64;
+
+//! The pool and lane of the task the calling thread is running, for Submit's inheritance.
+thread_local const ThreadPool* t_pool = nullptr;
+thread_local size_t t_lane = 0;
+
+}  // namespace
+
+ThreadPool::ThreadPool(size_t workers, size_t lanes, size_t max_threads)
+    : workers_(std::max<size_t>(workers, 1)),
+      max_threads_(std::max(max_threads == 0 ? workers_ + kExtraThreadsForWaits : max_threads, workers_)),
+      queues_(std::max<size_t>(lanes, 1)) {
+    std::lock_guard lock(mutex_);
+    threads_.reserve(workers_);
+    for (size_t i = 0; i < workers_; ++i) StartThreadLocked();
 }
 
 ThreadPool::~ThreadPool() {
+    std::vector<std::thread> threads;
     {
         std::lock_guard lock(mutex_);
         stopping_ = true;
-        queue_.clear();
+        for (auto& queue : queues_) queue.clear();
+        threads.swap(threads_);  // no thread is started once stopping_ is set
     }
     ready_.notify_all();
-    for (std::thread& thread : threads_) thread.join();
+    for (std::thread& thread : threads) thread.join();
 }
 
-void ThreadPool::Submit(Task task) {
+void ThreadPool::StartThreadLocked() {
+    threads_.emplace_back([this] { WorkerLoop(); });
+}
+
+void ThreadPool::Submit(Task task) { Submit(t_pool == this ? t_lane : 0, std::move(task)); }
+
+void ThreadPool::Submit(size_t lane, Task task) {
     {
         std::lock_guard lock(mutex_);
         // Shutting down: work that would requeue itself (grid-search lanes) is dropped.
         if (stopping_) return;
-        queue_.push_back(std::move(task));
+        queues_[std::min(lane, queues_.size() - 1)].push_back(std::move(task));
+        // Every thread may be parked in a wait with a compute slot free: someone must take it.
+        if (running_ < workers_ && idle_ == 0 && threads_.size() < max_threads_) StartThreadLocked();
     }
     ready_.notify_one();
 }
 
 size_t ThreadPool::Queued() const {
     std::lock_guard lock(mutex_);
-    return queue_.size();
+    size_t total = 0;
+    for (const auto& queue : queues_) total += queue.size();
+    return total;
+}
+
+size_t ThreadPool::Queued(size_t lane) const {
+    std::lock_guard lock(mutex_);
+    return queues_[std::min(lane, queues_.size() - 1)].size();
+}
+
+size_t ThreadPool::Threads() const {
+    std::lock_guard lock(mutex_);
+    return threads_.size();
+}
+
+size_t ThreadPool::Waiting() const {
+    std::lock_guard lock(mutex_);
+    return waiting_;
+}
+
+bool ThreadPool::HasQueuedLocked() const {
+    return std::any_of(queues_.begin(), queues_.end(), [](const auto& queue) { return !queue.empty(); });
+}
+
+void ThreadPool::BeginBlockingWait() {
+    {
+        std::lock_guard lock(mutex_);
+        --running_;
+        ++waiting_;
+        // The freed slot goes to a parked thread if there is one, else to a new thread.
+        if (!stopping_ && idle_ == 0 && HasQueuedLocked() && threads_.size() < max_threads_) StartThreadLocked();
+    }
+    ready_.notify_one();
+}
+
+void ThreadPool::EndBlockingWait() {
+    std::lock_guard lock(mutex_);
+    --waiting_;
+    ++running_;  // may exceed workers_ until this task ends: it was waiting, not computing
 }
 
 void ThreadPool::WorkerLoop() {
+    BlockingWait::SetListenerForThisThread(this);
+    t_pool = this;
     for (;;) {
         Task task;
         {
             std::unique_lock lock(mutex_);
-            ready_.wait(lock, [this] { return stopping_ || !queue_.empty(); });
-            if (queue_.empty()) return;  // stopping
-            task = std::move(queue_.front());
-            queue_.pop_front();
+            ++idle_;
+            ready_.wait(lock, [this] { return stopping_ || (running_ < workers_ && HasQueuedLocked()); });
+            --idle_;
+            if (stopping_) return;
+            // Round robin over the non-empty lanes.
+            for (size_t i = 0; i < queues_.size(); ++i) {
+                const size_t lane = (next_lane_ + i) % queues_.size();
+                if (queues_[lane].empty()) continue;
+                task = std::move(queues_[lane].front());
+                queues_[lane].pop_front();
+                t_lane = lane;
+                next_lane_ = (lane + 1) % queues_.size();
+                break;
+            }
+            ++running_;
         }
         try {
             task();
@@ -53,6 +128,11 @@ void ThreadPool::WorkerLoop() {
         } catch (...) {
             std::fprintf(stderr, "spark-executor: a compute task failed\n");
         }
+        {
+            std::lock_guard lock(mutex_);
+            --running_;
+        }
+        ready_.notify_one();
     }
 }
 

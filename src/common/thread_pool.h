@@ -8,15 +8,26 @@
 #include <thread>
 #include <vector>
 
+#include "common/blocking_wait.h"
+
 namespace spark {
 
-//! A fixed pool of compute workers fed by one FIFO queue. Backtests run here, never on the
-//! HTTP IO threads, so a long computation cannot stall accepting or answering other requests.
-class ThreadPool {
+//! Compute workers fed by several FIFO queues ("lanes"). Backtests run here, never on the HTTP IO
+//! threads, so a long computation cannot stall accepting or answering other requests.
+//!
+//! Fairness: a free worker takes the next task from the lanes in turn (round robin over the
+//! non-empty ones), so a flood in one lane (grid searches) cannot starve another (single runs).
+//! A task submitted from a worker joins the lane of the task that submitted it.
+//!
+//! Waiting is not computing: a task inside a BlockingWait scope gives its slot back, and the pool
+//! starts another thread (up to `max_threads`) when no idle one can take the next task. At most
+//! `workers` tasks compute at once outside such scopes; a task leaving one may briefly exceed it.
+class ThreadPool final : private BlockingWaitListener {
   public:
     using Task = std::move_only_function<void()>;
 
-    explicit ThreadPool(size_t workers);
+    //! `max_threads` 0 means workers + 64 (threads parked in upstream waits).
+    explicit ThreadPool(size_t workers, size_t lanes = 1, size_t max_threads = 0);
     //! Lets running tasks finish and joins; tasks still queued, or submitted from now on, are
     //! discarded. The pool is destroyed after the server stopped, when a queued answer could no
     //! longer be delivered.
@@ -24,16 +35,35 @@ class ThreadPool {
     ThreadPool(const ThreadPool&) = delete;
     ThreadPool& operator=(const ThreadPool&) = delete;
 
+    //! Into the submitting task's lane on a worker of this pool, else lane 0.
     void Submit(Task task);
-    size_t Size() const { return threads_.size(); }
+    void Submit(size_t lane, Task task);
+    //! The compute slots (`workers`), not the threads started for waits.
+    size_t Size() const { return workers_; }
+    size_t Lanes() const { return queues_.size(); }
     size_t Queued() const;
+    size_t Queued(size_t lane) const;
+    //! Threads started so far (compute slots plus those lent to waits); for metrics and tests.
+    size_t Threads() const;
+    //! Tasks inside a BlockingWait scope right now.
+    size_t Waiting() const;
 
   private:
+    void StartThreadLocked();
     void WorkerLoop();
+    bool HasQueuedLocked() const;
+    void BeginBlockingWait() override;
+    void EndBlockingWait() override;
 
+    const size_t workers_;
+    const size_t max_threads_;
     mutable std::mutex mutex_;
     std::condition_variable ready_;
-    std::deque<Task> queue_;
+    std::vector<std::deque<Task>> queues_;
+    size_t next_lane_ = 0;
+    size_t running_ = 0;  //!< tasks computing (started, not in a wait scope)
+    size_t idle_ = 0;     //!< threads parked on `ready_`
+    size_t waiting_ = 0;  //!< tasks in a wait scope
     bool stopping_ = false;
     std::vector<std::thread> threads_;
 };

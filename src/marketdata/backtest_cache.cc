@@ -3,6 +3,7 @@
 #include <fmt/format.h>
 
 #include <algorithm>
+#include <filesystem>
 
 #include "common/time_format.h"
 #include "marketdata/coverage.h"
@@ -163,7 +164,29 @@ Result<std::unique_ptr<BacktestCache>> BacktestCache::Open(const CacheOptions& o
     return cache;
 }
 
+Error BacktestCache::Scrubbed(Error error) const {
+    // DuckDB's messages name the file; clients are told its name, not where it lives.
+    const std::string name = std::filesystem::path(path_).filename().string();
+    for (size_t at = 0; !path_.empty() && (at = error.message.find(path_, at)) != std::string::npos;) {
+        error.message.replace(at, path_.size(), name);
+        at += name.size();
+    }
+    return error;
+}
+
 Result<CachedBars> BacktestCache::Read(const SeriesKey& series, const Interval& interval, TimeRange range) {
+    Result<CachedBars> read = ReadUnchecked(series, interval, range);
+    if (read) return read;
+    if (read.error().code == ErrorCode::kCacheUnavailable) {
+        // A file that fails a read (truncated, corrupt, unreadable) does not heal by itself:
+        // readiness reports it until the process is restarted on a sound file.
+        std::lock_guard lock(health_mutex_);
+        if (read_failure_.empty()) read_failure_ = Scrubbed(read.error()).message;
+    }
+    return std::unexpected(Scrubbed(read.error()));
+}
+
+Result<CachedBars> BacktestCache::ReadUnchecked(const SeriesKey& series, const Interval& interval, TimeRange range) {
     CachedBars out;
     out.from_memory = true;
     if (range.Empty()) return out;
@@ -259,6 +282,7 @@ Result<void> BacktestCache::Store(const SeriesKey& series, std::span<const Kline
     {
         Lease lease(*this);
         stored = StoreWith(*lease, rows, series, covered, source);
+        if (!stored) stored = std::unexpected(Scrubbed(stored.error()));
     }
     // Even a failed write may have raced a reader; dropping the hot copies is always safe.
     memory_.Invalidate(series);
@@ -336,8 +360,21 @@ Result<void> BacktestCache::StoreWith(Session& session, std::span<const KlineRow
 }
 
 Result<void> BacktestCache::Ping() {
+    {
+        std::lock_guard lock(health_mutex_);
+        if (!read_failure_.empty()) {
+            return MakeError(ErrorCode::kCacheUnavailable,
+                             fmt::format("the cache file failed a read and cannot be trusted until it is repaired or "
+                                         "replaced: {}",
+                                         read_failure_));
+        }
+    }
     std::lock_guard lock(probe_mutex_);
-    return probe_->Execute("SELECT count(*) FROM coverage");
+    // Hashing every coverage row reads its blocks: count(*) alone is answered from metadata and
+    // passes on a truncated file.
+    Result<void> probed = probe_->Execute("SELECT sum(hash(exchange, symbol, bar_interval, start_time, end_time)) FROM coverage");
+    if (!probed) return std::unexpected(Scrubbed(probed.error()));
+    return probed;
 }
 
 }  // namespace spark

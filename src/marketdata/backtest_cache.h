@@ -54,8 +54,9 @@ class BacktestCache {
     //! Writes `rows` and records `covered` in one transaction: all of it lands or none of it.
     Result<void> Store(const SeriesKey& series, std::span<const KlineRow> rows, std::span<const TimeRange> covered,
                        std::string_view source);
-    //! A trivial query on a connection reserved for probes, so readiness checks never queue
-    //! behind backtests for a pooled one.
+    //! Readiness: fails once any read has failed on the file (sticky: a damaged file does not
+    //! heal), else reads every coverage row on a connection reserved for probes, so readiness
+    //! checks never queue behind backtests for a pooled one.
     Result<void> Ping();
 
     size_t MemoryBytesUsed() { return memory_.BytesUsed(); }
@@ -66,6 +67,9 @@ class BacktestCache {
     class Lease;
 
     BacktestCache(std::string path, DuckDbDatabase database, size_t memory_budget_bytes);
+    Result<CachedBars> ReadUnchecked(const SeriesKey& series, const Interval& interval, TimeRange range);
+    //! `error` with the file's path reduced to its name.
+    Error Scrubbed(Error error) const;
     Result<std::vector<TimeRange>> CoverageWith(Session& session, const SeriesKey& series);
     std::optional<std::vector<TimeRange>> CachedCoverage(const SeriesKey& series);
     Result<std::vector<Candle>> ReadFromDuckDb(Session& session, const SeriesKey& series, TimeRange range);
@@ -82,6 +86,8 @@ class BacktestCache {
 
     std::mutex probe_mutex_;
     std::optional<DuckDbConnection> probe_;
+    std::mutex health_mutex_;
+    std::string read_failure_;  //!< the first failed read's message; empty while reads succeed
 
     std::mutex coverage_mutex_;
     std::map<SeriesKey, std::vector<TimeRange>> coverage_;  //!< merged, loaded on first use

@@ -2,6 +2,7 @@
 
 #include <fmt/format.h>
 
+#include "common/blocking_wait.h"
 #include "common/time_format.h"
 #include "model/missing_bars.h"
 
@@ -53,8 +54,10 @@ Result<LoadedBars> BarLoader::LoadDirect(const BarQuery& query) const {
                          "served",
                          "useCache");
     }
-    Result<FetchedKlines> fetched =
-        upstream_->FetchKlines(query.series.exchange, query.series.symbol, query.interval, query.range);
+    Result<FetchedKlines> fetched = [&] {
+        const BlockingWait waiting_for_upstream;
+        return upstream_->FetchKlines(query.series.exchange, query.series.symbol, query.interval, query.range);
+    }();
     if (!fetched) return std::unexpected(fetched.error());
     LoadedBars out;
     out.bars = Candles(fetched->rows);
@@ -110,6 +113,9 @@ Result<LoadedBars> BarLoader::Load(const BarQuery& query) const {
     const bool upstream = upstream_ != nullptr && upstream_->Enabled(query.series.exchange);
     if (!cached->fully_covered && upstream) {
         const bool had_cached_bars = !cached->bars.empty();
+        // Waiting for Binance (or for another request's identical fetch) lends this thread's
+        // compute slot to cached requests meanwhile.
+        const BlockingWait waiting_for_upstream;
         for (const TimeRange& missing : cached->uncovered) {
             Result<Fetch> fetched = FetchIntoCache(query, missing);
             if (!fetched) return std::unexpected(fetched.error());

@@ -9,6 +9,7 @@
 #include <random>
 #include <thread>
 
+#include "common/bounded_text.h"
 #include "common/time_format.h"
 #include "marketdata/kline_csv.h"
 
@@ -29,9 +30,34 @@ int64_t NowMs() {
         .count();
 }
 
+//! A page of 1,500 klines is about 250 KB; an answer far beyond that is not a klines page, and
+//! reading it whole would let an upstream fill our memory.
+constexpr size_t kMaxBodyBytes = 16 << 20;
+
 size_t WriteBody(char* data, size_t size, size_t count, void* out) {
-    static_cast<std::string*>(out)->append(data, size * count);
+    auto* body = static_cast<std::string*>(out);
+    if (body->size() + size * count > kMaxBodyBytes) return 0;  // curl ends the transfer (CURLE_WRITE_ERROR)
+    body->append(data, size * count);
     return size * count;
+}
+
+//! Binance's error answer {"code": -1121, "msg": "..."}; anything else leaves code 0 and the raw
+//! text (bounded) as the message. Never throws, whatever the upstream sent.
+std::pair<int, std::string> ReadBinanceError(const std::string& body) {
+    int code = 0;
+    std::string message = body;
+    if (!FindJsonDepthExcess(body)) {
+        const json error = json::parse(body, nullptr, false);
+        if (error.is_object()) {
+            if (const auto it = error.find("code"); it != error.end() && it->is_number_integer()) {
+                code = static_cast<int>(it->get<int64_t>());
+            }
+            if (const auto it = error.find("msg"); it != error.end() && it->is_string()) {
+                message = it->get<std::string>();
+            }
+        }
+    }
+    return {code, TruncateForEcho(message, 200)};
 }
 
 //! Reads the two headers the client acts on: Retry-After and the 1-minute used weight.
@@ -151,6 +177,12 @@ Result<std::string> BinanceClient::GetWithRetries(const std::string& endpoint, c
     const Clock::time_point started = Clock::now();
     const int64_t weight = endpoint == "/fapi/v1/klines" ? kFuturesWeight : kSpotWeight;
     for (int attempt = 1;; ++attempt) {
+        if (const int64_t banned_until = banned_until_ms_.load(); NowMs() < banned_until) {
+            return MakeError(ErrorCode::kMarketDataBanned,
+                             fmt::format("Binance has banned this IP (HTTP 418) until {}; no request is sent to it "
+                                         "before then ({} s left)",
+                                         FormatIsoUtc(banned_until), (banned_until - NowMs() + 999) / 1000));
+        }
         WaitForWeight(weight);
         const Clock::time_point sent = Clock::now();
         const Response r = Get(url);
@@ -161,15 +193,16 @@ Result<std::string> BinanceClient::GetWithRetries(const std::string& endpoint, c
         NoteWeight(r.used_weight);
         if (r.status == 200) return r.body;
         if (r.status == 418) {
+            // Remembered: asking again during a ban lengthens it (Binance's documentation).
+            const int64_t ban_ms = r.retry_after_s >= 0 ? r.retry_after_s * 1000 : options_.default_ban_ms;
+            banned_until_ms_.store(NowMs() + ban_ms);
             return MakeError(ErrorCode::kMarketDataBanned,
-                             fmt::format("Binance has banned this IP (HTTP 418); retry after {} s",
-                                         r.retry_after_s >= 0 ? r.retry_after_s : 0));
+                             fmt::format("Binance has banned this IP (HTTP 418); no request is sent to it for {} s",
+                                         (ban_ms + 999) / 1000));
         }
         const bool retryable = r.status == 429 || r.status >= 500 || r.status == 0;
         if (!retryable) {
-            const json error = json::parse(r.body, nullptr, false);
-            const int code = error.is_object() ? error.value("code", 0) : 0;
-            const std::string message = error.is_object() ? error.value("msg", r.body) : r.body;
+            const auto [code, message] = ReadBinanceError(r.body);
             if (code == kBinanceInvalidSymbol) {
                 return MakeError(ErrorCode::kInvalidSymbol, fmt::format("Binance: {}", message), "symbol",
                                  "INVALID_SYMBOL");
@@ -209,6 +242,9 @@ Result<FetchedKlines> BinanceClient::FetchKlines(const std::string& exchange, co
                                             endpoint, symbol, interval.Name(), start, range.end_ms - 1, page);
         Result<std::string> body = GetWithRetries(endpoint, url, out.requests);
         if (!body) return std::unexpected(body.error());
+        if (FindJsonDepthExcess(*body)) {
+            return MakeError(ErrorCode::kMarketDataUnavailable, "Binance sent JSON nested deeper than a klines page");
+        }
         const json rows = json::parse(*body, nullptr, false);
         if (rows.is_discarded()) return MakeError(ErrorCode::kMarketDataUnavailable, "Binance sent malformed JSON");
         Result<std::string> csv = RowsAsCsv(rows);

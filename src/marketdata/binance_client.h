@@ -23,6 +23,7 @@ struct BinanceOptions {
     int64_t max_retry_ms = 30'000;        //!< total time one request may spend retrying
     int64_t base_backoff_ms = 200;        //!< doubled per retry, with jitter
     int64_t weight_budget = 4'800;        //!< of Binance's 6,000 a minute: slow down before the limit
+    int64_t default_ban_ms = 120'000;     //!< how long a 418 without Retry-After is honoured (Binance's shortest ban)
 };
 
 //! One HTTP exchange with Binance, for metrics.
@@ -41,7 +42,8 @@ struct FetchedKlines {
 //! Binance's klines API over libcurl: spot `GET /api/v3/klines` (pages of 1000) and USD-M futures
 //! `GET /fapi/v1/klines` (pages of 1500), paginating by startTime until the range is covered.
 //! Retries 429, 5xx, timeouts and connection failures with exponential backoff and jitter, bounded
-//! in attempts and total time, honouring Retry-After; never retries 418 (a ban). A weight budget
+//! in attempts and total time, honouring Retry-After; never retries 418 (a ban), and sends nothing
+//! more until the ban's Retry-After has passed. A weight budget
 //! shared by all requests, fed by X-MBX-USED-WEIGHT-1M, waits for the next minute before the limit.
 //! Every row must have 12 fields, parseable prices and an aligned open time: anything else makes
 //! the whole fetch an upstream error. Thread-safe.
@@ -72,6 +74,9 @@ class BinanceClient {
     std::mutex weight_mutex_;
     int64_t weight_minute_ = -1;
     int64_t weight_used_ = 0;
+    //! Epoch ms until which a 418 ban holds: until then no request is sent, the caller gets
+    //! kMarketDataBanned at once.
+    std::atomic<int64_t> banned_until_ms_{0};
 };
 
 }  // namespace spark

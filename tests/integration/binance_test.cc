@@ -161,6 +161,50 @@ TEST_F(Binance, ABanIsNotRetried) {
     EXPECT_EQ(UpstreamRequests(), 1);
 }
 
+TEST_F(Binance, ABanIsRememberedUntilItsRetryAfterPasses) {
+    StartServer();
+    ASSERT_EQ(Run(kWeek)["bars"]["source"], "binance");  // the week is cached now
+    Inject({{"status", 418}, {"count", 5}, {"retryAfter", 120}});
+    const std::string cold = R"({"symbol":"ETHUSDT","timeframe":"1h","start":"2024-01-01","end":"2024-01-07"})";
+    EXPECT_EQ(Run(cold, 503)["error"]["code"], "MARKET_DATA_BANNED");
+    EXPECT_EQ(UpstreamRequests(), 2);
+    // During the ban: refused at once without asking Binance, and cached ranges still answer.
+    const auto started = std::chrono::steady_clock::now();
+    const json again = Run(cold, 503);
+    EXPECT_LT(std::chrono::steady_clock::now() - started, std::chrono::milliseconds(500));
+    EXPECT_EQ(again["error"]["code"], "MARKET_DATA_BANNED");
+    EXPECT_NE(again["error"]["message"].get<std::string>().find("no request is sent"), std::string::npos);
+    EXPECT_EQ(Run(kWeek)["bars"]["source"], "cache");
+    EXPECT_EQ(UpstreamRequests(), 2);
+}
+
+TEST_F(Binance, CachedRunsAnswerInMillisecondsWhileColdRequestsWaitOnASlowUpstream) {
+    StartServer();  // two compute workers
+    ASSERT_EQ(Run(kWeek)["bars"]["source"], "binance");
+    Inject({{"delayMs", 2000}, {"count", 3}});
+    // More cold requests than workers, each waiting seconds on the replay.
+    std::vector<std::future<int>> cold;
+    for (const char* month : {"02", "03", "04"}) {
+        cold.push_back(std::async(std::launch::async, [this, month] {
+            const std::string body = std::string(R"({"symbol":"BTCUSDT","timeframe":"1h","start":"2024-)") + month +
+                                     R"(-01","end":"2024-)" + month + R"(-07"})";
+            return HttpCall(server_->Port(), "POST", "/backtest/run", body).status;
+        }));
+    }
+    std::this_thread::sleep_for(std::chrono::milliseconds(500));
+    double slowest_ms = 0;
+    for (int i = 0; i < 5; ++i) {
+        const auto started = std::chrono::steady_clock::now();
+        EXPECT_EQ(Run(kWeek)["bars"]["source"], "cache");
+        slowest_ms = std::max(
+            slowest_ms, std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - started).count());
+    }
+    EXPECT_LT(slowest_ms, 250) << "a cached run waited behind the upstream";
+    const std::string metrics = HttpCall(server_->Port(), "GET", "/metrics").body;
+    EXPECT_GE(MetricValue(metrics, "spark_compute_tasks_waiting_upstream"), 1);
+    for (auto& c : cold) EXPECT_EQ(c.get(), 200);
+}
+
 TEST_F(Binance, ATimeoutIs504) {
     StartServer({"--binance-timeout-ms", "300", "--binance-max-attempts", "1"});
     Inject({{"delayMs", 1500}});

@@ -38,6 +38,12 @@ struct HttpConnection::Impl {
         result.body = response.body();
         result.content_type = std::string(response[http::field::content_type]);
         result.connection = std::string(response[http::field::connection]);
+        for (const auto& field : response) {
+            std::string name(field.name_string());
+            std::transform(name.begin(), name.end(), name.begin(),
+                           [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
+            result.headers[name] = std::string(field.value());
+        }
         std::transform(result.connection.begin(), result.connection.end(), result.connection.begin(),
                        [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
         return result;
@@ -52,10 +58,12 @@ HttpConnection::HttpConnection(uint16_t port) : impl_(new Impl) {
 
 HttpConnection::~HttpConnection() { delete impl_; }
 
-HttpResult HttpConnection::Call(const std::string& method, const std::string& target, const std::string& body) {
+HttpResult HttpConnection::Call(const std::string& method, const std::string& target, const std::string& body,
+                                const HttpHeaders& headers) {
     http::request<http::string_body> request{http::string_to_verb(method), target, 11};
     request.set(http::field::host, "127.0.0.1");
     request.set(http::field::content_type, "application/json");
+    for (const auto& [name, value] : headers) request.set(name, value);
     request.keep_alive(true);
     request.body() = body;
     request.prepare_payload();
@@ -80,6 +88,12 @@ void HttpConnection::Send(const std::string& bytes) {
 HttpResult HttpCall(uint16_t port, const std::string& method, const std::string& target, const std::string& body) {
     HttpConnection connection(port);
     return connection.Call(method, target, body);
+}
+
+HttpResult HttpCall(uint16_t port, const std::string& method, const std::string& target, const std::string& body,
+                    const HttpHeaders& headers) {
+    HttpConnection connection(port);
+    return connection.Call(method, target, body, headers);
 }
 
 }  // namespace spark::testing
