@@ -3,7 +3,7 @@ BUILD_DIR ?= build
 PORT ?= 4001
 SPARK_DB ?= var/spark.duckdb
 
-.PHONY: bootstrap configure build run test bench format clean
+.PHONY: bootstrap configure build run test sanitize fuzz bench format clean
 
 bootstrap:
 	@bash scripts/bootstrap.sh
@@ -22,6 +22,14 @@ run: build
 test: build
 	@cd $(BUILD_DIR) && ctest --output-on-failure
 
+# The whole suite again under AddressSanitizer + UndefinedBehaviorSanitizer (build-asan/).
+sanitize:
+	@bash scripts/sanitize.sh
+
+# Every libFuzzer target for FUZZ_SECONDS each (default 60), clang 16, in build-fuzz/.
+fuzz:
+	@bash scripts/fuzz.sh
+
 bench: build
 	@bash scripts/bench.sh $(BUILD_DIR)
 
@@ -29,4 +37,4 @@ format:
 	@clang-format -i $$(git ls-files '*.cc' '*.h')
 
 clean:
-	@rm -rf $(BUILD_DIR)
+	@rm -rf $(BUILD_DIR) build-asan build-fuzz

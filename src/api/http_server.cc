@@ -95,11 +95,13 @@ HttpResponse Refusal(ErrorCode code, std::string message, std::string reason) {
     return response;
 }
 
-//! Client errors are refusals too (never audited), except "no such data", which is the answer to
-//! a job the service accepted and worked on.
+//! Client errors are refusals too (never audited), except the answers to jobs the service
+//! accepted and worked on: no such data, and Binance refusing the symbol or the request.
 bool IsRejection(const HttpResponse& response) {
-    return response.refused ||
-           (response.status >= 400 && response.status < 500 && response.error_code != "DATA_NOT_FOUND");
+    if (response.refused) return true;
+    const bool worked_on = response.error_code == "DATA_NOT_FOUND" || response.error_code == "INVALID_SYMBOL" ||
+                           response.error_reason == "UPSTREAM_REJECTED";
+    return response.status >= 400 && response.status < 500 && !worked_on;
 }
 
 //! The whole answer to a connection over the cap, written straight to the socket.

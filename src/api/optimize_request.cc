@@ -6,6 +6,7 @@
 #include <cmath>
 
 #include "api/json_fields.h"
+#include "common/bounded_text.h"
 #include "strategy/strategy_registry.h"
 
 namespace spark::api {
@@ -20,7 +21,7 @@ constexpr std::array<std::string_view, 20> kKnownFields = {
 constexpr double kMaxMinTrades = 1'000'000;
 
 std::unexpected<Error> AxisError(const std::string& name, std::string message) {
-    return Invalid("grid." + name, std::move(message), "INVALID_PARAMETER");
+    return Invalid("grid." + TruncateForEcho(name), std::move(message), "INVALID_PARAMETER");
 }
 
 //! A list of numbers, or a range {from, to, step} with step > 0 and from <= to.
@@ -86,7 +87,7 @@ Result<void> ReadRanking(const json& body, OptimizeRequest& out) {
             return Invalid("objective",
                            fmt::format("objective '{}' must be sharpe, totalReturn, cagr, calmar, sortino or "
                                        "profitFactor",
-                                       *objective),
+                                       TruncateForEcho(*objective)),
                            "OUT_OF_RANGE");
         }
         out.objective = *parsed;

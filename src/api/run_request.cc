@@ -8,6 +8,7 @@
 #include <nlohmann/json.hpp>
 
 #include "api/json_fields.h"
+#include "common/bounded_text.h"
 #include "common/time_format.h"
 #include "strategy/strategy_registry.h"
 
@@ -37,7 +38,7 @@ Result<ParsedTime> ReadTime(const json& body, const char* field, std::string& as
         as_given = it->dump();
         // Through the text parser, which bounds the value (an unsigned above INT64_MAX included).
         auto parsed = ParseTime(as_given);
-        if (!parsed) return Invalid(field, fmt::format("{} {} {}", field, as_given, parsed.error()), "INVALID_DATE");
+        if (!parsed) return Invalid(field, fmt::format("{} {} {}", field, TruncateForEcho(as_given), parsed.error()), "INVALID_DATE");
         return *parsed;
     }
     if (!it->is_string()) {
@@ -49,7 +50,7 @@ Result<ParsedTime> ReadTime(const json& body, const char* field, std::string& as
     }
     as_given = it->get<std::string>();
     auto parsed = ParseTime(as_given);
-    if (!parsed) return Invalid(field, fmt::format("{} '{}' {}", field, as_given, parsed.error()), "INVALID_DATE");
+    if (!parsed) return Invalid(field, fmt::format("{} '{}' {}", field, TruncateForEcho(as_given), parsed.error()), "INVALID_DATE");
     return *parsed;
 }
 
@@ -60,7 +61,7 @@ Result<void> ReadSymbol(const json& body, RunRequest& out) {
         return Invalid(
             "symbol",
             fmt::format("symbol '{}' must be 1-{} upper-case letters or digits, as Binance writes it (e.g. BTCUSDT)",
-                        *symbol, kMaxSymbolLength),
+                        TruncateForEcho(*symbol), kMaxSymbolLength),
             "INVALID_SYMBOL");
     }
     out.symbol = std::move(*symbol);
@@ -73,7 +74,7 @@ Result<void> ReadExchangeAndTimeframe(const json& body, RunRequest& out) {
     if (!exchange->empty()) {
         if (std::find(kExchanges.begin(), kExchanges.end(), *exchange) == kExchanges.end()) {
             return Invalid("exchange",
-                           fmt::format("exchange '{}' is not supported (binance, binance-futures)", *exchange),
+                           fmt::format("exchange '{}' is not supported (binance, binance-futures)", TruncateForEcho(*exchange)),
                            "UNKNOWN_EXCHANGE");
         }
         out.exchange = std::move(*exchange);
@@ -86,7 +87,7 @@ Result<void> ReadExchangeAndTimeframe(const json& body, RunRequest& out) {
             "timeframe",
             fmt::format("timeframe '{}' is not a Binance interval (1s 1m 3m 5m 15m 30m 1h 2h 4h 6h 8h 12h 1d 3d 1w 1M; "
                         "case-sensitive)",
-                        *timeframe),
+                        TruncateForEcho(*timeframe)),
             "UNKNOWN_TIMEFRAME");
     }
     out.interval = *interval;
@@ -154,7 +155,7 @@ Result<void> ReadOptions(const json& body, RunRequest& out) {
     } else if (*fill == "next_open" || !body.contains("fill")) {
         o.fill = FillMode::kNextOpen;
     } else {
-        return Invalid("fill", fmt::format("fill '{}' must be next_open or close", *fill), "OUT_OF_RANGE");
+        return Invalid("fill", fmt::format("fill '{}' must be next_open or close", TruncateForEcho(*fill)), "OUT_OF_RANGE");
     }
     if (auto ok = ReadBool(body, "allowShort", o.allow_short); !ok) return ok;
     if (auto ok = ReadOptionalFraction(body, "stopLossPct", kMaxStopLoss, o.stop_loss_pct); !ok) return ok;
@@ -169,8 +170,9 @@ Result<void> ReadStrategyChoiceInto(const json& body, std::string& name_out, Par
         } else if (it->is_object()) {
             for (const auto& [key, value] : it->items()) {
                 if (key != "name" && key != "params") {
-                    return Invalid("strategy." + key,
-                                   fmt::format("unknown field strategy.{} (expected name, params)", key),
+                    return Invalid("strategy." + TruncateForEcho(key),
+                                   fmt::format("unknown field strategy.{} (expected name, params)",
+                                               TruncateForEcho(key)),
                                    "UNKNOWN_FIELD");
                 }
             }
@@ -189,8 +191,9 @@ Result<void> ReadStrategyChoiceInto(const json& body, std::string& name_out, Par
                 }
                 for (const auto& [key, value] : params->items()) {
                     if (!value.is_number()) {
-                        return Invalid("strategy.params." + key,
-                                       fmt::format("strategy.params.{} must be a number, got {}", key, TypeName(value)),
+                        return Invalid("strategy.params." + TruncateForEcho(key),
+                                       fmt::format("strategy.params.{} must be a number, got {}", TruncateForEcho(key),
+                                                   TypeName(value)),
                                        "WRONG_TYPE");
                     }
                     given[key] = value.get<double>();

@@ -117,11 +117,14 @@ ServiceMetrics::ServiceMetrics()
       waiting_upstream_(BuildGauge().Name("spark_compute_tasks_waiting_upstream").Help("Compute tasks waiting on Binance, their worker slot lent to others").Register(*registry_).Add({})),
       resident_bytes_(BuildGauge().Name("process_resident_memory_bytes").Help("Resident memory size in bytes").Register(*registry_).Add({})) {
     for (const char* lane : {"interactive", "batch"}) queue_depth_.Add({{"lane", lane}});
+    // Refusals the server makes itself exist at 0 from start-up; field-level reasons (MISSING_FIELD,
+    // TOO_DEEP, ...) appear when first seen: alert on sum by (reason).
     for (const char* route : {"run", "optimize", "walkforward", "portfolio"}) {
         rejections_.Add({{"route", route}, {"reason", "QUEUE_FULL"}});
-        rejections_.Add({{"route", route}, {"reason", "INVALID_REQUEST"}});
     }
-    rejections_.Add({{"route", "unmatched"}, {"reason", "TOO_MANY_CONNECTIONS"}});
+    for (const char* reason : {"TOO_MANY_CONNECTIONS", "ORIGIN_NOT_ALLOWED", "SHUTTING_DOWN"}) {
+        rejections_.Add({{"route", "unmatched"}, {"reason", reason}});
+    }
     for (const char* route : {"walkforward", "portfolio"}) {
         const std::string prefix = std::string("spark_backtest_") + route;
         routes_[route] = RouteFamilies{&BuildCounter()

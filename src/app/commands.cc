@@ -155,6 +155,9 @@ int RunServe(const std::vector<std::string>& args) {
                           });
     BarLoader loader(**cache, &binance);
     auto pool = std::make_unique<ThreadPool>(config->workers, api::kLaneCount);
+    // /version and the start-up log report the limits in force, not the ones asked for.
+    config->max_connections = ConnectionCap(config->max_connections);
+    if (config->max_running_batch_jobs == 0) config->max_running_batch_jobs = config->workers;
     api::ServiceContext context{**cache,
                                 loader,
                                 metrics,
@@ -174,7 +177,7 @@ int RunServe(const std::vector<std::string>& args) {
                             .request_timeout = std::chrono::milliseconds(config->request_timeout_ms),
                             .shutdown_grace = std::chrono::milliseconds(config->shutdown_grace_ms),
                             .max_queued_jobs = config->max_queued_jobs,
-                            .max_connections = ConnectionCap(config->max_connections),
+                            .max_connections = config->max_connections,
                             .max_running_batch_jobs = config->max_running_batch_jobs,
                             .access = {.token = config->api_token,
                                        .exempt_routes = config->auth_exempt,

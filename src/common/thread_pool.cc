@@ -48,8 +48,6 @@ void ThreadPool::Submit(size_t lane, Task task) {
         // Shutting down: work that would requeue itself (grid-search lanes) is dropped.
         if (stopping_) return;
         queues_[std::min(lane, queues_.size() - 1)].push_back(std::move(task));
-        // Every thread may be parked in a wait with a compute slot free: someone must take it.
-        if (running_ < workers_ && idle_ == 0 && threads_.size() < max_threads_) StartThreadLocked();
     }
     ready_.notify_one();
 }
@@ -85,8 +83,9 @@ void ThreadPool::BeginBlockingWait() {
         std::lock_guard lock(mutex_);
         --running_;
         ++waiting_;
-        // The freed slot goes to a parked thread if there is one, else to a new thread.
-        if (!stopping_ && idle_ == 0 && HasQueuedLocked() && threads_.size() < max_threads_) StartThreadLocked();
+        // At least `workers_` threads stay outside waits, so a free slot always has a thread to
+        // take it: an idle one, or one about to look for work. Threads are added, never removed.
+        if (!stopping_ && threads_.size() - waiting_ < workers_ && threads_.size() < max_threads_) StartThreadLocked();
     }
     ready_.notify_one();
 }
@@ -104,9 +103,7 @@ void ThreadPool::WorkerLoop() {
         Task task;
         {
             std::unique_lock lock(mutex_);
-            ++idle_;
             ready_.wait(lock, [this] { return stopping_ || (running_ < workers_ && HasQueuedLocked()); });
-            --idle_;
             if (stopping_) return;
             // Round robin over the non-empty lanes.
             for (size_t i = 0; i < queues_.size(); ++i) {

@@ -62,7 +62,6 @@ class ThreadPool final : private BlockingWaitListener {
     std::vector<std::deque<Task>> queues_;
     size_t next_lane_ = 0;
     size_t running_ = 0;  //!< tasks computing (started, not in a wait scope)
-    size_t idle_ = 0;     //!< threads parked on `ready_`
     size_t waiting_ = 0;  //!< tasks in a wait scope
     bool stopping_ = false;
     std::vector<std::thread> threads_;

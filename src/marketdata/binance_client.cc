@@ -104,6 +104,27 @@ Result<std::string> RowsAsCsv(const json& rows) {
 
 }  // namespace
 
+Result<std::vector<KlineRow>> ParseKlinesPage(std::string_view body, const Interval& interval, int64_t now_ms) {
+    if (FindJsonDepthExcess(body)) {
+        return MakeError(ErrorCode::kMarketDataUnavailable, "Binance sent JSON nested deeper than a klines page");
+    }
+    const json rows = json::parse(body, nullptr, false);
+    if (rows.is_discarded()) return MakeError(ErrorCode::kMarketDataUnavailable, "Binance sent malformed JSON");
+    Result<std::string> csv = RowsAsCsv(rows);
+    if (!csv) return std::unexpected(csv.error());
+    KlineCsv parsed = ParseKlineCsv(*csv, interval, now_ms);
+    // Any bad row (or a bar still open) poisons the page: nothing of it may reach the cache.
+    if (!parsed.rejected.empty()) {
+        return MakeError(ErrorCode::kMarketDataUnavailable,
+                         fmt::format("Binance sent an invalid kline: {}", parsed.rejected.front().reason));
+    }
+    // A page longer than asked for is not a klines page either.
+    if (parsed.rows.size() != rows.size()) {
+        return MakeError(ErrorCode::kMarketDataUnavailable, "Binance sent rows the kline reader did not count");
+    }
+    return std::move(parsed.rows);
+}
+
 BinanceClient::BinanceClient(BinanceOptions options, std::function<void(const UpstreamCall&)> observer)
     : options_(std::move(options)), observer_(std::move(observer)) {
     static const bool initialised = curl_global_init(CURL_GLOBAL_DEFAULT) == CURLE_OK;
@@ -234,32 +255,22 @@ Result<FetchedKlines> BinanceClient::FetchKlines(const std::string& exchange, co
     const bool futures = exchange == "binance-futures";
     const std::string endpoint = futures ? "/fapi/v1/klines" : "/api/v3/klines";
     const std::string base = futures ? options_.futures_base_url : options_.spot_base_url;
-    const int page = futures ? kFuturesPage : kSpotPage;
+    const int page_size = futures ? kFuturesPage : kSpotPage;
     FetchedKlines out;
     int64_t start = range.start_ms;
     while (start < range.end_ms) {
         const std::string url = fmt::format("{}{}?symbol={}&interval={}&startTime={}&endTime={}&limit={}", base,
-                                            endpoint, symbol, interval.Name(), start, range.end_ms - 1, page);
+                                            endpoint, symbol, interval.Name(), start, range.end_ms - 1, page_size);
         Result<std::string> body = GetWithRetries(endpoint, url, out.requests);
         if (!body) return std::unexpected(body.error());
-        if (FindJsonDepthExcess(*body)) {
-            return MakeError(ErrorCode::kMarketDataUnavailable, "Binance sent JSON nested deeper than a klines page");
-        }
-        const json rows = json::parse(*body, nullptr, false);
-        if (rows.is_discarded()) return MakeError(ErrorCode::kMarketDataUnavailable, "Binance sent malformed JSON");
-        Result<std::string> csv = RowsAsCsv(rows);
-        if (!csv) return std::unexpected(csv.error());
-        const KlineCsv parsed = ParseKlineCsv(*csv, interval, NowMs());
-        // Any bad row (or a bar still open) poisons the page: nothing of it may reach the cache.
-        if (!parsed.rejected.empty()) {
-            return MakeError(ErrorCode::kMarketDataUnavailable,
-                             fmt::format("Binance sent an invalid kline: {}", parsed.rejected.front().reason));
-        }
-        for (const KlineRow& row : parsed.rows) {
+        Result<std::vector<KlineRow>> page = ParseKlinesPage(*body, interval, NowMs());
+        if (!page) return std::unexpected(page.error());
+        const size_t page_rows = page->size();
+        for (const KlineRow& row : *page) {
             if (range.Contains(row.candle.open_time_ms)) out.rows.push_back(row);
         }
-        if (parsed.rows.empty() || static_cast<int>(rows.size()) < page) break;
-        start = interval.Next(parsed.rows.back().candle.open_time_ms);
+        if (page->empty() || static_cast<int>(page_rows) < page_size) break;
+        start = interval.Next(page->back().candle.open_time_ms);
     }
     return out;
 }

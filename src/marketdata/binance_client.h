@@ -5,6 +5,7 @@
 #include <functional>
 #include <mutex>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "common/error.h"
@@ -38,6 +39,10 @@ struct FetchedKlines {
     std::vector<KlineRow> rows;  //!< in time order, strictly validated
     int64_t requests = 0;        //!< HTTP requests made, retries included
 };
+
+//! One page of Binance's klines answer (a JSON list of 12-field rows) as validated rows: any
+//! malformed row, wrong field type, unaligned or still-open bar fails the whole page.
+Result<std::vector<KlineRow>> ParseKlinesPage(std::string_view body, const Interval& interval, int64_t now_ms);
 
 //! Binance's klines API over libcurl: spot `GET /api/v3/klines` (pages of 1000) and USD-M futures
 //! `GET /fapi/v1/klines` (pages of 1500), paginating by startTime until the range is covered.

@@ -2,6 +2,7 @@
 
 #include <fmt/format.h>
 
+#include "common/bounded_text.h"
 #include "strategy/bollinger_reversion.h"
 #include "strategy/buy_and_hold.h"
 #include "strategy/donchian_breakout.h"
@@ -174,7 +175,7 @@ Result<ParamValues> StrategyRegistry::Resolve(std::string_view name, const Param
         std::string names;
         for (const StrategyDefinition& d : definitions_) names += (names.empty() ? "" : ", ") + d.name;
         return MakeError(ErrorCode::kInvalidRequest,
-                         fmt::format("strategy.name '{}' is not a known strategy (available: {})", name, names),
+                         fmt::format("strategy.name '{}' is not a known strategy (available: {})", TruncateForEcho(name), names),
                          "strategy.name", "UNKNOWN_STRATEGY");
     }
     Result<ParamValues> resolved = ResolveParams(definition->params, given);
