@@ -1,5 +1,8 @@
 # The two commands a newcomer needs: `make run` and `make test` (each bootstraps and builds).
 BUILD_DIR ?= build
+# ccache: paths relative to the checkout, so another clone (CI's) reuses the same cache entries.
+export CCACHE_BASEDIR := $(CURDIR)
+export CCACHE_NOHASHDIR := 1
 PORT ?= 4001
 SPARK_DB ?= var/spark.duckdb
 

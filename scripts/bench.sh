@@ -52,6 +52,12 @@ for label in 1000 5000; do
     done
 done
 
+# Flood: /backtest/optimize (100 combinations x 17,543 bars each) from 300 connections for 20 s,
+# while one client sends ~1,000-bar runs; the server's memory before, at its peak, and 5 s after.
+grid_flood='{"symbol":"BTCUSDT","timeframe":"1h","start":"2023-01-01","end":"2024-12-31","strategy":"sma_cross","grid":{"fast":{"from":5,"to":50,"step":5},"slow":{"from":60,"to":240,"step":20}}}'
+printf '== flood, optimize x 300 connections + small runs: '
+"$build/bin/spark_flood_driver" "$port" 300 20 /backtest/optimize "$grid_flood" "$bars_1000" 5
+
 # Cold fetch through the Binance replay: an empty cache, one year of 1h bars (9 pages of 1000).
 "$build/bin/binance-replay" --port 0 --data-dir data/sample >"$workdir/replay.out" 2>&1 &
 replay_pid=$!
@@ -73,3 +79,10 @@ for label in "cold plan payload" "warm plan payload"; do
     printf '== %s: ' "$label"
     curl -s -o /dev/null -w '%{time_total}s\n' -X POST "localhost:$cold_port/backtest/run" -d "$plan"
 done
+
+# Slow upstream: every Binance answer takes 1 s; 8 connections send uncached runs (useCache
+# false: each one asks Binance) while one client sends the cached plan payload.
+curl -s -o /dev/null -X POST "localhost:$replay_port/__faults" -d '{"delayMs":1000,"count":100000}'
+uncached='{"symbol":"BTCUSDT","timeframe":"1h","start":"2024-03-01","end":"2024-03-07","useCache":false}'
+printf '== slow upstream (1 s an answer), 8 uncached connections + cached runs: '
+"$build/bin/spark_flood_driver" "$cold_port" 8 20 /backtest/run "$uncached" "$plan" 2

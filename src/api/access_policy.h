@@ -13,9 +13,13 @@ struct AccessOptions {
     std::string token;  //!< SPARK_API_TOKEN; empty: no authentication
     //! SPARK_AUTH_EXEMPT: route names answered without the token (probes and scrapes).
     std::set<std::string> exempt_routes = {"healthz", "readyz", "metrics"};
-    //! SPARK_ALLOWED_ORIGINS: origins (scheme://host[:port]) whose browser requests are accepted
-    //! besides the service's own; "*" accepts any.
+    //! SPARK_ALLOWED_ORIGINS: origins (scheme://host[:port], lower case, no default port) whose
+    //! browser requests are accepted besides the service's own; "*" accepts any.
     std::vector<std::string> allowed_origins;
+    //! Refuse requests whose Host is neither a loopback name nor the host of an allowed origin.
+    //! On for a loopback listener: a page whose DNS name is re-pointed at 127.0.0.1 (DNS
+    //! rebinding) is then "same-origin" with the service, and only its Host gives it away.
+    bool check_host = false;
 };
 
 class AccessPolicy {
@@ -28,9 +32,12 @@ class AccessPolicy {
     //! time, so the answer's timing does not reveal how much of a guess was right).
     bool Authenticated(std::string_view authorization) const;
 
+    //! False when `check_host` is on and `host` is not a name this service answers to.
+    bool HostAllowed(std::string_view host) const;
+
     enum class Origin {
         kAbsent,   //!< no Origin header: not a browser's cross-site request (curl, scripts)
-        kSame,     //!< the page was served by this service (Origin matches Host)
+        kSame,     //!< the page was served by this service (Origin matches a trusted Host)
         kListed,   //!< in SPARK_ALLOWED_ORIGINS: answered with CORS headers
         kRefused,  //!< any other site: refused before anything runs
     };
@@ -39,6 +46,9 @@ class AccessPolicy {
     Origin Classify(std::string_view origin, std::string_view host) const;
 
   private:
+    //! A loopback name, or the host of an allowed origin (ports aside).
+    bool HostTrusted(std::string_view host) const;
+
     AccessOptions options_;
 };
 

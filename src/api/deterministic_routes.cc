@@ -44,7 +44,10 @@ HttpResponse DeterministicJob(std::string_view route, const HttpRequest& request
     json.BeginObject();
     json.Field("mode", "deterministic").Field("route", route).Field("runId", request.run_id);
     json.Field("requestDigest", Fnv1aHex(request.body));
-    json.Key("request").Raw(request.body);
+    // nlohmann accepts a leading UTF-8 byte-order mark, which JSON inside a document may not hold.
+    std::string_view text = request.body;
+    if (text.starts_with("\xEF\xBB\xBF")) text.remove_prefix(3);
+    json.Key("request").Raw(text);
     if (route == "run" || route == "portfolio") {
         json.Key("bars").BeginObject().Field("count", 0).Field("source", "none").Field("cacheHit", false).EndObject();
         WriteZeroMetrics(json);

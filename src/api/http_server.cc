@@ -48,6 +48,7 @@ using Clock = std::chrono::steady_clock;
 //! otherwise, and the process would sit at its peak size while idle.
 void ReleaseFreedMemory() { malloc_trim(0); }
 
+//! 0 (the default) means as many as there are compute workers.
 size_t BatchJobLimit(const ServerOptions& options, const ThreadPool& compute) {
     return options.max_running_batch_jobs == 0 ? compute.Size() : options.max_running_batch_jobs;
 }
@@ -107,16 +108,35 @@ bool IsRejection(const HttpResponse& response) {
 //! The whole answer to a connection over the cap, written straight to the socket.
 const std::string& TooManyConnectionsAnswer() {
     static const std::string kAnswer = [] {
-        const std::string body =
-            R"({"error":{"code":"SERVICE_UNAVAILABLE","message":"too many open connections; retry later",)"
-            R"("details":{"reason":"TOO_MANY_CONNECTIONS"}}})";
+        const HttpResponse refusal = ErrorResponse(
+            {ErrorCode::kServiceUnavailable, "too many open connections; retry later", "", "TOO_MANY_CONNECTIONS"});
         return fmt::format(
-            "HTTP/1.1 503 Service Unavailable\r\nServer: spark-executor\r\nContent-Type: application/json\r\n"
+            "HTTP/1.1 503 Service Unavailable\r\nServer: spark-executor\r\nContent-Type: {}\r\n"
             "Connection: close\r\nRetry-After: 1\r\nContent-Length: {}\r\n\r\n{}",
-            body.size(), body);
+            refusal.content_type, refusal.body.size(), refusal.body);
     }();
     return kAnswer;
 }
+
+//! An asynchronous handler's answer, sent once. If the work ends without answering (an exception
+//! on a later stage, tasks dropped at shutdown), the last copy's destruction answers 500, so the
+//! client is answered and the request's place in the gate is given back.
+class AnswerOnce {
+  public:
+    explicit AnswerOnce(Respond send) : send_(std::move(send)) {}
+    ~AnswerOnce() {
+        if (!answered_.exchange(true)) {
+            send_(ErrorResponse({ErrorCode::kInternal, "the job ended without an answer", "", ""}));
+        }
+    }
+    void operator()(HttpResponse response) {
+        if (!answered_.exchange(true)) send_(std::move(response));
+    }
+
+  private:
+    Respond send_;
+    std::atomic<bool> answered_{false};
+};
 
 //! Runs a handler, turning any escaped exception into a 500 JSON answer: input never crashes us.
 HttpResponse InvokeSafely(const Route& route, const HttpRequest& request) {
@@ -182,6 +202,14 @@ class Session : public std::enable_shared_from_this<Session> {
                         "unmatched", false);
         }
         const bool keep_alive = request_.keep_alive();
+        if (const std::string_view host = Header(request_, http::field::host); !state_.access.HostAllowed(host)) {
+            return Send(Refusal(ErrorCode::kOriginNotAllowed,
+                                fmt::format("this service does not answer to the host name '{}' (a loopback name, or "
+                                            "the host of an origin in SPARK_ALLOWED_ORIGINS)",
+                                            TruncateForEcho(host)),
+                                "HOST_NOT_ALLOWED"),
+                        "unmatched", keep_alive);
+        }
         const std::string origin(Header(request_, http::field::origin));
         const AccessPolicy::Origin origin_kind = state_.access.Classify(origin, Header(request_, http::field::host));
         const bool authenticated = state_.access.Authenticated(Header(request_, http::field::authorization));
@@ -247,7 +275,14 @@ class Session : public std::enable_shared_from_this<Session> {
                 self->Start(route, std::move(*request), keep_alive);
             });
         };
-        if (!state_.batch_gate.Enter(std::move(start))) Send(QueueFull(), route.name, keep_alive);
+        auto refuse = [self = shared_from_this(), &route, keep_alive] {
+            asio::post(self->stream_.get_executor(), [self, &route, keep_alive] {
+                self->Send(Refusal(ErrorCode::kServiceUnavailable,
+                                   "the server is shutting down; retry on another instance", "SHUTTING_DOWN"),
+                           route.name, keep_alive);
+            });
+        };
+        if (!state_.batch_gate.Enter(std::move(start), std::move(refuse))) Send(QueueFull(), route.name, keep_alive);
     }
 
     void Start(const Route& route, HttpRequest request, bool keep_alive) {
@@ -269,20 +304,23 @@ class Session : public std::enable_shared_from_this<Session> {
     void DispatchAsync(const Route& route, HttpRequest request, bool keep_alive) {
         auto cancelled = std::make_shared<std::atomic<bool>>(false);
         WatchForDisconnect(cancelled);
-        Respond respond = [self = shared_from_this(), &route, keep_alive](HttpResponse response) {
+        auto answer = std::make_shared<AnswerOnce>([self = shared_from_this(), &route, keep_alive](HttpResponse response) {
             asio::post(self->stream_.get_executor(),
                        [self, &route, keep_alive, response = std::move(response)]() mutable {
                            beast::error_code ignored;
                            self->stream_.socket().cancel(ignored);  // ends the disconnect watch
                            self->Send(std::move(response), route.name, keep_alive);
                        });
-        };
+        });
+        Respond respond = [answer](HttpResponse response) { (*answer)(std::move(response)); };
         state_.compute.Submit(static_cast<size_t>(route.lane), [&route, request = std::move(request), respond,
                                                                 cancelled]() mutable {
             try {
                 route.async(request, respond, cancelled);
             } catch (const std::exception& e) {
                 respond(ErrorResponse({ErrorCode::kInternal, fmt::format("unexpected failure: {}", e.what()), "", ""}));
+            } catch (...) {
+                respond(ErrorResponse({ErrorCode::kInternal, "unexpected failure", "", ""}));
             }
         });
     }
@@ -306,8 +344,9 @@ class Session : public std::enable_shared_from_this<Session> {
         if (IsRejection(response)) {
             const std::string& reason = response.error_reason.empty() ? response.error_code : response.error_reason;
             state_.metrics.RecordRejection(route_name, reason);
-            state_.rejections.Write(fmt::format(R"({{"time":"{}","route":"{}","status":{},"rejected":"{}")", NowIso(),
-                                                route_name, response.status, reason));
+            state_.rejections.Write(fmt::format(R"({{"time":"{}","runId":"{}","route":"{}","status":{},"rejected":"{}")",
+                                                NowIso(), job_ ? job_->run_id : "", route_name, response.status,
+                                                reason));
             return;
         }
         if (!job_) return;
@@ -333,9 +372,10 @@ class Session : public std::enable_shared_from_this<Session> {
     }
 
     void Send(HttpResponse response, const std::string& route_name, bool keep_alive) {
+        // The gate's place first: nothing after this may keep it.
+        if (std::exchange(holds_batch_place_, false)) state_.batch_gate.Leave();
         state_.metrics.RecordHttpRequest(route_name, response.status);
         Record(response, route_name);
-        if (std::exchange(holds_batch_place_, false)) state_.batch_gate.Leave();
         if (job_) response.headers.emplace_back("X-Run-Id", job_->run_id);
         job_.reset();
         response_ = {};
@@ -450,7 +490,12 @@ struct HttpServer::Impl {
         beast::error_code ignored;
         socket.non_blocking(true, ignored);
         asio::write(socket, asio::buffer(TooManyConnectionsAnswer()), ignored);
-        socket.shutdown(tcp::socket::shutdown_both, ignored);
+        // Closing with unread input makes the kernel reset the connection, which may destroy the
+        // answer: stop sending, drop what has already arrived, then close.
+        socket.shutdown(tcp::socket::shutdown_send, ignored);
+        std::array<char, 4096> discard;
+        while (socket.read_some(asio::buffer(discard), ignored) > 0 && !ignored) {
+        }
         socket.close(ignored);
     }
 
@@ -462,6 +507,9 @@ struct HttpServer::Impl {
             accept_retry_timer.cancel();
         });
         signals.cancel();
+        // Jobs still waiting at the gate will never start: answer them now rather than hold the
+        // drain (and their sessions) until the grace period ends.
+        state.batch_gate.Close();
         drain_deadline = std::chrono::steady_clock::now() + state.options.shutdown_grace;
         PollDrain();
     }

@@ -33,7 +33,8 @@ struct ServerOptions {
 //! HTTP/1.1 on Boost.Beast with keep-alive. IO threads only parse, route and write; handlers
 //! marked Executor::kComputePool run on the shared worker pool, in their route's lane (heavy
 //! jobs through a JobGate). Before any handler runs a request must pass, in order: the drain
-//! check, routing, the Origin check, the bearer token, and the lane's queue bound. On SIGINT/SIGTERM (or Stop) it
+//! check, the Host and Origin checks (and CORS preflights), routing, the bearer token, and the
+//! lane's queue bound or the gate. On SIGINT/SIGTERM (or Stop) it
 //! stops accepting, lets in-flight requests finish within the grace period, then returns from Run.
 class HttpServer {
   public:

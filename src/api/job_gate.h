@@ -19,8 +19,11 @@ class JobGate {
         : max_running_(max_running), max_waiting_(max_waiting), on_idle_(std::move(on_idle)) {}
 
     //! Calls `start` now (on this thread) when a place is free, or later from Leave(); false
-    //! when the waiting line is full (`start` is then dropped).
-    bool Enter(std::function<void()> start);
+    //! when the waiting line is full (`start` is then dropped). `refuse` is called instead of
+    //! `start` if the gate is closed (shutdown) while the job waits.
+    bool Enter(std::function<void()> start, std::function<void()> refuse = {});
+    //! Shutdown: refuses every waiting job, and any that tries to enter from now on.
+    void Close();
     //! A job that entered has answered: its place goes to the first waiting one.
     void Leave();
     size_t Running() const;
@@ -32,7 +35,12 @@ class JobGate {
     const std::function<void()> on_idle_;
     mutable std::mutex mutex_;
     size_t running_ = 0;
-    std::deque<std::function<void()>> waiting_;
+    struct Queued {
+        std::function<void()> start;
+        std::function<void()> refuse;
+    };
+    std::deque<Queued> waiting_;
+    bool closed_ = false;
 };
 
 }  // namespace spark::api

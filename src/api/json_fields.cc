@@ -71,6 +71,11 @@ Result<json> ParseJsonDocument(std::string_view body_text) {
                                    kMaxJsonDepth, *at),
                        "TOO_DEEP");
     }
+    // nlohmann stops at a NUL byte as if the text ended there; JSON text never holds one raw.
+    if (const size_t nul = body_text.find('\0'); nul != std::string_view::npos) {
+        return Invalid("body", fmt::format("the body holds a NUL byte at byte {}; send JSON text", nul),
+                       "MALFORMED_JSON");
+    }
     try {
         return json::parse(body_text);
     } catch (const json::out_of_range& e) {

@@ -10,6 +10,7 @@
 #include "api/json_writer.h"
 #include "api/portfolio_request.h"
 #include "api/result_json.h"
+#include "common/blocking_wait.h"
 #include "engine/backtest.h"
 #include "research/portfolio.h"
 #include "strategy/strategy_registry.h"
@@ -102,6 +103,8 @@ HttpResponse PortfolioRoute::Handle(const HttpRequest& http) const {
                 request->run.use_cache};
             batch.push_back(std::async(std::launch::async, [this, query] { return loader_.Load(query); }));
         }
+        // The loads run on their own threads; this worker only waits, and lends its slot meanwhile.
+        const BlockingWait waiting_for_loads;
         for (auto& f : batch) loads.push_back(f.get());
     }
     std::vector<LoadedBars> loaded;

@@ -111,6 +111,8 @@ size_t ConnectionCap(size_t configured) {
     return cap;
 }
 
+bool IsLoopback(const std::string& host) { return host.starts_with("127.") || host == "::1"; }
+
 }  // namespace
 
 int RunServe(const std::vector<std::string>& args) {
@@ -181,7 +183,8 @@ int RunServe(const std::vector<std::string>& args) {
                             .max_running_batch_jobs = config->max_running_batch_jobs,
                             .access = {.token = config->api_token,
                                        .exempt_routes = config->auth_exempt,
-                                       .allowed_origins = config->allowed_origins}},
+                                       .allowed_origins = config->allowed_origins,
+                                       .check_host = IsLoopback(config->host)}},
                            router, *pool, metrics, audit->get());
     if (Result<void> ok = server.Listen(); !ok) {
         std::cerr << "spark-executor: " << ok.error().message << '\n';

@@ -3,6 +3,10 @@
 #include <fmt/format.h>
 #include <fmt/ranges.h>
 
+#include <curl/curl.h>
+
+#include <algorithm>
+#include <cctype>
 #include <charconv>
 #include <filesystem>
 #include <limits>
@@ -45,46 +49,6 @@ std::function<std::string(ServeConfig&, const std::string&)> Number(double Serve
     };
 }
 
-//! A comma-separated subset of the job routes (spaces ignored; empty means none).
-std::string ApplyRealRoutes(ServeConfig& config, const std::string& text) {
-    static const std::set<std::string> kRoutes = {"run", "walkforward", "portfolio", "optimize"};
-    std::set<std::string> routes;
-    // An empty value is more likely a slip than a decision to switch everything off: say "none".
-    if (text == "none") {
-        config.real_routes.clear();
-        return "";
-    }
-    if (text.find_first_not_of(", ") == std::string::npos) {
-        return "is empty; list the real routes, or write none to answer every job route deterministically";
-    }
-    size_t start = 0;
-    while (start <= text.size()) {
-        const size_t comma = std::min(text.find(',', start), text.size());
-        std::string name = text.substr(start, comma - start);
-        std::erase(name, ' ');
-        if (!name.empty()) {
-            if (!kRoutes.contains(name)) {
-                return fmt::format(
-                    "unknown route '{}' (expected a comma-separated list of run, walkforward, portfolio, "
-                    "optimize)",
-                    name);
-            }
-            routes.insert(name);
-        }
-        start = comma + 1;
-    }
-    config.real_routes = std::move(routes);
-    return "";
-}
-
-std::function<std::string(ServeConfig&, const std::string&)> Text(std::string ServeConfig::*member, bool allow_empty) {
-    return [member, allow_empty](ServeConfig& config, const std::string& text) -> std::string {
-        if (text.empty() && !allow_empty) return "must not be empty";
-        config.*member = text;
-        return "";
-    };
-}
-
 //! The non-empty items of a comma-separated list, spaces removed.
 std::vector<std::string> SplitList(const std::string& text) {
     std::vector<std::string> items;
@@ -97,6 +61,37 @@ std::vector<std::string> SplitList(const std::string& text) {
         start = comma + 1;
     }
     return items;
+}
+
+//! A comma-separated subset of the job routes (spaces ignored; empty means none).
+std::string ApplyRealRoutes(ServeConfig& config, const std::string& text) {
+    static const std::set<std::string> kRoutes = {"run", "walkforward", "portfolio", "optimize"};
+    std::set<std::string> routes;
+    // An empty value is more likely a slip than a decision to switch everything off: say "none".
+    if (text == "none") {
+        config.real_routes.clear();
+        return "";
+    }
+    if (text.find_first_not_of(", ") == std::string::npos) {
+        return "is empty; list the real routes, or write none to answer every job route deterministically";
+    }
+    for (const std::string& name : SplitList(text)) {
+        if (!kRoutes.contains(name)) {
+            return fmt::format(
+                "unknown route '{}' (expected a comma-separated list of run, walkforward, portfolio, optimize)", name);
+        }
+        routes.insert(name);
+    }
+    config.real_routes = std::move(routes);
+    return "";
+}
+
+std::function<std::string(ServeConfig&, const std::string&)> Text(std::string ServeConfig::*member, bool allow_empty) {
+    return [member, allow_empty](ServeConfig& config, const std::string& text) -> std::string {
+        if (text.empty() && !allow_empty) return "must not be empty";
+        config.*member = text;
+        return "";
+    };
 }
 
 //! Route names (checked against the known ones) exempt from the token.
@@ -115,14 +110,21 @@ std::string ApplyExemptRoutes(ServeConfig& config, const std::string& text) {
     return "";
 }
 
+//! Origins as browsers send them: lower case, no trailing slash, no default port.
 std::string ApplyAllowedOrigins(ServeConfig& config, const std::string& text) {
     std::vector<std::string> origins;
     for (std::string origin : SplitList(text)) {
+        std::transform(origin.begin(), origin.end(), origin.begin(), [](unsigned char c) { return std::tolower(c); });
+        while (origin.size() > 1 && origin.back() == '/') origin.pop_back();
         if (origin != "*" && !origin.starts_with("http://") && !origin.starts_with("https://")) {
             return fmt::format("origin '{}' must be * or scheme://host[:port], e.g. https://research.example.com",
                                origin);
         }
-        while (origin.size() > 1 && origin.back() == '/') origin.pop_back();  // browsers send no trailing slash
+        if (origin.find('/', origin.find("://") + 3) != std::string::npos) {
+            return fmt::format("origin '{}' must not have a path: scheme://host[:port]", origin);
+        }
+        if (origin.starts_with("https://") && origin.ends_with(":443")) origin.resize(origin.size() - 4);
+        if (origin.starts_with("http://") && origin.ends_with(":80")) origin.resize(origin.size() - 3);
         origins.push_back(std::move(origin));
     }
     config.allowed_origins = std::move(origins);
@@ -153,7 +155,14 @@ const std::vector<Setting>& Settings() {
          "optimize/walk-forward/portfolio jobs computing at once; others wait (0 = workers)",
          Integer(&ServeConfig::max_running_batch_jobs, 0, 100'000)},
         {"--api-token", "SPARK_API_TOKEN", "bearer token every request must carry (empty: none)",
-         Text(&ServeConfig::api_token, true)},
+         [](ServeConfig& config, const std::string& text) {
+             // A token read from a file often ends in a newline no client would send.
+             const size_t first = text.find_first_not_of(" \t\r\n");
+             config.api_token = first == std::string::npos
+                                    ? std::string()
+                                    : text.substr(first, text.find_last_not_of(" \t\r\n") - first + 1);
+             return std::string();
+         }},
         {"--auth-exempt", "SPARK_AUTH_EXEMPT", "routes answered without the token (healthz,readyz,metrics)",
          ApplyExemptRoutes},
         {"--allowed-origins", "SPARK_ALLOWED_ORIGINS",
@@ -238,12 +247,29 @@ std::expected<ServeConfig, std::string> ParseServeConfig(const std::vector<std::
 }
 
 std::string RedactUrlCredentials(const std::string& url) {
-    const size_t scheme = url.find("://");
-    const size_t authority = scheme == std::string::npos ? 0 : scheme + 3;
-    const size_t authority_end = std::min(url.find_first_of("/?#", authority), url.size());
-    const size_t at = url.rfind('@', authority_end - 1);
-    if (at == std::string::npos || at < authority || authority_end == authority) return url;
-    return url.substr(0, authority) + "***@" + url.substr(at + 1);
+    if (url.empty()) return url;
+    // curl's own parser: the same reading of the URL as the one used to connect with it.
+    CURLU* parsed = curl_url();
+    std::string out = "(a URL curl cannot parse)";
+    if (parsed != nullptr && curl_url_set(parsed, CURLUPART_URL, url.c_str(), 0) == CURLUE_OK) {
+        char* user = nullptr;
+        char* password = nullptr;
+        const bool has_user = curl_url_get(parsed, CURLUPART_USER, &user, 0) == CURLUE_OK;
+        const bool has_password = curl_url_get(parsed, CURLUPART_PASSWORD, &password, 0) == CURLUE_OK;
+        curl_free(user);
+        curl_free(password);
+        if (!has_user && !has_password) {
+            out = url;
+        } else {
+            curl_url_set(parsed, CURLUPART_USER, "***", 0);
+            curl_url_set(parsed, CURLUPART_PASSWORD, nullptr, 0);
+            char* redacted = nullptr;
+            if (curl_url_get(parsed, CURLUPART_URL, &redacted, 0) == CURLUE_OK) out = redacted;
+            curl_free(redacted);
+        }
+    }
+    curl_url_cleanup(parsed);
+    return out;
 }
 
 std::vector<std::pair<std::string, std::string>> DescribeConfig(const ServeConfig& c, bool with_paths) {

@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cstdio>
 #include <exception>
+#include <system_error>
 
 namespace spark {
 namespace {
@@ -33,11 +34,27 @@ ThreadPool::~ThreadPool() {
         threads.swap(threads_);  // no thread is started once stopping_ is set
     }
     ready_.notify_all();
+    slot_free_.notify_all();
     for (std::thread& thread : threads) thread.join();
 }
 
 void ThreadPool::StartThreadLocked() {
-    threads_.emplace_back([this] { WorkerLoop(); });
+    try {
+        threads_.emplace_back([this] { WorkerLoop(); });
+    } catch (const std::system_error& e) {
+        // Out of threads (a pids limit): the pool goes on with those it has.
+        std::fprintf(stderr, "spark-executor: cannot start a compute thread: %s\n", e.what());
+    }
+}
+
+void ThreadPool::FreeSlotLocked() {
+    --running_;
+    // A task coming back from a wait has the first claim on a free slot: it holds memory already.
+    if (returning_ > 0) {
+        slot_free_.notify_one();
+    } else {
+        ready_.notify_one();
+    }
 }
 
 void ThreadPool::Submit(Task task) { Submit(t_pool == this ? t_lane : 0, std::move(task)); }
@@ -79,21 +96,29 @@ bool ThreadPool::HasQueuedLocked() const {
 }
 
 void ThreadPool::BeginBlockingWait() {
-    {
-        std::lock_guard lock(mutex_);
-        --running_;
-        ++waiting_;
-        // At least `workers_` threads stay outside waits, so a free slot always has a thread to
-        // take it: an idle one, or one about to look for work. Threads are added, never removed.
-        if (!stopping_ && threads_.size() - waiting_ < workers_ && threads_.size() < max_threads_) StartThreadLocked();
-    }
-    ready_.notify_one();
+    std::lock_guard lock(mutex_);
+    ++waiting_;
+    FreeSlotLocked();
+    // At least `workers_` threads stay outside waits, so a free slot always has a thread to take
+    // it: an idle one, or one about to look for work. Threads are added, never removed.
+    if (!stopping_ && threads_.size() - waiting_ < workers_ && threads_.size() < max_threads_) StartThreadLocked();
 }
 
 void ThreadPool::EndBlockingWait() {
-    std::lock_guard lock(mutex_);
+    std::unique_lock lock(mutex_);
     --waiting_;
-    ++running_;  // may exceed workers_ until this task ends: it was waiting, not computing
+    ++returning_;
+    // Back to computing only when a slot is free: at most `workers_` tasks ever compute at once.
+    slot_free_.wait(lock, [this] { return stopping_ || running_ < workers_; });
+    --returning_;
+    ++running_;
+    if (running_ < workers_) {  // another slot is free: the next claimant may take it
+        if (returning_ > 0) {
+            slot_free_.notify_one();
+        } else {
+            ready_.notify_one();
+        }
+    }
 }
 
 void ThreadPool::WorkerLoop() {
@@ -103,7 +128,8 @@ void ThreadPool::WorkerLoop() {
         Task task;
         {
             std::unique_lock lock(mutex_);
-            ready_.wait(lock, [this] { return stopping_ || (running_ < workers_ && HasQueuedLocked()); });
+            ready_.wait(lock,
+                        [this] { return stopping_ || (running_ < workers_ && returning_ == 0 && HasQueuedLocked()); });
             if (stopping_) return;
             // Round robin over the non-empty lanes.
             for (size_t i = 0; i < queues_.size(); ++i) {
@@ -125,11 +151,8 @@ void ThreadPool::WorkerLoop() {
         } catch (...) {
             std::fprintf(stderr, "spark-executor: a compute task failed\n");
         }
-        {
-            std::lock_guard lock(mutex_);
-            --running_;
-        }
-        ready_.notify_one();
+        std::lock_guard lock(mutex_);
+        FreeSlotLocked();
     }
 }
 

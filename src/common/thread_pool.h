@@ -20,8 +20,9 @@ namespace spark {
 //! A task submitted from a worker joins the lane of the task that submitted it.
 //!
 //! Waiting is not computing: a task inside a BlockingWait scope gives its slot back, and the pool
-//! starts another thread (up to `max_threads`) when no idle one can take the next task. At most
-//! `workers` tasks compute at once outside such scopes; a task leaving one may briefly exceed it.
+//! starts another thread (up to `max_threads`) so that `workers` threads are always outside
+//! waits to take queued tasks. A task leaving its wait takes the next free slot before any queued
+//! task does, so at most `workers` tasks ever compute at once.
 class ThreadPool final : private BlockingWaitListener {
   public:
     using Task = std::move_only_function<void()>;
@@ -50,6 +51,7 @@ class ThreadPool final : private BlockingWaitListener {
 
   private:
     void StartThreadLocked();
+    void FreeSlotLocked();
     void WorkerLoop();
     bool HasQueuedLocked() const;
     void BeginBlockingWait() override;
@@ -58,11 +60,13 @@ class ThreadPool final : private BlockingWaitListener {
     const size_t workers_;
     const size_t max_threads_;
     mutable std::mutex mutex_;
-    std::condition_variable ready_;
+    std::condition_variable ready_;      //!< a queued task may start
+    std::condition_variable slot_free_;  //!< a task back from a wait may compute again
     std::vector<std::deque<Task>> queues_;
     size_t next_lane_ = 0;
     size_t running_ = 0;  //!< tasks computing (started, not in a wait scope)
-    size_t waiting_ = 0;  //!< tasks in a wait scope
+    size_t waiting_ = 0;    //!< tasks in a wait scope
+    size_t returning_ = 0;  //!< tasks out of their wait scope, waiting for a slot
     bool stopping_ = false;
     std::vector<std::thread> threads_;
 };

@@ -177,9 +177,14 @@ Error BacktestCache::Scrubbed(Error error) const {
 Result<CachedBars> BacktestCache::Read(const SeriesKey& series, const Interval& interval, TimeRange range) {
     Result<CachedBars> read = ReadUnchecked(series, interval, range);
     if (read) return read;
-    if (read.error().code == ErrorCode::kCacheUnavailable) {
+    const std::string& message = read.error().message;
+    const bool damaged = message.find("IO Error") != std::string::npos ||
+                         message.find("orrupt") != std::string::npos ||
+                         message.find("Serialization Error") != std::string::npos;
+    if (read.error().code == ErrorCode::kCacheUnavailable && damaged) {
         // A file that fails a read (truncated, corrupt, unreadable) does not heal by itself:
-        // readiness reports it until the process is restarted on a sound file.
+        // readiness reports it until the process is restarted on a sound file. Passing failures
+        // (out of memory under load, an interrupt) do not count.
         std::lock_guard lock(health_mutex_);
         if (read_failure_.empty()) read_failure_ = Scrubbed(read.error()).message;
     }

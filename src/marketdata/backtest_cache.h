@@ -54,8 +54,8 @@ class BacktestCache {
     //! Writes `rows` and records `covered` in one transaction: all of it lands or none of it.
     Result<void> Store(const SeriesKey& series, std::span<const KlineRow> rows, std::span<const TimeRange> covered,
                        std::string_view source);
-    //! Readiness: fails once any read has failed on the file (sticky: a damaged file does not
-    //! heal), else reads every coverage row on a connection reserved for probes, so readiness
+    //! Readiness: fails once a read has failed on the file with an I/O or corruption error
+    //! (sticky: a damaged file does not heal), else reads every coverage row on a connection reserved for probes, so readiness
     //! checks never queue behind backtests for a pooled one.
     Result<void> Ping();
 

@@ -84,10 +84,17 @@ Result<BarLoader::Fetch> BarLoader::FetchIntoCache(const BarQuery& query, TimeRa
             leader = true;
         }
     }
-    if (!leader) return future.get();
+    // Waiting for Binance, or for another request's identical fetch, lends this thread's compute
+    // slot to cached requests meanwhile (common/blocking_wait.h); storing the bars is work again.
+    if (!leader) {
+        const BlockingWait waiting_for_leader;
+        return future.get();
+    }
     Result<Fetch> outcome = [&]() -> Result<Fetch> {
-        Result<FetchedKlines> fetched =
-            upstream_->FetchKlines(query.series.exchange, query.series.symbol, query.interval, range);
+        Result<FetchedKlines> fetched = [&] {
+            const BlockingWait waiting_for_upstream;
+            return upstream_->FetchKlines(query.series.exchange, query.series.symbol, query.interval, range);
+        }();
         if (!fetched) return std::unexpected(fetched.error());
         // All or nothing: the bars and the coverage that vouches for them land together. Bars
         // absent inside the range are real exchange gaps from now on, not misses.
@@ -113,9 +120,6 @@ Result<LoadedBars> BarLoader::Load(const BarQuery& query) const {
     const bool upstream = upstream_ != nullptr && upstream_->Enabled(query.series.exchange);
     if (!cached->fully_covered && upstream) {
         const bool had_cached_bars = !cached->bars.empty();
-        // Waiting for Binance (or for another request's identical fetch) lends this thread's
-        // compute slot to cached requests meanwhile.
-        const BlockingWait waiting_for_upstream;
         for (const TimeRange& missing : cached->uncovered) {
             Result<Fetch> fetched = FetchIntoCache(query, missing);
             if (!fetched) return std::unexpected(fetched.error());

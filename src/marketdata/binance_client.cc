@@ -24,6 +24,8 @@ constexpr int kFuturesPage = 1500;
 constexpr int64_t kSpotWeight = 2;
 constexpr int64_t kFuturesWeight = 10;  // limit above 1000
 constexpr int kBinanceInvalidSymbol = -1121;
+//! Binance's bans last from 2 minutes to 3 days; a longer Retry-After is not believed.
+constexpr int64_t kLongestBanS = 3 * 24 * 3600;
 
 int64_t NowMs() {
     return std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::system_clock::now().time_since_epoch())
@@ -118,7 +120,7 @@ Result<std::vector<KlineRow>> ParseKlinesPage(std::string_view body, const Inter
         return MakeError(ErrorCode::kMarketDataUnavailable,
                          fmt::format("Binance sent an invalid kline: {}", parsed.rejected.front().reason));
     }
-    // A page longer than asked for is not a klines page either.
+    // Every row of the answer must be a kline (none skipped as a header or a blank line).
     if (parsed.rows.size() != rows.size()) {
         return MakeError(ErrorCode::kMarketDataUnavailable, "Binance sent rows the kline reader did not count");
     }
@@ -159,6 +161,7 @@ BinanceClient::Response BinanceClient::Get(const std::string& url) {
         response.status = static_cast<int>(status);
     } else {
         response.timed_out = code == CURLE_OPERATION_TIMEDOUT;
+        response.too_large = code == CURLE_WRITE_ERROR && response.body.size() + CURL_MAX_WRITE_SIZE > kMaxBodyBytes;
         response.transport_error = curl_easy_strerror(code);
     }
     response.retry_after_s = headers.first;
@@ -215,11 +218,18 @@ Result<std::string> BinanceClient::GetWithRetries(const std::string& endpoint, c
         if (r.status == 200) return r.body;
         if (r.status == 418) {
             // Remembered: asking again during a ban lengthens it (Binance's documentation).
-            const int64_t ban_ms = r.retry_after_s >= 0 ? r.retry_after_s * 1000 : options_.default_ban_ms;
+            const int64_t ban_ms = r.retry_after_s >= 0 ? std::min(r.retry_after_s, kLongestBanS) * 1000
+                                                        : options_.default_ban_ms;
             banned_until_ms_.store(NowMs() + ban_ms);
             return MakeError(ErrorCode::kMarketDataBanned,
                              fmt::format("Binance has banned this IP (HTTP 418); no request is sent to it for {} s",
                                          (ban_ms + 999) / 1000));
+        }
+        if (r.too_large) {
+            // Asking again would download the same oversized answer again.
+            return MakeError(ErrorCode::kMarketDataUnavailable,
+                             fmt::format("Binance sent an answer over {} MiB; a klines page is far smaller",
+                                         kMaxBodyBytes >> 20));
         }
         const bool retryable = r.status == 429 || r.status >= 500 || r.status == 0;
         if (!retryable) {
@@ -236,7 +246,7 @@ Result<std::string> BinanceClient::GetWithRetries(const std::string& endpoint, c
         const double jitter = std::uniform_real_distribution<double>(0.5, 1.0)(random);
         int64_t delay =
             static_cast<int64_t>(static_cast<double>(options_.base_backoff_ms) * std::pow(2.0, attempt - 1) * jitter);
-        if (r.retry_after_s >= 0) delay = std::max(delay, r.retry_after_s * 1000);
+        if (r.retry_after_s >= 0) delay = std::max(delay, std::min(r.retry_after_s, kLongestBanS) * 1000);
         if (attempt >= options_.max_attempts || elapsed + delay > options_.max_retry_ms) {
             const std::string what = r.status == 0 ? r.transport_error : fmt::format("HTTP {}", r.status);
             if (r.timed_out) {
@@ -270,7 +280,9 @@ Result<FetchedKlines> BinanceClient::FetchKlines(const std::string& exchange, co
             if (range.Contains(row.candle.open_time_ms)) out.rows.push_back(row);
         }
         if (page->empty() || static_cast<int>(page_rows) < page_size) break;
-        start = interval.Next(page->back().candle.open_time_ms);
+        const int64_t next = interval.Next(page->back().candle.open_time_ms);
+        if (next <= start) break;  // a page that does not move forward would never end the loop
+        start = next;
     }
     return out;
 }

@@ -67,6 +67,7 @@ class BinanceClient {
         int64_t retry_after_s = -1;
         int64_t used_weight = -1;
         bool timed_out = false;
+        bool too_large = false;  //!< the answer passed the size limit and was cut off
         std::string transport_error;
     };
     Response Get(const std::string& url);

@@ -89,7 +89,7 @@ expect_match() {
 SPARK_API_TOKEN="$TOKEN" "$BIN" serve --host 127.0.0.1 --port 0 --workers 2 \
     --db "$TMP/cache.duckdb" --audit-log "$TMP/audit.jsonl" --seed-dir "$ROOT/data/sample" \
     --binance-base-url= --binance-futures-base-url= \
-    --auth-exempt healthz,readyz,metrics --allowed-origins= \
+    --auth-exempt healthz,readyz,metrics --allowed-origins "https://$NAME:$HTTPS_PORT" \
     >"$TMP/executor.out" 2>"$TMP/executor.err" &
 EXEC_PID=$!
 EXEC_PORT=""

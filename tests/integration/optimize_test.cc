@@ -175,7 +175,7 @@ TEST_F(Optimize, AClientThatLeavesCancelsTheJob) {
         const std::string body = HeavyJob().dump();
         // Send the request and hang up without reading the answer.
         connection.Send(
-            "POST /backtest/optimize HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
+            "POST /backtest/optimize HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\n"
             "Content-Length: " +
             std::to_string(body.size()) + "\r\n\r\n" + body);
         std::this_thread::sleep_for(std::chrono::milliseconds(30));  // let the job start

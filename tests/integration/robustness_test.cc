@@ -76,6 +76,21 @@ TEST_F(Robustness, DeeplyNestedBodiesAreRefusedOnEveryRouteAndTheProcessLives) {
     }
 }
 
+TEST_F(Robustness, DeterministicAnswersQuoteTheBodyAsValidJson) {
+    ServerProcess server(directory_, /*seed=*/false, {"--real-routes", "none"});
+    ASSERT_TRUE(server.Started()) << server.Stderr();
+    // A byte-order mark and surrounding whitespace are accepted on the way in, and must not make
+    // the answer (which quotes the body as sent) invalid.
+    const HttpResult r = HttpCall(server.Port(), "POST", "/backtest/run", "\xEF\xBB\xBF \n{\"a\": [1, 2.5e3]}\n ");
+    ASSERT_EQ(r.status, 200) << r.body;
+    const json answer = json::parse(r.body);
+    EXPECT_EQ(answer["request"], json::parse(R"({"a":[1,2500.0]})"));
+    // The JSON parser would stop at a NUL byte and take what follows for nothing: refused.
+    const HttpResult nul = HttpCall(server.Port(), "POST", "/backtest/run", std::string("{\"a\":1}\0\"]}}", 12));
+    EXPECT_EQ(nul.status, 400) << nul.body;
+    EXPECT_EQ(json::parse(nul.body)["error"]["details"]["reason"], "MALFORMED_JSON");
+}
+
 TEST_F(Robustness, NumbersBeyondDoubleAreABadRequestNotAnInternalError) {
     ServerProcess server(directory_);
     ASSERT_TRUE(server.Started()) << server.Stderr();
@@ -271,11 +286,22 @@ TEST_F(Robustness, BrowserRequestsFromOtherSitesAreRefusedBeforeAnythingRuns) {
                                            {"Access-Control-Request-Method", "POST"}});
     EXPECT_EQ(preflight.status, 204);
     EXPECT_NE(preflight.headers.at("access-control-allow-headers").find("Authorization"), std::string::npos);
+    // DNS rebinding: a page whose name now points at 127.0.0.1 is "same-origin" by the letter,
+    // but its Host is not one of ours.
+    const HttpResult rebound = HttpCall(server.Port(), "GET", "/version", "", {{"Host", "evil.example:4001"}});
+    EXPECT_EQ(rebound.status, 403);
+    EXPECT_EQ(json::parse(rebound.body)["error"]["details"]["reason"], "HOST_NOT_ALLOWED");
+    EXPECT_EQ(HttpCall(server.Port(), "POST", "/backtest/run", kPlanRequest,
+                       {{"Host", "evil.example:4001"}, {"Origin", "http://evil.example:4001"}})
+                  .status,
+              403);
+    EXPECT_EQ(HttpCall(server.Port(), "GET", "/healthz", "", {{"Host", "localhost:4001"}}).status, 200);
     // No Origin at all (curl, scripts): served as before.
     EXPECT_EQ(HttpCall(server.Port(), "POST", "/backtest/run", kPlanRequest).status, 200);
     const std::string metrics = HttpCall(server.Port(), "GET", "/metrics").body;
     EXPECT_EQ(MetricValue(metrics, R"(spark_http_rejections_total{reason="ORIGIN_NOT_ALLOWED",route="unmatched"})"),
               1);
+    EXPECT_EQ(MetricValue(metrics, R"(spark_http_rejections_total{reason="HOST_NOT_ALLOWED",route="unmatched"})"), 2);
 }
 
 }  // namespace

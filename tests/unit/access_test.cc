@@ -20,7 +20,8 @@ TEST(Access, TheTokenMustMatchExactly) {
     EXPECT_FALSE(open.Authenticated("Bearer "));
     const AccessPolicy guarded({.token = "s3cret"});
     EXPECT_TRUE(guarded.Authenticated("Bearer s3cret"));
-    for (const char* wrong : {"", "s3cret", "Bearer s3cre", "Bearer s3cret ", "Bearer S3cret", "bearer s3cret",
+    EXPECT_TRUE(guarded.Authenticated("bearer s3cret"));  // the scheme is case-insensitive, the token not
+    for (const char* wrong : {"", "s3cret", "Bearer s3cre", "Bearer s3cret ", "Bearer S3cret", "Bearer",
                               "Basic s3cret", "Bearer s3cret2"}) {
         EXPECT_FALSE(guarded.Authenticated(wrong)) << wrong;
     }
@@ -33,12 +34,32 @@ TEST(Access, OriginsAreSameListedAbsentOrRefused) {
     using O = AccessPolicy::Origin;
     EXPECT_EQ(policy.Classify("", "127.0.0.1:4001"), O::kAbsent);
     EXPECT_EQ(policy.Classify("http://127.0.0.1:4001", "127.0.0.1:4001"), O::kSame);
-    EXPECT_EQ(policy.Classify("https://spark.example.com", "spark.example.com"), O::kSame);
+    // Matching Origin and Host prove nothing when the name is not ours (DNS rebinding): only
+    // loopback names, or listed origins, are the service's own.
+    EXPECT_EQ(policy.Classify("https://spark.example.com", "spark.example.com"), O::kRefused);
+    EXPECT_EQ(policy.Classify("http://localhost:4001", "localhost:4001"), O::kSame);
     EXPECT_EQ(policy.Classify("https://research.example.com", "127.0.0.1:4001"), O::kListed);
     EXPECT_EQ(policy.Classify("https://research.example.com.evil.io", "127.0.0.1:4001"), O::kRefused);
     EXPECT_EQ(policy.Classify("http://127.0.0.1:4002", "127.0.0.1:4001"), O::kRefused);
     EXPECT_EQ(policy.Classify("null", "127.0.0.1:4001"), O::kRefused);  // sandboxed frames, file:// pages
+    EXPECT_EQ(policy.Classify("HTTPS://RESEARCH.example.com", "127.0.0.1:4001"), O::kListed);  // case
     EXPECT_EQ(AccessPolicy({.allowed_origins = {"*"}}).Classify("https://any.where", "h"), O::kListed);
+}
+
+TEST(Access, ALoopbackServiceAnswersOnlyToItsOwnHostNames) {
+    // DNS rebinding: evil.example re-pointed at 127.0.0.1 makes its page same-origin with us.
+    const AccessPolicy loopback({.allowed_origins = {"https://spark.example.com"}, .check_host = true});
+    using O = AccessPolicy::Origin;
+    EXPECT_FALSE(loopback.HostAllowed("evil.example:4001"));
+    EXPECT_EQ(loopback.Classify("http://evil.example:4001", "evil.example:4001"), O::kRefused);
+    for (const char* host : {"127.0.0.1:4001", "localhost:4001", "LOCALHOST", "[::1]:4001", "127.0.0.1", "",
+                             "spark.example.com", "spark.example.com:8443"}) {
+        EXPECT_TRUE(loopback.HostAllowed(host)) << host;
+    }
+    EXPECT_FALSE(loopback.HostAllowed("spark.example.com.evil.io"));
+    // Listening beyond loopback, any Host is accepted (the token is what guards such a service).
+    EXPECT_TRUE(AccessPolicy({}).HostAllowed("evil.example:4001"));
+    EXPECT_EQ(AccessPolicy({}).Classify("http://evil.example:4001", "evil.example:4001"), O::kRefused);
 }
 
 TEST(JobGate, AtMostMaxRunningWaitingInOrderTheRestRefused) {
@@ -68,9 +89,12 @@ TEST(JobGate, AtMostMaxRunningWaitingInOrderTheRestRefused) {
 
 TEST(VersionConfig, NoCredentialsAndNoPathsForTheAnonymous) {
     EXPECT_EQ(app::RedactUrlCredentials("http://user:SECRET@host:9/x?y=1"), "http://***@host:9/x?y=1");
-    EXPECT_EQ(app::RedactUrlCredentials("https://api.binance.com"), "https://api.binance.com");
+    EXPECT_EQ(app::RedactUrlCredentials("https://api.binance.com"), "https://api.binance.com");  // as given
     EXPECT_EQ(app::RedactUrlCredentials("http://host/p@th"), "http://host/p@th");  // '@' in the path is not userinfo
+    EXPECT_EQ(app::RedactUrlCredentials("http://user@host:9"), "http://***@host:9/");
     EXPECT_EQ(app::RedactUrlCredentials(""), "");
+    EXPECT_EQ(app::RedactUrlCredentials("http://u:p%2Fss@host"), "http://***@host/");
+    EXPECT_EQ(app::RedactUrlCredentials("::not a url::"), "(a URL curl cannot parse)");
     app::ServeConfig config;
     config.db_path = "/srv/spark/cache.duckdb";
     config.audit_log = "/var/log/spark/audit.jsonl";
