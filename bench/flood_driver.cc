@@ -5,11 +5,13 @@
 // (process_resident_memory_bytes from /metrics).
 // Usage: spark_flood_driver PORT FLOOD_CONNECTIONS SECONDS FLOOD_PATH FLOOD_BODY PROBE_BODY [SETTLE_SECONDS]
 #include <fmt/format.h>
+#include <unistd.h>
 
 #include <algorithm>
 #include <atomic>
 #include <chrono>
 #include <cstdlib>
+#include <fstream>
 #include <iostream>
 #include <thread>
 #include <vector>
@@ -27,8 +29,16 @@ double Percentile(const std::vector<double>& sorted, double p) {
     return sorted[std::min(sorted.size() - 1, static_cast<size_t>(p * static_cast<double>(sorted.size())))];
 }
 
-//! The server's resident memory in MiB, or -1 when /metrics does not answer.
+//! The server's resident memory in MiB: from /proc when SPARK_SERVER_PID names it (servers that
+//! predate the metric), else from /metrics; -1 when neither answers.
 double ResidentMiB(uint16_t port) {
+    if (const char* pid = std::getenv("SPARK_SERVER_PID"); pid != nullptr) {
+        std::ifstream statm(std::string("/proc/") + pid + "/statm");
+        long total = 0;
+        long resident = 0;
+        if (!(statm >> total >> resident)) return -1;
+        return static_cast<double>(resident) * static_cast<double>(sysconf(_SC_PAGESIZE)) / (1024.0 * 1024.0);
+    }
     const std::string text = HttpCall(port, "GET", "/metrics").body;
     const std::string name = "\nprocess_resident_memory_bytes ";
     const size_t at = text.find(name);
