@@ -119,7 +119,7 @@ TEST_F(Robustness, EchoedInputIsTruncated) {
     }
 }
 
-TEST_F(Robustness, AFloodOfResearchJobsNeitherStarvesRunsNorKeepsItsMemory) {
+TEST_F(Robustness, AFloodOfResearchJobsIsBoundedAndDoesNotStarveRuns) {
     ServerProcess server(directory_, /*seed=*/true, {"--max-queued-jobs", "6"});
     ASSERT_TRUE(server.Started()) << server.Stderr();
     std::atomic<bool> stop{false};
