@@ -3,7 +3,7 @@
 
 #include <vector>
 
-#include "api/json_writer.h"
+#include "api/json/json_writer.h"
 #include "engine/backtest.h"
 #include "indicators/atr.h"
 #include "indicators/bollinger.h"

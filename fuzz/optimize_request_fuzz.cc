@@ -3,7 +3,7 @@
 #include <cstdint>
 #include <string_view>
 
-#include "api/optimize_request.h"
+#include "api/optimize/optimize_request.h"
 #include "fuzz/request_parsers_fuzz.h"
 #include "research/grid.h"
 #include "strategy/strategy_registry.h"

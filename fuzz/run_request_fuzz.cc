@@ -4,7 +4,7 @@
 #include <string_view>
 
 #include "api/deterministic_routes.h"
-#include "api/run_request.h"
+#include "api/run/run_request.h"
 #include "fuzz/request_parsers_fuzz.h"
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {

@@ -3,7 +3,7 @@
 #include <cstdint>
 #include <string_view>
 
-#include "api/walkforward_request.h"
+#include "api/walkforward/walkforward_request.h"
 #include "fuzz/request_parsers_fuzz.h"
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {

@@ -6,7 +6,7 @@
 #include <filesystem>
 #include <fstream>
 
-#include "api/json_writer.h"
+#include "api/json/json_writer.h"
 #include "common/time_format.h"
 
 namespace spark::api {

@@ -3,9 +3,9 @@
 #include <nlohmann/json.hpp>
 
 #include "api/audit_log.h"
-#include "api/error_response.h"
-#include "api/json_fields.h"
-#include "api/json_writer.h"
+#include "api/http/error_response.h"
+#include "api/json/json_fields.h"
+#include "api/json/json_writer.h"
 
 namespace spark::api {
 namespace {

@@ -2,7 +2,7 @@
 
 #include <string_view>
 
-#include "api/http_types.h"
+#include "api/http/http_types.h"
 
 namespace spark::api {
 

@@ -3,7 +3,7 @@
 #include <chrono>
 #include <cstdint>
 
-#include "api/json_writer.h"
+#include "api/json/json_writer.h"
 #include "api/routes.h"
 #include "research/grid.h"
 

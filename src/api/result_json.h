@@ -4,8 +4,8 @@
 #include <vector>
 
 #include "analysis/performance_report.h"
-#include "api/json_writer.h"
-#include "api/run_request.h"
+#include "api/json/json_writer.h"
+#include "api/run/run_request.h"
 #include "marketdata/bar_loader.h"
 #include "model/trade.h"
 

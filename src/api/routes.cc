@@ -7,11 +7,11 @@
 #include <memory>
 
 #include "api/deterministic_routes.h"
-#include "api/error_response.h"
-#include "api/json_writer.h"
-#include "api/optimize_route.h"
-#include "api/portfolio_route.h"
-#include "api/walkforward_route.h"
+#include "api/http/error_response.h"
+#include "api/json/json_writer.h"
+#include "api/optimize/optimize_route.h"
+#include "api/portfolio/portfolio_route.h"
+#include "api/walkforward/walkforward_route.h"
 #include "strategy/strategy_registry.h"
 
 namespace spark::api {

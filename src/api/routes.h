@@ -10,8 +10,8 @@
 #include <vector>
 
 #include "api/audit_log.h"
-#include "api/http_types.h"
-#include "api/run_route.h"
+#include "api/http/http_types.h"
+#include "api/run/run_route.h"
 #include "api/service_metrics.h"
 #include "common/thread_pool.h"
 #include "marketdata/backtest_cache.h"
@@ -51,8 +51,8 @@ struct Route {
     std::string path;
     std::string name;  //!< metrics label
     Executor executor = Executor::kIoThread;
-    Handler handler;            //!< set for synchronous routes
-    AsyncHandler async;         //!< set instead for asynchronous ones (always started on the compute pool)
+    Handler handler;     //!< set for synchronous routes
+    AsyncHandler async;  //!< set instead for asynchronous ones (always started on the compute pool)
     Lane lane = Lane::kInteractive;
     bool job = false;           //!< a backtesting job: gets a run id, an audit line and a request log line
     std::string mode = "real";  //!< or "deterministic" (REAL_ROUTES)
@@ -93,8 +93,8 @@ struct ServiceContext {
     size_t portfolio_max_assets = 50;
     AuditLog& audit;
     std::set<std::string> real_routes;  //!< REAL_ROUTES: job routes with real handlers
-    ConfigSummary config;         //!< for clients that presented the token
-    ConfigSummary public_config;  //!< for everyone else: file paths reduced to file names
+    ConfigSummary config;               //!< for clients that presented the token
+    ConfigSummary public_config;        //!< for everyone else: file paths reduced to file names
 };
 
 Router BuildRoutes(ServiceContext& context);

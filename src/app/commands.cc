@@ -11,7 +11,7 @@
 
 #include <sys/resource.h>
 
-#include "api/http_server.h"
+#include "api/http/http_server.h"
 #include "api/routes.h"
 #include "api/service_metrics.h"
 #include "app/config.h"

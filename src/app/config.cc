@@ -96,7 +96,7 @@ std::function<std::string(ServeConfig&, const std::string&)> Text(std::string Se
 
 //! Route names (checked against the known ones) exempt from the token.
 std::string ApplyExemptRoutes(ServeConfig& config, const std::string& text) {
-    static const std::set<std::string> kRoutes = {"healthz", "readyz", "metrics", "version", "strategies",
+    static const std::set<std::string> kRoutes = {"healthz", "readyz", "metrics",  "version",     "strategies",
                                                   "runs",    "run",    "optimize", "walkforward", "portfolio"};
     std::set<std::string> routes;
     for (const std::string& name : SplitList(text)) {

@@ -9,7 +9,7 @@
 namespace spark {
 
 //! Every expected failure the service can report. The HTTP status and the wire name of each code
-//! are mapped in one place (api/error_response.cc).
+//! are mapped in one place (api/http/error_response.cc).
 enum class ErrorCode {
     kInvalidRequest,         //!< the request is malformed or a field is out of range
     kPayloadTooLarge,        //!< the body exceeds the configured limit

@@ -64,7 +64,7 @@ class ThreadPool final : private BlockingWaitListener {
     std::condition_variable slot_free_;  //!< a task back from a wait may compute again
     std::vector<std::deque<Task>> queues_;
     size_t next_lane_ = 0;
-    size_t running_ = 0;  //!< tasks computing (started, not in a wait scope)
+    size_t running_ = 0;    //!< tasks computing (started, not in a wait scope)
     size_t waiting_ = 0;    //!< tasks in a wait scope
     size_t returning_ = 0;  //!< tasks out of their wait scope, waiting for a slot
     bool stopping_ = false;

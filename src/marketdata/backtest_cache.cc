@@ -178,8 +178,7 @@ Result<CachedBars> BacktestCache::Read(const SeriesKey& series, const Interval& 
     Result<CachedBars> read = ReadUnchecked(series, interval, range);
     if (read) return read;
     const std::string& message = read.error().message;
-    const bool damaged = message.find("IO Error") != std::string::npos ||
-                         message.find("orrupt") != std::string::npos ||
+    const bool damaged = message.find("IO Error") != std::string::npos || message.find("orrupt") != std::string::npos ||
                          message.find("Serialization Error") != std::string::npos;
     if (read.error().code == ErrorCode::kCacheUnavailable && damaged) {
         // A file that fails a read (truncated, corrupt, unreadable) does not heal by itself:
@@ -377,7 +376,8 @@ Result<void> BacktestCache::Ping() {
     std::lock_guard lock(probe_mutex_);
     // Hashing every coverage row reads its blocks: count(*) alone is answered from metadata and
     // passes on a truncated file.
-    Result<void> probed = probe_->Execute("SELECT sum(hash(exchange, symbol, bar_interval, start_time, end_time)) FROM coverage");
+    Result<void> probed =
+        probe_->Execute("SELECT sum(hash(exchange, symbol, bar_interval, start_time, end_time)) FROM coverage");
     if (!probed) return std::unexpected(Scrubbed(probed.error()));
     return probed;
 }

@@ -55,8 +55,8 @@ class BacktestCache {
     Result<void> Store(const SeriesKey& series, std::span<const KlineRow> rows, std::span<const TimeRange> covered,
                        std::string_view source);
     //! Readiness: fails once a read has failed on the file with an I/O or corruption error
-    //! (sticky: a damaged file does not heal), else reads every coverage row on a connection reserved for probes, so readiness
-    //! checks never queue behind backtests for a pooled one.
+    //! (sticky: a damaged file does not heal), else reads every coverage row on a connection reserved for probes, so
+    //! readiness checks never queue behind backtests for a pooled one.
     Result<void> Ping();
 
     size_t MemoryBytesUsed() { return memory_.BytesUsed(); }

@@ -218,8 +218,8 @@ Result<std::string> BinanceClient::GetWithRetries(const std::string& endpoint, c
         if (r.status == 200) return r.body;
         if (r.status == 418) {
             // Remembered: asking again during a ban lengthens it (Binance's documentation).
-            const int64_t ban_ms = r.retry_after_s >= 0 ? std::min(r.retry_after_s, kLongestBanS) * 1000
-                                                        : options_.default_ban_ms;
+            const int64_t ban_ms =
+                r.retry_after_s >= 0 ? std::min(r.retry_after_s, kLongestBanS) * 1000 : options_.default_ban_ms;
             banned_until_ms_.store(NowMs() + ban_ms);
             return MakeError(ErrorCode::kMarketDataBanned,
                              fmt::format("Binance has banned this IP (HTTP 418); no request is sent to it for {} s",
@@ -227,9 +227,9 @@ Result<std::string> BinanceClient::GetWithRetries(const std::string& endpoint, c
         }
         if (r.too_large) {
             // Asking again would download the same oversized answer again.
-            return MakeError(ErrorCode::kMarketDataUnavailable,
-                             fmt::format("Binance sent an answer over {} MiB; a klines page is far smaller",
-                                         kMaxBodyBytes >> 20));
+            return MakeError(
+                ErrorCode::kMarketDataUnavailable,
+                fmt::format("Binance sent an answer over {} MiB; a klines page is far smaller", kMaxBodyBytes >> 20));
         }
         const bool retryable = r.status == 429 || r.status >= 500 || r.status == 0;
         if (!retryable) {

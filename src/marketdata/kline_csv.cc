@@ -146,6 +146,12 @@ Result<std::string> ReadKlineFile(const std::string& path) {
             return MakeError(ErrorCode::kInvalidRequest, std::move(message));
         }
         if (n == 0) break;
+        if (text.size() + static_cast<size_t>(n) > kMaxKlineTextBytes) {
+            gzclose(file);
+            return MakeError(ErrorCode::kInvalidRequest,
+                             fmt::format("'{}' holds more than {} bytes of text once decompressed; split it by month",
+                                         path, kMaxKlineTextBytes));
+        }
         text.append(buffer.data(), static_cast<size_t>(n));
     }
     gzclose(file);

@@ -33,7 +33,19 @@ std::unexpected<Error> ZipError(std::string what) {
     return MakeError(ErrorCode::kInvalidRequest, "unreadable zip archive: " + std::move(what));
 }
 
+//! Deflate cannot expand data more than about 1032 to 1 (RFC 1951's longest match for the
+//! shortest code): a member claiming more is lying, and must not get that memory.
+constexpr size_t kMaxDeflateRatio = 1032;
+
 Result<std::string> Inflate(std::string_view compressed, size_t expected_size) {
+    if (expected_size > compressed.size() * kMaxDeflateRatio + 64) {
+        return ZipError(fmt::format("the member claims {} bytes from {} compressed, more than deflate can produce",
+                                    expected_size, compressed.size()));
+    }
+    if (expected_size > kMaxKlineTextBytes) {
+        return ZipError(fmt::format("the CSV member holds {} bytes; at most {} are read", expected_size,
+                                    kMaxKlineTextBytes));
+    }
     std::string out(expected_size, '\0');
     z_stream stream{};
     if (inflateInit2(&stream, -MAX_WBITS) != Z_OK) return ZipError("zlib init failed");

@@ -174,9 +174,10 @@ Result<ParamValues> StrategyRegistry::Resolve(std::string_view name, const Param
     if (definition == nullptr) {
         std::string names;
         for (const StrategyDefinition& d : definitions_) names += (names.empty() ? "" : ", ") + d.name;
-        return MakeError(ErrorCode::kInvalidRequest,
-                         fmt::format("strategy.name '{}' is not a known strategy (available: {})", TruncateForEcho(name), names),
-                         "strategy.name", "UNKNOWN_STRATEGY");
+        return MakeError(
+            ErrorCode::kInvalidRequest,
+            fmt::format("strategy.name '{}' is not a known strategy (available: {})", TruncateForEcho(name), names),
+            "strategy.name", "UNKNOWN_STRATEGY");
     }
     Result<ParamValues> resolved = ResolveParams(definition->params, given);
     if (!resolved) return resolved;

@@ -166,7 +166,7 @@ TEST_F(Operations, GracefulShutdownUnderLoadLosesNoAuditLine) {
             while (!stop) {
                 const HttpResult r = connection.Call("POST", "/backtest/run", c % 2 ? kPlanRequest : "{}");
                 if (r.status == 0 || r.status == 503) break;  // closed, or refused while draining
-                answered += r.status == 200 ? 1 : 0;  // the invalid ones are refusals, not audited
+                answered += r.status == 200 ? 1 : 0;          // the invalid ones are refusals, not audited
             }
             return answered;
         }));

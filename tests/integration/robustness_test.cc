@@ -3,9 +3,9 @@
 // damaged cache, the bearer token and the Origin check.
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <atomic>
 #include <chrono>
-#include <algorithm>
 #include <filesystem>
 #include <fstream>
 #include <future>
@@ -41,9 +41,7 @@ class Robustness : public ::testing::Test {
 const char* kOptimize = R"({"symbol":"BTCUSDT","timeframe":"1h","start":"2024-01-01","end":"2024-12-31",
     "strategy":"sma_cross","grid":{"fast":{"from":5,"to":25,"step":1},"slow":[40,60,80]}})";
 //! {"x": [[[...]]]} nested `depth` levels: 2 bytes a level, so 60,000 levels is 120 KB.
-std::string NestedBody(size_t depth) {
-    return R"({"x":)" + std::string(depth, '[') + std::string(depth, ']') + "}";
-}
+std::string NestedBody(size_t depth) { return R"({"x":)" + std::string(depth, '[') + std::string(depth, ']') + "}"; }
 
 const HttpHeaders kTextPlain = {{"Content-Type", "text/plain"}};
 
@@ -56,8 +54,8 @@ TEST_F(Robustness, DeeplyNestedBodiesAreRefusedOnEveryRouteAndTheProcessLives) {
         for (const char* route : {"run", "optimize", "walkforward", "portfolio"}) {
             for (size_t depth : {65u, 60'000u, 200'000u}) {
                 // text/plain is what a web page can send cross-site without a preflight.
-                const HttpResult r = HttpCall(server.Port(), "POST", std::string("/backtest/") + route,
-                                              NestedBody(depth), kTextPlain);
+                const HttpResult r =
+                    HttpCall(server.Port(), "POST", std::string("/backtest/") + route, NestedBody(depth), kTextPlain);
                 ASSERT_EQ(r.status, 400) << mode << " " << route << " " << depth << ": " << r.body;
                 const json error = json::parse(r.body)["error"];
                 EXPECT_EQ(error["details"]["reason"], "TOO_DEEP");
@@ -234,8 +232,7 @@ TEST_F(Robustness, TheTokenGuardsEveryRouteButTheProbes) {
     EXPECT_EQ(anonymous.status, 401);
     EXPECT_EQ(json::parse(anonymous.body)["error"]["code"], "UNAUTHORIZED");
     EXPECT_EQ(anonymous.headers.at("www-authenticate"), R"(Bearer realm="spark-executor")");
-    EXPECT_EQ(HttpCall(server.Port(), "POST", "/backtest/run", kPlanRequest,
-                       {{"Authorization", "Bearer s3cret-tokeN"}})
+    EXPECT_EQ(HttpCall(server.Port(), "POST", "/backtest/run", kPlanRequest, {{"Authorization", "Bearer s3cret-tokeN"}})
                   .status,
               401);
     EXPECT_EQ(HttpCall(server.Port(), "POST", "/backtest/run", kPlanRequest, bearer).status, 200);
@@ -277,13 +274,13 @@ TEST_F(Robustness, BrowserRequestsFromOtherSitesAreRefusedBeforeAnythingRuns) {
     // The service's own page (Origin matches Host) and a listed origin are served.
     EXPECT_EQ(HttpCall(server.Port(), "POST", "/backtest/run", kPlanRequest, {{"Origin", "http://127.0.0.1"}}).status,
               200);
-    const HttpResult listed = HttpCall(server.Port(), "POST", "/backtest/run", kPlanRequest,
-                                       {{"Origin", "https://research.example.com"}});
+    const HttpResult listed =
+        HttpCall(server.Port(), "POST", "/backtest/run", kPlanRequest, {{"Origin", "https://research.example.com"}});
     EXPECT_EQ(listed.status, 200);
     EXPECT_EQ(listed.headers.at("access-control-allow-origin"), "https://research.example.com");
-    const HttpResult preflight = HttpCall(server.Port(), "OPTIONS", "/backtest/run", "",
-                                          {{"Origin", "https://research.example.com"},
-                                           {"Access-Control-Request-Method", "POST"}});
+    const HttpResult preflight =
+        HttpCall(server.Port(), "OPTIONS", "/backtest/run", "",
+                 {{"Origin", "https://research.example.com"}, {"Access-Control-Request-Method", "POST"}});
     EXPECT_EQ(preflight.status, 204);
     EXPECT_NE(preflight.headers.at("access-control-allow-headers").find("Authorization"), std::string::npos);
     // DNS rebinding: a page whose name now points at 127.0.0.1 is "same-origin" by the letter,
@@ -299,8 +296,7 @@ TEST_F(Robustness, BrowserRequestsFromOtherSitesAreRefusedBeforeAnythingRuns) {
     // No Origin at all (curl, scripts): served as before.
     EXPECT_EQ(HttpCall(server.Port(), "POST", "/backtest/run", kPlanRequest).status, 200);
     const std::string metrics = HttpCall(server.Port(), "GET", "/metrics").body;
-    EXPECT_EQ(MetricValue(metrics, R"(spark_http_rejections_total{reason="ORIGIN_NOT_ALLOWED",route="unmatched"})"),
-              1);
+    EXPECT_EQ(MetricValue(metrics, R"(spark_http_rejections_total{reason="ORIGIN_NOT_ALLOWED",route="unmatched"})"), 1);
     EXPECT_EQ(MetricValue(metrics, R"(spark_http_rejections_total{reason="HOST_NOT_ALLOWED",route="unmatched"})"), 2);
 }
 

@@ -12,7 +12,7 @@ struct HttpResult {
     int status = 0;  //!< 0 when the request could not be completed
     std::string body;
     std::string content_type;
-    std::string connection;  //!< the Connection header, lower-case
+    std::string connection;                      //!< the Connection header, lower-case
     std::map<std::string, std::string> headers;  //!< every header, names lower-case
 };
 

@@ -1,12 +1,12 @@
-// Who may call the service and how many heavy jobs run at once (api/access_policy.h, api/job_gate.h),
+// Who may call the service and how many heavy jobs run at once (api/http/access_policy.h, api/http/job_gate.h),
 // and what GET /version may show (app/config.h).
 #include <gtest/gtest.h>
 
 #include <functional>
 #include <vector>
 
-#include "api/access_policy.h"
-#include "api/job_gate.h"
+#include "api/http/access_policy.h"
+#include "api/http/job_gate.h"
 #include "app/config.h"
 
 namespace spark {
@@ -21,8 +21,8 @@ TEST(Access, TheTokenMustMatchExactly) {
     const AccessPolicy guarded({.token = "s3cret"});
     EXPECT_TRUE(guarded.Authenticated("Bearer s3cret"));
     EXPECT_TRUE(guarded.Authenticated("bearer s3cret"));  // the scheme is case-insensitive, the token not
-    for (const char* wrong : {"", "s3cret", "Bearer s3cre", "Bearer s3cret ", "Bearer S3cret", "Bearer",
-                              "Basic s3cret", "Bearer s3cret2"}) {
+    for (const char* wrong : {"", "s3cret", "Bearer s3cre", "Bearer s3cret ", "Bearer S3cret", "Bearer", "Basic s3cret",
+                              "Bearer s3cret2"}) {
         EXPECT_FALSE(guarded.Authenticated(wrong)) << wrong;
     }
     EXPECT_TRUE(guarded.Exempt("healthz"));

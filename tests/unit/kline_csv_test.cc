@@ -55,6 +55,19 @@ TEST(KlineCsv, RejectsBadRowsWithReasons) {
     EXPECT_NE(csv.rejected[5].reason.find("duplicate"), std::string::npos);
 }
 
+TEST(KlineCsv, AZipMemberClaimingMoreThanDeflateCanProduceIsRefusedBeforeAllocation) {
+    // Found by fuzz_kline_archive: 312 compressed bytes whose header claims 1,996,489,509
+    // uncompressed; the reader allocated the claim up front (2 GB for a 454-byte file).
+    auto refused = ReadKlineFile(std::string(SPARK_TEST_DATA_DIR) + "/zip-member-claims-2gb.zip");
+    ASSERT_FALSE(refused);
+    EXPECT_NE(refused.error().message.find("more than deflate can produce"), std::string::npos)
+        << refused.error().message;
+    // A real Binance dump still reads.
+    auto real = ReadKlineFile(std::string(SPARK_TEST_DATA_DIR) + "/BTCUSDT-1h-2024-01.zip");
+    ASSERT_TRUE(real) << real.error().message;
+    EXPECT_EQ(ParseKlineCsv(*real, kHour, kFarFuture).rows.size(), 744u);
+}
+
 TEST(KlineCsv, OnlyBinancesHeaderIsSkipped) {
     const KlineCsv csv = ParseKlineCsv("garbage,line\n" + std::string(kGood), kHour, kFarFuture);
     EXPECT_EQ(csv.rows.size(), 1u);

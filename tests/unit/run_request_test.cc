@@ -1,4 +1,4 @@
-#include "api/run_request.h"
+#include "api/run/run_request.h"
 
 #include <gtest/gtest.h>
 

@@ -28,8 +28,16 @@ TEST(ThreadPool, LanesAreTakenInTurnSoAFloodCannotStarveAnother) {
     holding.get_future().wait();
     std::mutex mutex;
     std::vector<int> order;
-    for (int i = 0; i < 10; ++i) pool.Submit(1, [&, i] { std::lock_guard lock(mutex); order.push_back(100 + i); });
-    for (int i = 0; i < 3; ++i) pool.Submit(0, [&, i] { std::lock_guard lock(mutex); order.push_back(i); });
+    for (int i = 0; i < 10; ++i)
+        pool.Submit(1, [&, i] {
+            std::lock_guard lock(mutex);
+            order.push_back(100 + i);
+        });
+    for (int i = 0; i < 3; ++i)
+        pool.Submit(0, [&, i] {
+            std::lock_guard lock(mutex);
+            order.push_back(i);
+        });
     EXPECT_EQ(pool.Queued(1), 10u);
     EXPECT_EQ(pool.Queued(0), 3u);
     std::promise<void> done;

@@ -4,7 +4,7 @@
 #include <future>
 #include <nlohmann/json.hpp>
 
-#include "api/walkforward_response.h"
+#include "api/walkforward/walkforward_response.h"
 #include "research/grid.h"
 #include "research/walk_forward.h"
 #include "support/bars.h"

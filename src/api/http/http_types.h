@@ -1,0 +1,46 @@
+#pragma once
+
+#include <string>
+#include <utility>
+#include <vector>
+
+namespace spark::api {
+
+//! The parts of an HTTP request the handlers need; the server adapts Beast's types to these so
+//! handlers can be tested without a socket.
+struct HttpRequest {
+    std::string method;
+    std::string path;
+    std::string query;  //!< without the '?'
+    std::string body;
+    std::string run_id;          //!< set by the server for job routes (the audit log's key)
+    bool authenticated = false;  //!< a configured SPARK_API_TOKEN was presented
+};
+
+//! What a job route tells the audit log about the work it did.
+struct JobInfo {
+    std::string symbol;
+    std::string timeframe;
+    std::string start;
+    std::string end;
+    std::string bar_source;
+};
+
+struct HttpResponse {
+    HttpResponse() = default;
+    HttpResponse(int status_code, std::string json_or_text, std::string type = "application/json")
+        : status(status_code), body(std::move(json_or_text)), content_type(std::move(type)) {}
+
+    int status = 200;
+    std::string body;
+    std::string content_type = "application/json";
+    std::vector<std::pair<std::string, std::string>> headers;  //!< extra headers, e.g. Allow on a 405
+    std::string error_code;                                    //!< the envelope's code on errors (for logs)
+    std::string error_reason;                                  //!< the envelope's details.reason, if any
+    //! The server refused the request before any handler ran (queue full, over the connection
+    //! cap, shutting down, unauthorized, ...): counted and logged as a rejection, never audited.
+    bool refused = false;
+    JobInfo job;  //!< filled by job routes
+};
+
+}  // namespace spark::api

@@ -1,0 +1,89 @@
+#include "api/optimize/optimize_response.h"
+
+#include "api/job_support.h"
+#include "api/json/json_writer.h"
+#include "api/result_json.h"
+
+namespace spark::api {
+namespace {
+
+void WriteParams(JsonWriter& json, const ParamValues& params) {
+    json.Key("params").BeginObject();
+    for (const auto& [name, value] : params) json.Field(name, value);
+    json.EndObject();
+}
+
+void WriteRequestEcho(JsonWriter& json, const OptimizeRequest& r) {
+    json.Key("request").BeginObject();
+    WriteRunFields(json, r.run);
+    json.Key("strategy").BeginObject().Field("name", r.run.strategy);
+    WriteParams(json, r.grid.fixed);
+    json.EndObject();
+    json.Key("grid").BeginObject();
+    for (const research::GridAxis& axis : r.grid.axes) {
+        json.Key(axis.name).BeginArray();
+        for (const double v : axis.values) json.Number(v);
+        json.EndArray();
+    }
+    json.EndObject();
+    json.Field("objective", research::ObjectiveName(r.objective));
+    json.Field("topN", r.top_n).Field("minTrades", r.min_trades);
+    json.EndObject();
+}
+
+void WriteGuard(JsonWriter& json, const std::optional<analysis::OverfittingGuard>& guard) {
+    json.Key("overfitting");
+    if (!guard) {
+        json.Null();
+        return;
+    }
+    json.BeginObject();
+    json.Field("psr", guard->psr).Field("dsr", guard->dsr).Field("trials", guard->trials);
+    json.Field("sharpePerBar", guard->moments.sharpe);
+    json.Field("expectedMaxSharpePerBar", guard->expected_max_sharpe);
+    json.Field("sharpeVariance", guard->sharpe_variance);
+    json.Field("skewness", guard->moments.skewness).Field("kurtosis", guard->moments.kurtosis);
+    json.Field("returns", guard->moments.count);
+    json.EndObject();
+}
+
+}  // namespace
+
+std::string WriteOptimizeResponse(const OptimizeRequest& request, const std::vector<ParamValues>& combinations,
+                                  int64_t skipped, const LoadedBars& bars, const research::GridSearchOutcome& outcome,
+                                  const OptimizeTiming& timing) {
+    JsonWriter json(4096 + (outcome.best ? outcome.best->trades.size() * 320 : 0) + request.top_n * 800);
+    json.BeginObject();
+    WriteRequestEcho(json, request);
+    WriteSemantics(json, request.run);
+    WriteBars(json, bars);
+    json.Field("evaluated", outcome.evaluated).Field("skipped", skipped);
+    json.Field("belowMinTrades", outcome.below_min_trades).Field("cancelled", outcome.cancelled);
+    json.Field("concurrency", outcome.lanes);
+    json.Key("topN").BeginArray();
+    for (size_t rank = 0; rank < outcome.ranking.size() && rank < request.top_n; ++rank) {
+        const size_t i = outcome.ranking[rank];
+        json.BeginObject().Field("rank", rank + 1);
+        WriteParams(json, combinations[i]);
+        json.Field("objective", research::ObjectiveValue(request.objective, outcome.trials[i].metrics));
+        WriteMetrics(json, outcome.trials[i].metrics);
+        json.EndObject();
+    }
+    json.EndArray();
+    json.Key("best");
+    if (outcome.best) {
+        json.BeginObject();
+        WriteParams(json, combinations[outcome.ranking.front()]);
+        WriteMetrics(json, outcome.best->metrics);
+        WriteTrades(json, outcome.best->trades);
+        json.EndObject();
+    } else {
+        json.Null();
+    }
+    WriteGuard(json, outcome.guard);
+    WriteTiming(json, timing.load_ms, timing.compute_ms, timing.total_ms);
+    json.EndObject();
+    return json.Take();
+}
+
+}  // namespace spark::api

@@ -1,0 +1,22 @@
+#pragma once
+
+#include <string>
+
+#include "api/optimize/optimize_request.h"
+#include "marketdata/bar_loader.h"
+#include "research/grid_search.h"
+
+namespace spark::api {
+
+struct OptimizeTiming {
+    double load_ms = 0;
+    double compute_ms = 0;
+    double total_ms = 0;
+};
+
+//! The POST /backtest/optimize answer (docs/optimize.md "Response").
+std::string WriteOptimizeResponse(const OptimizeRequest& request, const std::vector<ParamValues>& combinations,
+                                  int64_t skipped, const LoadedBars& bars, const research::GridSearchOutcome& outcome,
+                                  const OptimizeTiming& timing);
+
+}  // namespace spark::api

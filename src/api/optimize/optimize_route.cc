@@ -1,0 +1,72 @@
+#include "api/optimize/optimize_route.h"
+
+#include <fmt/format.h>
+
+#include <chrono>
+
+#include "api/http/error_response.h"
+#include "api/job_support.h"
+#include "api/optimize/optimize_request.h"
+#include "api/optimize/optimize_response.h"
+#include "research/grid.h"
+#include "research/grid_search.h"
+#include "strategy/strategy_registry.h"
+
+namespace spark::api {
+void OptimizeRoute::Handle(const HttpRequest& http, Respond respond, CancelFlag cancelled) const {
+    const Clock::time_point started = Clock::now();
+    auto fail = [&](const Error& error) {
+        metrics_.RecordOptimizeError(ErrorCodeName(error.code));
+        metrics_.RecordOptimizeLatency(MillisSince(started));
+        respond(ErrorResponse(error));
+    };
+    Result<OptimizeRequest> parsed = ParseOptimizeRequest(http.body, NowEpochMs());
+    if (!parsed) return fail(parsed.error());
+    auto request = std::make_shared<OptimizeRequest>(std::move(*parsed));
+    metrics_.RecordOptimizeJob(request->run.exchange, request->run.interval.Name());
+
+    const StrategyDefinition* strategy = StrategyRegistry::BuiltIn().Find(request->run.strategy);
+    Result<research::GridExpansion> grid = ExpandWithinCap(*strategy, request->grid, limits_);
+    if (!grid) return fail(grid.error());
+
+    const BarQuery query{{request->run.exchange, request->run.symbol, std::string(request->run.interval.Name())},
+                         request->run.interval,
+                         request->run.range,
+                         request->run.use_cache};
+    Result<LoadedBars> loaded = loader_.Load(query);
+    if (!loaded) return fail(loaded.error());
+    if (Result<void> ok = CheckBars(loaded->bars); !ok) return fail(ok.error());
+    auto bars = std::make_shared<LoadedBars>(std::move(*loaded));
+    const double load_ms = MillisSince(started);
+
+    research::GridSearchInput input{.bars = std::shared_ptr<const std::vector<Candle>>(bars, &bars->bars),
+                                    .strategy = strategy,
+                                    .combinations = grid->combinations,
+                                    .options = request->run.options,
+                                    .periods_per_year = request->run.interval.PeriodsPerYear(),
+                                    .objective = request->objective,
+                                    .min_trades = request->min_trades};
+    const Clock::time_point compute_started = Clock::now();
+    const size_t lanes = std::min(limits_.max_concurrency, compute_.Size());
+    auto combinations = std::make_shared<std::vector<ParamValues>>(std::move(grid->combinations));
+    const int64_t skipped = grid->skipped;
+    research::StartGridSearch(
+        compute_, lanes, std::move(input), cancelled,
+        [this, request, combinations, skipped, bars, respond, started, compute_started,
+         load_ms](research::GridSearchOutcome outcome) {
+            metrics_.RecordCombinationsEvaluated(outcome.evaluated);
+            if (!outcome.error.empty()) {
+                metrics_.RecordOptimizeError("INTERNAL_ERROR");
+                return respond(
+                    ErrorResponse({ErrorCode::kInternal, "the grid search failed: " + outcome.error, "", ""}));
+            }
+            const OptimizeTiming timing{load_ms, MillisSince(compute_started), MillisSince(started)};
+            metrics_.RecordOptimizeLatency(timing.total_ms);
+            HttpResponse ok{200, WriteOptimizeResponse(*request, *combinations, skipped, *bars, outcome, timing)};
+            ok.job = {request->run.symbol, std::string(request->run.interval.Name()), request->run.start,
+                      request->run.end, std::string(BarSourceName(bars->source))};
+            respond(std::move(ok));
+        });
+}
+
+}  // namespace spark::api

@@ -1,0 +1,145 @@
+#include "api/portfolio/portfolio_route.h"
+
+#include <fmt/format.h>
+
+#include <chrono>
+#include <future>
+
+#include "api/http/error_response.h"
+#include "api/job_support.h"
+#include "api/json/json_writer.h"
+#include "api/portfolio/portfolio_request.h"
+#include "api/result_json.h"
+#include "common/blocking_wait.h"
+#include "engine/backtest.h"
+#include "research/portfolio.h"
+#include "strategy/strategy_registry.h"
+
+namespace spark::api {
+namespace {
+
+//! Loads run in batches of this many threads (each takes a pooled DuckDB connection).
+constexpr size_t kParallelLoads = 4;
+
+std::string WriteResponse(const PortfolioRequest& request, const std::vector<LoadedBars>& loaded,
+                          const research::PortfolioResult& result, double load_ms, double compute_ms, double total_ms) {
+    JsonWriter json(8192 + result.timeline.size() * 40);
+    json.BeginObject();
+    json.Key("request").BeginObject();
+    WriteRunFields(json, request.run);
+    json.Key("assets").BeginArray();
+    for (const PortfolioAssetRequest& a : request.assets) {
+        json.BeginObject().Field("symbol", a.symbol).Field("weight", a.weight);
+        json.Key("strategy").BeginObject().Field("name", a.strategy).Key("params").BeginObject();
+        for (const auto& [name, value] : a.params) json.Field(name, value);
+        json.EndObject().EndObject().EndObject();
+    }
+    json.EndArray();
+    json.Field("rebalance", request.rebalance_text);
+    json.EndObject();
+    WriteSemantics(json, request.run);
+    json.Key("timeline").BeginObject();
+    json.Field("bars", result.timeline.size());
+    json.Field("firstOpenTime", result.timeline.front()).Field("lastOpenTime", result.timeline.back());
+    json.EndObject();
+    WriteMetrics(json, result.metrics);
+    json.Key("rebalancing").BeginObject();
+    json.Field("rule", request.rebalance_text).Field("rebalances", result.rebalances);
+    json.Field("turnover", result.turnover).Field("fees", result.rebalance_fees);
+    json.EndObject();
+    json.Key("assets").BeginArray();
+    for (size_t i = 0; i < result.sleeves.size(); ++i) {
+        const research::SleeveResult& s = result.sleeves[i];
+        json.BeginObject().Field("symbol", request.assets[i].symbol).Field("weight", request.assets[i].weight);
+        json.Field("contribution", s.contribution).Field("finalEquity", s.final_equity);
+        json.Field("missingOnTimeline", s.missing_on_timeline);
+        WriteBars(json, loaded[i]);
+        WriteMetrics(json, s.metrics);
+        WriteTrades(json, s.trades);
+        json.EndObject();
+    }
+    json.EndArray();
+    json.Key("correlation").BeginObject().Key("symbols").BeginArray();
+    for (const PortfolioAssetRequest& a : request.assets) json.String(a.symbol);
+    json.EndArray().Key("matrix").BeginArray();
+    for (const auto& row : result.correlation) {
+        json.BeginArray();
+        for (const auto& value : row) json.OptionalNumber(value);
+        json.EndArray();
+    }
+    json.EndArray().EndObject();
+    json.Key("equity").BeginArray();
+    for (size_t u = 0; u < result.timeline.size(); ++u) {
+        json.BeginArray().Integer(result.timeline[u]).Number(result.equity[u]).EndArray();
+    }
+    json.EndArray();
+    WriteTiming(json, load_ms, compute_ms, total_ms);
+    json.EndObject();
+    return json.Take();
+}
+
+}  // namespace
+
+HttpResponse PortfolioRoute::Handle(const HttpRequest& http) const {
+    const Clock::time_point started = Clock::now();
+    auto fail = [&](const Error& error) {
+        metrics_.RecordRouteError("portfolio", ErrorCodeName(error.code));
+        metrics_.RecordRouteLatency("portfolio", MillisSince(started));
+        return ErrorResponse(error);
+    };
+    Result<PortfolioRequest> request = ParsePortfolioRequest(http.body, NowEpochMs(), max_assets_);
+    if (!request) return fail(request.error());
+    metrics_.RecordRouteJob("portfolio", request->run.exchange, request->run.interval.Name());
+
+    // Every asset cache-first, a few at a time in parallel.
+    std::vector<Result<LoadedBars>> loads;
+    for (size_t first = 0; first < request->assets.size(); first += kParallelLoads) {
+        std::vector<std::future<Result<LoadedBars>>> batch;
+        for (size_t i = first; i < std::min(first + kParallelLoads, request->assets.size()); ++i) {
+            const BarQuery query{
+                {request->run.exchange, request->assets[i].symbol, std::string(request->run.interval.Name())},
+                request->run.interval,
+                request->run.range,
+                request->run.use_cache};
+            batch.push_back(std::async(std::launch::async, [this, query] { return loader_.Load(query); }));
+        }
+        // The loads run on their own threads; this worker only waits, and lends its slot meanwhile.
+        const BlockingWait waiting_for_loads;
+        for (auto& f : batch) loads.push_back(f.get());
+    }
+    std::vector<LoadedBars> loaded;
+    research::PortfolioInput input{.assets = {},
+                                   .options = request->run.options,
+                                   .periods_per_year = request->run.interval.PeriodsPerYear(),
+                                   .rebalance = request->rebalance};
+    for (size_t i = 0; i < loads.size(); ++i) {
+        if (!loads[i]) {
+            Error error = loads[i].error();
+            error.field = fmt::format("assets[{}].symbol", i);
+            return fail(error);
+        }
+        if (Result<void> ok = CheckBars(loads[i]->bars); !ok) return fail(ok.error());
+        const PortfolioAssetRequest& a = request->assets[i];
+        input.assets.push_back(
+            {a.symbol, a.weight, StrategyRegistry::BuiltIn().Create(a.strategy, a.params), loads[i]->bars});
+        loaded.push_back(std::move(*loads[i]));
+    }
+    const double load_ms = MillisSince(started);
+    const Clock::time_point compute_started = Clock::now();
+    const research::PortfolioResult result = research::RunPortfolio(input);
+    const double compute_ms = MillisSince(compute_started);
+    const double total_ms = MillisSince(started);
+    metrics_.RecordRouteLatency("portfolio", total_ms);
+    HttpResponse ok{200, WriteResponse(*request, loaded, result, load_ms, compute_ms, total_ms)};
+    std::string symbols;
+    for (const PortfolioAssetRequest& a : request->assets) symbols += (symbols.empty() ? "" : ",") + a.symbol;
+    std::string sources;
+    for (const LoadedBars& bars : loaded) {
+        const std::string source(BarSourceName(bars.source));
+        if (sources.find(source) == std::string::npos) sources += (sources.empty() ? "" : ",") + source;
+    }
+    ok.job = {symbols, std::string(request->run.interval.Name()), request->run.start, request->run.end, sources};
+    return ok;
+}
+
+}  // namespace spark::api

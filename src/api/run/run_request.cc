@@ -1,0 +1,259 @@
+#include "api/run/run_request.h"
+
+#include <fmt/format.h>
+
+#include <algorithm>
+#include <array>
+#include <cmath>
+#include <nlohmann/json.hpp>
+
+#include "api/json/json_fields.h"
+#include "common/bounded_text.h"
+#include "common/time_format.h"
+#include "strategy/strategy_registry.h"
+
+namespace spark::api {
+namespace {
+
+using nlohmann::json;
+
+constexpr std::array<std::string_view, 17> kKnownFields = {
+    "symbol",        "timeframe",  "start",       "end",           "useCache",     "exchange",
+    "strategy",      "feeBps",     "slippageBps", "initialCash",   "positionSize", "fill",
+    "includeEquity", "allowShort", "stopLossPct", "takeProfitPct", "warmupBars"};
+constexpr std::array<std::string_view, 2> kExchanges = {"binance", "binance-futures"};
+constexpr double kMaxBps = 1000;  // 10 %: beyond this a cost setting is surely a unit mistake
+constexpr double kMinInitialCash = 0.01;
+constexpr double kMaxInitialCash = 1e12;
+constexpr size_t kMaxSymbolLength = 20;
+// A stop at 100 % below a long's entry could never trigger: the largest accepted is just below 1.
+const double kMaxStopLoss = std::nextafter(1.0, 0.0);
+constexpr double kMaxTakeProfit = 10;  // +1000 %
+
+//! A date field: a string (date, date-time) or an integer of epoch milliseconds.
+Result<ParsedTime> ReadTime(const json& body, const char* field, std::string& as_given) {
+    const auto it = body.find(field);
+    if (it == body.end()) return Invalid(field, fmt::format("{} is required", field), "MISSING_FIELD");
+    if (it->is_number_integer()) {
+        as_given = it->dump();
+        // Through the text parser, which bounds the value (an unsigned above INT64_MAX included).
+        auto parsed = ParseTime(as_given);
+        if (!parsed)
+            return Invalid(field, fmt::format("{} {} {}", field, TruncateForEcho(as_given), parsed.error()),
+                           "INVALID_DATE");
+        return *parsed;
+    }
+    if (!it->is_string()) {
+        return Invalid(
+            field,
+            fmt::format("{} must be a date string (YYYY-MM-DD or ISO-8601) or integer epoch milliseconds, got {}",
+                        field, TypeName(*it)),
+            "WRONG_TYPE");
+    }
+    as_given = it->get<std::string>();
+    auto parsed = ParseTime(as_given);
+    if (!parsed)
+        return Invalid(field, fmt::format("{} '{}' {}", field, TruncateForEcho(as_given), parsed.error()),
+                       "INVALID_DATE");
+    return *parsed;
+}
+
+Result<void> ReadSymbol(const json& body, RunRequest& out) {
+    auto symbol = ReadString(body, "symbol", true);
+    if (!symbol) return std::unexpected(symbol.error());
+    if (!IsValidSymbol(*symbol)) {
+        return Invalid(
+            "symbol",
+            fmt::format("symbol '{}' must be 1-{} upper-case letters or digits, as Binance writes it (e.g. BTCUSDT)",
+                        TruncateForEcho(*symbol), kMaxSymbolLength),
+            "INVALID_SYMBOL");
+    }
+    out.symbol = std::move(*symbol);
+    return {};
+}
+
+Result<void> ReadExchangeAndTimeframe(const json& body, RunRequest& out) {
+    auto exchange = ReadString(body, "exchange", false);
+    if (!exchange) return std::unexpected(exchange.error());
+    if (!exchange->empty()) {
+        if (std::find(kExchanges.begin(), kExchanges.end(), *exchange) == kExchanges.end()) {
+            return Invalid(
+                "exchange",
+                fmt::format("exchange '{}' is not supported (binance, binance-futures)", TruncateForEcho(*exchange)),
+                "UNKNOWN_EXCHANGE");
+        }
+        out.exchange = std::move(*exchange);
+    }
+    auto timeframe = ReadString(body, "timeframe", true);
+    if (!timeframe) return std::unexpected(timeframe.error());
+    const std::optional<Interval> interval = Interval::Parse(*timeframe);
+    if (!interval) {
+        return Invalid(
+            "timeframe",
+            fmt::format("timeframe '{}' is not a Binance interval (1s 1m 3m 5m 15m 30m 1h 2h 4h 6h 8h 12h 1d 3d 1w 1M; "
+                        "case-sensitive)",
+                        TruncateForEcho(*timeframe)),
+            "UNKNOWN_TIMEFRAME");
+    }
+    out.interval = *interval;
+    return {};
+}
+
+//! SEMANTICS.md "Time and ranges": [start, end_exclusive), a date-only end covering its whole
+//! day; nothing before 2017-07-01 or in the future; only closed bars.
+Result<void> ReadRange(const json& body, int64_t now_ms, RunRequest& out) {
+    auto start = ReadTime(body, "start", out.start);
+    if (!start) return std::unexpected(start.error());
+    auto end = ReadTime(body, "end", out.end);
+    if (!end) return std::unexpected(end.error());
+    const int64_t end_exclusive = end->date_only ? end->epoch_ms + kMillisPerDay : end->epoch_ms;
+    if (start->epoch_ms < kEarliestStartMs) {
+        return Invalid("start",
+                       fmt::format("start {} is before 2017-07-01, where Binance spot history begins",
+                                   FormatIsoUtc(start->epoch_ms)),
+                       "DATE_OUT_OF_BOUNDS");
+    }
+    if (start->epoch_ms > now_ms) {
+        return Invalid("start", fmt::format("start {} is in the future", FormatIsoUtc(start->epoch_ms)),
+                       "DATE_OUT_OF_BOUNDS");
+    }
+    if (end->epoch_ms > now_ms) {
+        return Invalid("end", fmt::format("end {} is in the future", FormatIsoUtc(end->epoch_ms)),
+                       "DATE_OUT_OF_BOUNDS");
+    }
+    if (start->epoch_ms >= end_exclusive) {
+        return Invalid("end",
+                       fmt::format("the range is empty: start {} is not before the exclusive end {}",
+                                   FormatIsoUtc(start->epoch_ms), FormatIsoUtc(end_exclusive)),
+                       "INVALID_RANGE");
+    }
+    // A bar that is still forming is never traded: stop at the open of the current bar.
+    const int64_t closed_end = std::min(end_exclusive, out.interval.AlignDown(now_ms));
+    if (out.interval.CountOpenTimes(start->epoch_ms, closed_end) == 0) {
+        return Invalid("end",
+                       fmt::format("no closed {} bar opens between {} and {}", out.interval.Name(),
+                                   FormatIsoUtc(start->epoch_ms), FormatIsoUtc(end_exclusive)),
+                       "INVALID_RANGE");
+    }
+    const int64_t bars = out.interval.CountOpenTimes(start->epoch_ms, closed_end);
+    if (bars > kMaxBarsPerRun) {
+        return Invalid("end",
+                       fmt::format("the range from start to end spans {} {} bars; a run may span at most {}", bars,
+                                   out.interval.Name(), kMaxBarsPerRun),
+                       "RANGE_TOO_LARGE");
+    }
+    out.range = {start->epoch_ms, closed_end};
+    return {};
+}
+
+Result<void> ReadOptions(const json& body, RunRequest& out) {
+    BacktestOptions& o = out.options;
+    if (auto ok = ReadNumber(body, "feeBps", 0, kMaxBps, false, o.fee_bps); !ok) return ok;
+    if (auto ok = ReadNumber(body, "slippageBps", 0, kMaxBps, false, o.slippage_bps); !ok) return ok;
+    if (auto ok = ReadNumber(body, "initialCash", kMinInitialCash, kMaxInitialCash, false, o.initial_cash); !ok)
+        return ok;
+    if (auto ok = ReadNumber(body, "positionSize", 0, 1, true, o.position_size); !ok) return ok;
+    auto fill = ReadString(body, "fill", false);
+    if (!fill) return std::unexpected(fill.error());
+    if (*fill == "close") {
+        o.fill = FillMode::kClose;
+    } else if (*fill == "next_open" || !body.contains("fill")) {
+        o.fill = FillMode::kNextOpen;
+    } else {
+        return Invalid("fill", fmt::format("fill '{}' must be next_open or close", TruncateForEcho(*fill)),
+                       "OUT_OF_RANGE");
+    }
+    if (auto ok = ReadBool(body, "allowShort", o.allow_short); !ok) return ok;
+    if (auto ok = ReadOptionalFraction(body, "stopLossPct", kMaxStopLoss, o.stop_loss_pct); !ok) return ok;
+    if (auto ok = ReadOptionalFraction(body, "takeProfitPct", kMaxTakeProfit, o.take_profit_pct); !ok) return ok;
+    return ReadBool(body, "useCache", out.use_cache);
+}
+
+Result<void> ReadStrategyChoiceInto(const json& body, std::string& name_out, ParamValues& given) {
+    if (const auto it = body.find("strategy"); it != body.end()) {
+        if (it->is_string()) {
+            name_out = it->get<std::string>();
+        } else if (it->is_object()) {
+            for (const auto& [key, value] : it->items()) {
+                if (key != "name" && key != "params") {
+                    return Invalid(
+                        "strategy." + TruncateForEcho(key),
+                        fmt::format("unknown field strategy.{} (expected name, params)", TruncateForEcho(key)),
+                        "UNKNOWN_FIELD");
+                }
+            }
+            const auto name = it->find("name");
+            if (name == it->end()) return Invalid("strategy.name", "strategy.name is required", "MISSING_FIELD");
+            if (!name->is_string()) {
+                return Invalid("strategy.name", fmt::format("strategy.name must be a string, got {}", TypeName(*name)),
+                               "WRONG_TYPE");
+            }
+            name_out = name->get<std::string>();
+            if (const auto params = it->find("params"); params != it->end() && !params->is_null()) {
+                if (!params->is_object()) {
+                    return Invalid("strategy.params",
+                                   fmt::format("strategy.params must be an object, got {}", TypeName(*params)),
+                                   "WRONG_TYPE");
+                }
+                for (const auto& [key, value] : params->items()) {
+                    if (!value.is_number()) {
+                        return Invalid("strategy.params." + TruncateForEcho(key),
+                                       fmt::format("strategy.params.{} must be a number, got {}", TruncateForEcho(key),
+                                                   TypeName(value)),
+                                       "WRONG_TYPE");
+                    }
+                    given[key] = value.get<double>();
+                }
+            }
+        } else {
+            return Invalid("strategy",
+                           fmt::format("strategy must be an object {{name, params}} or a name, got {}", TypeName(*it)),
+                           "WRONG_TYPE");
+        }
+    }
+    return {};
+}
+
+}  // namespace
+
+bool IsValidSymbol(std::string_view symbol) {
+    return !symbol.empty() && symbol.size() <= kMaxSymbolLength &&
+           std::all_of(symbol.begin(), symbol.end(),
+                       [](char c) { return (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9'); });
+}
+
+Result<void> ReadStrategyChoice(const json& body, std::string& name, ParamValues& given) {
+    return ReadStrategyChoiceInto(body, name, given);
+}
+
+Result<void> ReadRunFields(const json& body, int64_t now_ms, RunRequest& out, const std::string* symbol) {
+    if (symbol != nullptr) {
+        out.symbol = *symbol;
+    } else if (auto ok = ReadSymbol(body, out); !ok) {
+        return ok;
+    }
+    if (auto ok = ReadExchangeAndTimeframe(body, out); !ok) return ok;
+    if (auto ok = ReadRange(body, now_ms, out); !ok) return ok;
+    return ReadOptions(body, out);
+}
+
+Result<RunRequest> ParseRunRequest(std::string_view body_text, int64_t now_ms) {
+    auto body = ParseJsonObject(body_text, kKnownFields);
+    if (!body) return std::unexpected(body.error());
+    RunRequest out;
+    if (auto ok = ReadRunFields(*body, now_ms, out); !ok) return std::unexpected(ok.error());
+    ParamValues given;
+    if (auto ok = ReadStrategyChoice(*body, out.strategy, given); !ok) return std::unexpected(ok.error());
+    auto resolved = StrategyRegistry::BuiltIn().Resolve(out.strategy, given);
+    if (!resolved) return std::unexpected(resolved.error());
+    out.params = std::move(*resolved);
+    if (auto ok = ReadBool(*body, "includeEquity", out.include_equity); !ok) return std::unexpected(ok.error());
+    double warmup = 0;
+    if (auto ok = ReadNumber(*body, "warmupBars", 0, kMaxWarmupBars, false, warmup); !ok)
+        return std::unexpected(ok.error());
+    if (warmup != std::trunc(warmup)) return Invalid("warmupBars", "warmupBars must be an integer", "WRONG_TYPE");
+    out.warmup_bars = static_cast<size_t>(warmup);
+    return out;
+}
+
+}  // namespace spark::api

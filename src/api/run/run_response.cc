@@ -1,0 +1,50 @@
+#include "api/run/run_response.h"
+
+#include "api/job_support.h"
+#include "api/json/json_writer.h"
+#include "api/result_json.h"
+
+namespace spark::api {
+namespace {
+
+//! Bytes per equity point as written ("[1704067200000,10000.123456789012],"), to size the buffer once.
+constexpr size_t kBytesPerEquityPoint = 40;
+constexpr size_t kBytesPerTrade = 320;
+
+void WriteRequestEcho(JsonWriter& json, const RunRequest& r) {
+    json.Key("request").BeginObject();
+    WriteRunFields(json, r);
+    json.Key("strategy").BeginObject().Field("name", r.strategy).Key("params").BeginObject();
+    for (const auto& [name, value] : r.params) json.Field(name, value);
+    json.EndObject().EndObject();
+    json.Field("includeEquity", r.include_equity).Field("warmupBars", r.warmup_bars);
+    json.EndObject();
+}
+
+}  // namespace
+
+std::string WriteRunResponse(std::string_view run_id, const RunRequest& request, const LoadedBars& bars,
+                             size_t warmup_bars, const BacktestResult& result, const RunTiming& timing) {
+    const size_t equity_bytes = request.include_equity ? result.equity.size() * kBytesPerEquityPoint : 0;
+    JsonWriter json(2048 + equity_bytes + result.trades.size() * kBytesPerTrade);
+    json.BeginObject();
+    json.Field("runId", run_id);
+    WriteRequestEcho(json, request);
+    WriteSemantics(json, request);
+    WriteBars(json, bars);
+    json.Field("warmupBars", warmup_bars);
+    WriteMetrics(json, result.metrics);
+    WriteTrades(json, result.trades);
+    if (request.include_equity) {
+        json.Key("equity").BeginArray();
+        for (size_t t = 0; t < result.equity.size(); ++t) {
+            json.BeginArray().Integer(bars.bars[t].open_time_ms).Number(result.equity[t]).EndArray();
+        }
+        json.EndArray();
+    }
+    WriteTiming(json, timing.load_ms, timing.compute_ms, timing.total_ms);
+    json.EndObject();
+    return json.Take();
+}
+
+}  // namespace spark::api

@@ -1,0 +1,23 @@
+#pragma once
+
+#include <string>
+#include <string_view>
+
+#include "api/run/run_request.h"
+#include "engine/backtest.h"
+#include "marketdata/bar_loader.h"
+
+namespace spark::api {
+
+struct RunTiming {
+    double load_ms = 0;
+    double compute_ms = 0;
+    double total_ms = 0;
+};
+
+//! The POST /backtest/run answer: runId, the request with defaults, the semantics in force,
+//! the bars it stands on, metrics, trades, the equity curve (unless excluded) and timings.
+std::string WriteRunResponse(std::string_view run_id, const RunRequest& request, const LoadedBars& bars,
+                             size_t warmup_bars, const BacktestResult& result, const RunTiming& timing);
+
+}  // namespace spark::api

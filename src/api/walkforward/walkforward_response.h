@@ -1,0 +1,23 @@
+#pragma once
+
+#include <string>
+
+#include "api/walkforward/walkforward_request.h"
+#include "marketdata/bar_loader.h"
+#include "research/walk_forward.h"
+
+namespace spark::api {
+
+struct WalkForwardTiming {
+    double load_ms = 0;
+    double compute_ms = 0;
+    double total_ms = 0;
+};
+
+//! The POST /backtest/walkforward answer (docs/walkforward.md "Response"): folds, verdict,
+//! stitched out-of-sample equity and metrics, parameter stability.
+std::string WriteWalkForwardResponse(const WalkForwardRequest& request, double threshold,
+                                     const std::vector<ParamValues>& combinations, const LoadedBars& bars,
+                                     const research::WalkForwardOutcome& outcome, const WalkForwardTiming& timing);
+
+}  // namespace spark::api

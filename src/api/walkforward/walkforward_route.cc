@@ -1,0 +1,71 @@
+#include "api/walkforward/walkforward_route.h"
+
+#include <fmt/format.h>
+
+#include <chrono>
+
+#include "api/http/error_response.h"
+#include "api/job_support.h"
+#include "api/walkforward/walkforward_request.h"
+#include "api/walkforward/walkforward_response.h"
+#include "research/grid.h"
+#include "research/walk_forward.h"
+#include "strategy/strategy_registry.h"
+
+namespace spark::api {
+void WalkForwardRoute::Handle(const HttpRequest& http, Respond respond, CancelFlag cancelled) const {
+    const Clock::time_point started = Clock::now();
+    auto fail = [&](const Error& error) {
+        metrics_.RecordRouteError("walkforward", ErrorCodeName(error.code));
+        metrics_.RecordRouteLatency("walkforward", MillisSince(started));
+        respond(ErrorResponse(error));
+    };
+    Result<WalkForwardRequest> parsed = ParseWalkForwardRequest(http.body, NowEpochMs());
+    if (!parsed) return fail(parsed.error());
+    auto request = std::make_shared<WalkForwardRequest>(std::move(*parsed));
+    const RunRequest& run = request->search.run;
+    metrics_.RecordRouteJob("walkforward", run.exchange, run.interval.Name());
+
+    const StrategyDefinition* strategy = StrategyRegistry::BuiltIn().Find(run.strategy);
+    Result<research::GridExpansion> grid = ExpandWithinCap(*strategy, request->search.grid, limits_);
+    if (!grid) return fail(grid.error());
+    const BarQuery query{
+        {run.exchange, run.symbol, std::string(run.interval.Name())}, run.interval, run.range, run.use_cache};
+    Result<LoadedBars> loaded = loader_.Load(query);
+    if (!loaded) return fail(loaded.error());
+    if (Result<void> ok = CheckBars(loaded->bars); !ok) return fail(ok.error());
+    Result<std::vector<research::FoldWindow>> folds = research::PlanFolds(loaded->bars.size(), request->windows);
+    if (!folds) return fail(folds.error());
+    auto bars = std::make_shared<LoadedBars>(std::move(*loaded));
+    const double load_ms = MillisSince(started);
+
+    auto combinations = std::make_shared<std::vector<ParamValues>>(std::move(grid->combinations));
+    research::GridSearchInput input{.bars = std::shared_ptr<const std::vector<Candle>>(bars, &bars->bars),
+                                    .strategy = strategy,
+                                    .combinations = *combinations,
+                                    .options = run.options,
+                                    .periods_per_year = run.interval.PeriodsPerYear(),
+                                    .objective = request->search.objective,
+                                    .min_trades = request->search.min_trades};
+    const double threshold = request->threshold.value_or(threshold_);
+    const Clock::time_point compute_started = Clock::now();
+    research::StartWalkForward(
+        compute_, std::min(limits_.max_concurrency, compute_.Size()), std::move(input), std::move(*folds), cancelled,
+        [this, request, combinations, bars, threshold, respond, started, compute_started,
+         load_ms](research::WalkForwardOutcome outcome) {
+            if (!outcome.error.empty()) {
+                metrics_.RecordRouteError("walkforward", "INTERNAL_ERROR");
+                return respond(
+                    ErrorResponse({ErrorCode::kInternal, "the walk-forward failed: " + outcome.error, "", ""}));
+            }
+            const WalkForwardTiming timing{load_ms, MillisSince(compute_started), MillisSince(started)};
+            metrics_.RecordRouteLatency("walkforward", timing.total_ms);
+            HttpResponse ok{200, WriteWalkForwardResponse(*request, threshold, *combinations, *bars, outcome, timing)};
+            const RunRequest& r = request->search.run;
+            ok.job = {r.symbol, std::string(r.interval.Name()), r.start, r.end,
+                      std::string(BarSourceName(bars->source))};
+            respond(std::move(ok));
+        });
+}
+
+}  // namespace spark::api
