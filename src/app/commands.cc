@@ -195,8 +195,10 @@ int RunServe(const std::vector<std::string>& args) {
                              server.Port(), config->db_path, config->workers)
               << std::endl;
     server.Run();
-    // Running jobs finish, queued ones (whose answers can no longer be sent) are dropped, all
-    // before the server's sessions and the cache go away.
+    // Waits for Binance (a minute's rate window, a retry back-off) end now; running jobs finish,
+    // queued ones (whose answers can no longer be sent) are dropped, all before the server's
+    // sessions and the cache go away.
+    binance.Stop();
     pool.reset();
     std::cerr << "spark-executor: stopped\n";
     return 0;

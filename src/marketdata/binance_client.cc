@@ -104,6 +104,12 @@ Result<std::string> RowsAsCsv(const json& rows) {
     return csv;
 }
 
+//! The service is stopping: a wait for Binance (its rate window, a retry back-off) ends at once.
+std::unexpected<Error> Stopped() {
+    return MakeError(ErrorCode::kServiceUnavailable, "the server is shutting down; retry on another instance", "",
+                     "SHUTTING_DOWN");
+}
+
 }  // namespace
 
 Result<std::vector<KlineRow>> ParseKlinesPage(std::string_view body, const Interval& interval, int64_t now_ms) {
@@ -170,7 +176,21 @@ BinanceClient::Response BinanceClient::Get(const std::string& url) {
     return response;
 }
 
-void BinanceClient::WaitForWeight(int64_t weight) {
+void BinanceClient::Stop() {
+    {
+        std::lock_guard lock(stop_mutex_);
+        stopping_ = true;
+    }
+    stop_.notify_all();
+}
+
+bool BinanceClient::SleepUnlessStopped(int64_t milliseconds) {
+    std::unique_lock lock(stop_mutex_);
+    return !stop_.wait_for(lock, std::chrono::milliseconds(std::max<int64_t>(milliseconds, 0)),
+                           [this] { return stopping_; });
+}
+
+bool BinanceClient::WaitForWeight(int64_t weight) {
     std::unique_lock lock(weight_mutex_);
     const int64_t minute = NowMs() / kMillisPerMinute;
     if (minute != weight_minute_) {
@@ -181,12 +201,13 @@ void BinanceClient::WaitForWeight(int64_t weight) {
         // Over our budget for this minute: wait for the next one rather than earn a 429.
         const int64_t wait_ms = (minute + 1) * kMillisPerMinute - NowMs();
         lock.unlock();
-        std::this_thread::sleep_for(std::chrono::milliseconds(std::max<int64_t>(wait_ms, 0)));
+        if (!SleepUnlessStopped(wait_ms)) return false;
         lock.lock();
         weight_minute_ = NowMs() / kMillisPerMinute;
         weight_used_ = 0;
     }
     weight_used_ += weight;
+    return true;
 }
 
 void BinanceClient::NoteWeight(int64_t used) {
@@ -207,7 +228,7 @@ Result<std::string> BinanceClient::GetWithRetries(const std::string& endpoint, c
                                          "before then ({} s left)",
                                          FormatIsoUtc(banned_until), (banned_until - NowMs() + 999) / 1000));
         }
-        WaitForWeight(weight);
+        if (!WaitForWeight(weight)) return Stopped();
         const Clock::time_point sent = Clock::now();
         const Response r = Get(url);
         ++requests;
@@ -256,7 +277,7 @@ Result<std::string> BinanceClient::GetWithRetries(const std::string& endpoint, c
             return MakeError(ErrorCode::kMarketDataUnavailable,
                              fmt::format("Binance is unavailable after {} attempts: {}", attempt, what));
         }
-        std::this_thread::sleep_for(std::chrono::milliseconds(delay));
+        if (!SleepUnlessStopped(delay)) return Stopped();
     }
 }
 

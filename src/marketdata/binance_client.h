@@ -1,6 +1,7 @@
 #pragma once
 
 #include <atomic>
+#include <condition_variable>
 #include <cstdint>
 #include <functional>
 #include <mutex>
@@ -57,6 +58,9 @@ class BinanceClient {
     explicit BinanceClient(BinanceOptions options, std::function<void(const UpstreamCall&)> observer = {});
 
     bool Enabled(const std::string& exchange) const;
+    //! Ends every wait under way or to come (rate window, retry back-off) with SHUTTING_DOWN, so
+    //! the compute pool can be joined at shutdown without waiting out a minute's budget.
+    void Stop();
     Result<FetchedKlines> FetchKlines(const std::string& exchange, const std::string& symbol, const Interval& interval,
                                       TimeRange range);
 
@@ -72,11 +76,16 @@ class BinanceClient {
     };
     Response Get(const std::string& url);
     Result<std::string> GetWithRetries(const std::string& endpoint, const std::string& url, int64_t& requests);
-    void WaitForWeight(int64_t weight);
+    //! False when stopped while waiting.
+    bool WaitForWeight(int64_t weight);
+    bool SleepUnlessStopped(int64_t milliseconds);
     void NoteWeight(int64_t used);
 
     BinanceOptions options_;
     std::function<void(const UpstreamCall&)> observer_;
+    std::mutex stop_mutex_;
+    std::condition_variable stop_;
+    bool stopping_ = false;
     std::mutex weight_mutex_;
     int64_t weight_minute_ = -1;
     int64_t weight_used_ = 0;

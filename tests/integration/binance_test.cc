@@ -205,6 +205,29 @@ TEST_F(Binance, CachedRunsAnswerInMillisecondsWhileColdRequestsWaitOnASlowUpstre
     for (auto& c : cold) EXPECT_EQ(c.get(), 200);
 }
 
+TEST_F(Binance, AnExhaustedWeightBudgetNeitherStallsCachedRunsNorShutdown) {
+    // 10 of weight a minute: five one-page fetches, then the client waits for the next minute.
+    StartServer({"--binance-weight-budget", "10", "--shutdown-grace-ms", "500"});
+    ASSERT_EQ(Run(kWeek)["bars"]["source"], "binance");
+    std::vector<std::future<int>> cold;
+    for (const char* month : {"02", "03", "04", "05", "06", "07"}) {
+        cold.push_back(std::async(std::launch::async, [this, month] {
+            const std::string body = std::string(R"({"symbol":"BTCUSDT","timeframe":"1h","start":"2024-)") + month +
+                                     R"(-01","end":"2024-)" + month + R"(-07"})";
+            return HttpCall(server_->Port(), "POST", "/backtest/run", body).status;
+        }));
+    }
+    std::this_thread::sleep_for(std::chrono::milliseconds(500));
+    const auto started = std::chrono::steady_clock::now();
+    EXPECT_EQ(Run(kWeek)["bars"]["source"], "cache");
+    EXPECT_LT(std::chrono::steady_clock::now() - started, std::chrono::milliseconds(250));
+    // Stopping does not wait out the minute: the waits end, the process exits.
+    const auto stopping = std::chrono::steady_clock::now();
+    EXPECT_EQ(server_->Stop(), 0);
+    EXPECT_LT(std::chrono::steady_clock::now() - stopping, std::chrono::seconds(5));
+    for (auto& c : cold) c.wait();
+}
+
 TEST_F(Binance, ATimeoutIs504) {
     StartServer({"--binance-timeout-ms", "300", "--binance-max-attempts", "1"});
     Inject({{"delayMs", 1500}});
