@@ -26,6 +26,10 @@ const prometheus::Histogram::BucketBoundaries& RunLatencyBucketsMs() {
     return kBuckets;
 }
 
+prometheus::Gauge& UnlabelledGauge(prometheus::Registry& registry, const char* name, const char* help) {
+    return BuildGauge().Name(name).Help(help).Register(registry).Add({});
+}
+
 }  // namespace
 
 ServiceMetrics::ServiceMetrics()
@@ -110,36 +114,15 @@ ServiceMetrics::ServiceMetrics()
                        .Name("spark_compute_queue_depth")
                        .Help("Tasks waiting for a compute worker, by lane (interactive: runs; batch: research jobs)")
                        .Register(*registry_)),
-      batch_running_(BuildGauge()
-                         .Name("spark_batch_jobs_running")
-                         .Help("Optimize, walk-forward and portfolio jobs admitted and not yet answered")
-                         .Register(*registry_)
-                         .Add({})),
-      batch_waiting_(BuildGauge()
-                         .Name("spark_batch_jobs_waiting")
-                         .Help("Research jobs waiting for admission")
-                         .Register(*registry_)
-                         .Add({})),
-      in_flight_(BuildGauge()
-                     .Name("spark_http_in_flight_requests")
-                     .Help("Requests read and not yet fully answered")
-                     .Register(*registry_)
-                     .Add({})),
-      connections_(BuildGauge()
-                       .Name("spark_http_open_connections")
-                       .Help("Open client connections")
-                       .Register(*registry_)
-                       .Add({})),
-      waiting_upstream_(BuildGauge()
-                            .Name("spark_compute_tasks_waiting_upstream")
-                            .Help("Compute tasks waiting on Binance, their worker slot lent to others")
-                            .Register(*registry_)
-                            .Add({})),
-      resident_bytes_(BuildGauge()
-                          .Name("process_resident_memory_bytes")
-                          .Help("Resident memory size in bytes")
-                          .Register(*registry_)
-                          .Add({})) {
+      batch_running_(UnlabelledGauge(*registry_, "spark_batch_jobs_running",
+                                     "Optimize, walk-forward and portfolio jobs admitted and not yet answered")),
+      batch_waiting_(UnlabelledGauge(*registry_, "spark_batch_jobs_waiting", "Research jobs waiting for admission")),
+      in_flight_(
+          UnlabelledGauge(*registry_, "spark_http_in_flight_requests", "Requests read and not yet fully answered")),
+      connections_(UnlabelledGauge(*registry_, "spark_http_open_connections", "Open client connections")),
+      waiting_upstream_(UnlabelledGauge(*registry_, "spark_compute_tasks_waiting_upstream",
+                                        "Compute tasks waiting on Binance, their worker slot lent to others")),
+      resident_bytes_(UnlabelledGauge(*registry_, "process_resident_memory_bytes", "Resident memory size in bytes")) {
     for (const char* lane : {"interactive", "batch"}) queue_depth_.Add({{"lane", lane}});
     // Refusals the server makes itself exist at 0 from start-up; field-level reasons (MISSING_FIELD,
     // TOO_DEEP, ...) appear when first seen: alert on sum by (reason).

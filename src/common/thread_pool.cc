@@ -69,13 +69,6 @@ void ThreadPool::Submit(size_t lane, Task task) {
     ready_.notify_one();
 }
 
-size_t ThreadPool::Queued() const {
-    std::lock_guard lock(mutex_);
-    size_t total = 0;
-    for (const auto& queue : queues_) total += queue.size();
-    return total;
-}
-
 size_t ThreadPool::Queued(size_t lane) const {
     std::lock_guard lock(mutex_);
     return queues_[std::min(lane, queues_.size() - 1)].size();

@@ -41,8 +41,6 @@ class ThreadPool final : private BlockingWaitListener {
     void Submit(size_t lane, Task task);
     //! The compute slots (`workers`), not the threads started for waits.
     size_t Size() const { return workers_; }
-    size_t Lanes() const { return queues_.size(); }
-    size_t Queued() const;
     size_t Queued(size_t lane) const;
     //! Threads started so far (compute slots plus those lent to waits); for metrics and tests.
     size_t Threads() const;

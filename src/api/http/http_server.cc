@@ -202,7 +202,8 @@ class Session : public std::enable_shared_from_this<Session> {
                         "unmatched", false);
         }
         const bool keep_alive = request_.keep_alive();
-        if (const std::string_view host = Header(request_, http::field::host); !state_.access.HostAllowed(host)) {
+        const std::string_view host = Header(request_, http::field::host);
+        if (!state_.access.HostAllowed(host)) {
             return Send(Refusal(ErrorCode::kOriginNotAllowed,
                                 fmt::format("this service does not answer to the host name '{}' (a loopback name, or "
                                             "the host of an origin in SPARK_ALLOWED_ORIGINS)",
@@ -211,7 +212,7 @@ class Session : public std::enable_shared_from_this<Session> {
                         "unmatched", keep_alive);
         }
         const std::string origin(Header(request_, http::field::origin));
-        const AccessPolicy::Origin origin_kind = state_.access.Classify(origin, Header(request_, http::field::host));
+        const AccessPolicy::Origin origin_kind = state_.access.Classify(origin, host);
         const bool authenticated = state_.access.Authenticated(Header(request_, http::field::authorization));
         if (origin_kind == AccessPolicy::Origin::kListed) cors_origin_ = origin;
         HttpRequest request = ToHttpRequest(request_);
@@ -345,9 +346,10 @@ class Session : public std::enable_shared_from_this<Session> {
         if (IsRejection(response)) {
             const std::string& reason = response.error_reason.empty() ? response.error_code : response.error_reason;
             state_.metrics.RecordRejection(route_name, reason);
-            state_.rejections.Write(
-                fmt::format(R"({{"time":"{}","runId":"{}","route":"{}","status":{},"rejected":"{}")", NowIso(),
-                            job_ ? job_->run_id : "", route_name, response.status, reason));
+            state_.rejections.Write([&] {
+                return fmt::format(R"({{"time":"{}","runId":"{}","route":"{}","status":{},"rejected":"{}")", NowIso(),
+                                   job_ ? job_->run_id : "", route_name, response.status, reason);
+            });
             return;
         }
         if (!job_) return;
@@ -383,8 +385,7 @@ class Session : public std::enable_shared_from_this<Session> {
         response_.version(11);
         response_.result(static_cast<unsigned>(response.status));
         response_.set(http::field::server, "spark-executor");
-        if (!response.body.empty() || response.status != 204)
-            response_.set(http::field::content_type, response.content_type);
+        if (response.status != 204) response_.set(http::field::content_type, response.content_type);
         if (!cors_origin_.empty()) {
             response_.set(http::field::access_control_allow_origin, cors_origin_);
             response_.set(http::field::vary, "Origin");
@@ -487,8 +488,10 @@ struct HttpServer::Impl {
     //! The write is a few hundred bytes into an empty socket buffer, so it does not block.
     void RefuseConnection(tcp::socket socket) {
         state.metrics.RecordRejection("unmatched", "TOO_MANY_CONNECTIONS");
-        state.rejections.Write(fmt::format(R"({{"time":"{}","route":"unmatched","status":503,"rejected":"{}")",
-                                           NowIso(), "TOO_MANY_CONNECTIONS"));
+        state.rejections.Write([] {
+            return fmt::format(R"({{"time":"{}","route":"unmatched","status":503,"rejected":"TOO_MANY_CONNECTIONS")",
+                               NowIso());
+        });
         beast::error_code ignored;
         socket.non_blocking(true, ignored);
         asio::write(socket, asio::buffer(TooManyConnectionsAnswer()), ignored);

@@ -3,6 +3,7 @@
 #include <chrono>
 #include <cstdint>
 #include <mutex>
+#include <optional>
 #include <string>
 #include <string_view>
 
@@ -19,20 +20,28 @@ class RejectionLog {
         tokens_ = burst;
     }
 
-    //! `line` is a JSON object without its closing brace; "suppressed" is added when lines were
-    //! left out before it. Returns whether it was written.
-    bool Write(std::string_view line);
-    int64_t Suppressed() const;
+    //! Writes the line `make_line()` returns (a JSON object without its closing brace) if the rate
+    //! allows, adding "suppressedBefore" when lines were left out before it. The line is only
+    //! built when it will be written: under a flood most are not.
+    template <typename MakeLine>
+    bool Write(MakeLine&& make_line) {
+        const std::optional<int64_t> suppressed = Admit();
+        if (!suppressed) return false;
+        Print(make_line(), *suppressed);
+        return true;
+    }
 
   private:
     using Clock = std::chrono::steady_clock;
+    //! Lines left out since the last one written, when this one may be written; else none.
+    std::optional<int64_t> Admit();
+    static void Print(std::string_view line, int64_t suppressed_before);
     const double per_second_;
     const double burst_;
     mutable std::mutex mutex_;
     double tokens_;
     Clock::time_point last_refill_ = Clock::now();
     int64_t suppressed_since_last_ = 0;
-    int64_t suppressed_total_ = 0;
 };
 
 }  // namespace spark::api
