@@ -76,6 +76,12 @@ void WriteMetrics(JsonWriter& json, const analysis::Metrics& m, std::string_view
     json.EndObject();
 }
 
+void WriteWarnings(JsonWriter& json, const Warnings& warnings) {
+    json.Key("warnings").BeginArray();
+    for (const Warning& w : warnings) json.BeginObject().Field("code", w.code).Field("message", w.message).EndObject();
+    json.EndArray();
+}
+
 void WriteTrades(JsonWriter& json, const std::vector<Trade>& trades) {
     json.Key("trades").BeginArray();
     for (const Trade& t : trades) {

@@ -6,6 +6,7 @@
 #include "analysis/performance_report.h"
 #include "api/json/json_writer.h"
 #include "api/run/run_request.h"
+#include "common/warning.h"
 #include "marketdata/bar_loader.h"
 #include "model/trade.h"
 
@@ -25,5 +26,7 @@ void WriteBars(JsonWriter& json, const LoadedBars& bars);
 void WriteMetrics(JsonWriter& json, const analysis::Metrics& metrics, std::string_view key = "metrics");
 //! "trades": the round trips.
 void WriteTrades(JsonWriter& json, const std::vector<Trade>& trades);
+//! `"warnings": [{"code", "message"}, ...]`, always present (empty when there are none).
+void WriteWarnings(JsonWriter& json, const Warnings& warnings);
 
 }  // namespace spark::api

@@ -103,6 +103,23 @@ TEST_F(Binance, ARealGapIsKnownAndNeverFetchedAgain) {
     EXPECT_EQ(UpstreamRequests(), requests);
 }
 
+// The range is served, the warm-up before it is not: the run fails instead of trading on cold
+// indicators, which would give other trades than the same request with the upstream up.
+TEST_F(Binance, AWarmUpTheUpstreamFailsToDeliverFailsTheRun) {
+    StartServer({"--binance-max-attempts", "1"});
+    Run(kWeek);
+    Inject({{"status", 500}, {"count", 1}});
+    json request = json::parse(kWeek);
+    request["warmupBars"] = 48;
+    const json down = Run(request.dump(), 502);
+    EXPECT_EQ(down["error"]["code"], "MARKET_DATA_UNAVAILABLE");
+    EXPECT_EQ(down["error"]["details"]["field"], "warmupBars");
+    EXPECT_EQ(down["error"]["details"]["reason"], "WARMUP_UNAVAILABLE");
+    const json up = Run(request.dump());
+    EXPECT_EQ(up["warmupBars"], 48);
+    EXPECT_EQ(up["warnings"], json::array());
+}
+
 TEST_F(Binance, RateLimitsAreRetriedHonouringRetryAfter) {
     StartServer();
     Inject({{"status", 429}, {"count", 1}, {"retryAfter", 1}});

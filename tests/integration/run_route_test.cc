@@ -85,6 +85,45 @@ TEST_F(RunRoute, AbsentDataIsDataNotFound) {
     EXPECT_EQ(Json(result)["error"]["code"], "DATA_NOT_FOUND");
 }
 
+// The sample cache starts on 2023-01-01: 96 hourly bars exist before 2023-01-05, not 500. A run
+// must not quietly start its indicators cold (it changed ema_cross 5/60 from 7 to 8 trades).
+TEST_F(RunRoute, AWarmUpThatCannotBeLoadedInFullFailsUnlessBestEffortIsAsked) {
+    json request = {{"symbol", "BTCUSDT"},  {"timeframe", "1h"},  {"start", "2023-01-05"},
+                    {"end", "2023-03-01"},  {"warmupBars", 500},  {"includeEquity", false},
+                    {"strategy", {{"name", "ema_cross"}, {"params", {{"fast", 5}, {"slow", 60}}}}}};
+    const HttpResult strict = Post("/backtest/run", request.dump());
+    ASSERT_EQ(strict.status, 404) << strict.body;
+    const json error = Json(strict)["error"];
+    EXPECT_EQ(error["code"], "DATA_NOT_FOUND");
+    EXPECT_EQ(error["details"]["field"], "warmupBars");
+    EXPECT_EQ(error["details"]["reason"], "WARMUP_UNAVAILABLE");
+    EXPECT_NE(error["message"].get<std::string>().find("only 96 of the 500"), std::string::npos) << error;
+    EXPECT_NE(error["message"].get<std::string>().find("best_effort"), std::string::npos) << error;
+
+    request["warmup"] = "best_effort";
+    const HttpResult best = Post("/backtest/run", request.dump());
+    ASSERT_EQ(best.status, 200) << best.body;
+    const json body = Json(best);
+    EXPECT_EQ(body["warmupBars"], 96);
+    EXPECT_EQ(body["request"]["warmup"], "best_effort");
+    ASSERT_EQ(body["warnings"].size(), 1u);
+    EXPECT_EQ(body["warnings"][0]["code"], "WARMUP_SHORT");
+
+    // A warm-up the cache holds in full is silent, and the strict default is echoed.
+    request["warmupBars"] = 96;
+    request.erase("warmup");
+    const json full = Json(Post("/backtest/run", request.dump()));
+    EXPECT_EQ(full["warmupBars"], 96);
+    EXPECT_EQ(full["request"]["warmup"], "strict");
+    EXPECT_EQ(full["warnings"], json::array());
+    EXPECT_EQ(full["trades"], body["trades"]);
+
+    request["warmup"] = "sometimes";
+    const HttpResult bad = Post("/backtest/run", request.dump());
+    EXPECT_EQ(bad.status, 400);
+    EXPECT_EQ(Json(bad)["error"]["details"]["field"], "warmup");
+}
+
 TEST_F(RunRoute, KeepAliveServesSeveralRequestsOnOneConnection) {
     HttpConnection connection(server_->Port());
     for (int i = 0; i < 3; ++i) {

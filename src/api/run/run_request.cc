@@ -17,10 +17,10 @@ namespace {
 
 using nlohmann::json;
 
-constexpr std::array<std::string_view, 17> kKnownFields = {
+constexpr std::array<std::string_view, 18> kKnownFields = {
     "symbol",        "timeframe",  "start",       "end",           "useCache",     "exchange",
     "strategy",      "feeBps",     "slippageBps", "initialCash",   "positionSize", "fill",
-    "includeEquity", "allowShort", "stopLossPct", "takeProfitPct", "warmupBars"};
+    "includeEquity", "allowShort", "stopLossPct", "takeProfitPct", "warmupBars",   "warmup"};
 constexpr std::array<std::string_view, 2> kExchanges = {"binance", "binance-futures"};
 constexpr double kMaxBps = 1000;  // 10 %: beyond this a cost setting is surely a unit mistake
 constexpr double kMinInitialCash = 0.01;
@@ -253,6 +253,12 @@ Result<RunRequest> ParseRunRequest(std::string_view body_text, int64_t now_ms) {
         return std::unexpected(ok.error());
     if (warmup != std::trunc(warmup)) return Invalid("warmupBars", "warmupBars must be an integer", "WRONG_TYPE");
     out.warmup_bars = static_cast<size_t>(warmup);
+    if (const auto it = body->find("warmup"); it != body->end()) {
+        if (!it->is_string() || (*it != "strict" && *it != "best_effort")) {
+            return Invalid("warmup", "warmup must be \"strict\" (the default) or \"best_effort\"", "OUT_OF_RANGE");
+        }
+        out.warmup_best_effort = *it == "best_effort";
+    }
     return out;
 }
 

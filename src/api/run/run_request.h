@@ -33,6 +33,9 @@ struct RunRequest {
     BacktestOptions options;
     bool include_equity = true;
     size_t warmup_bars = 0;  //!< bars before `start` that only warm the indicators up
+    //! false ("strict", the default): a warm-up that cannot be loaded in full fails the run;
+    //! true ("best_effort"): the run proceeds with what was found and says so in `warnings`.
+    bool warmup_best_effort = false;
 };
 
 inline constexpr double kMaxWarmupBars = 100'000;

@@ -18,13 +18,14 @@ void WriteRequestEcho(JsonWriter& json, const RunRequest& r) {
     for (const auto& [name, value] : r.params) json.Field(name, value);
     json.EndObject().EndObject();
     json.Field("includeEquity", r.include_equity).Field("warmupBars", r.warmup_bars);
+    json.Field("warmup", r.warmup_best_effort ? "best_effort" : "strict");
     json.EndObject();
 }
 
 }  // namespace
 
 std::string WriteRunResponse(std::string_view run_id, const RunRequest& request, const LoadedBars& bars,
-                             size_t warmup_bars, const BacktestResult& result, const RunTiming& timing) {
+                             size_t warmup_bars, const Warnings& warnings, const BacktestResult& result, const RunTiming& timing) {
     const size_t equity_bytes = request.include_equity ? result.equity.size() * kBytesPerEquityPoint : 0;
     JsonWriter json(2048 + equity_bytes + result.trades.size() * kBytesPerTrade);
     json.BeginObject();
@@ -33,6 +34,7 @@ std::string WriteRunResponse(std::string_view run_id, const RunRequest& request,
     WriteSemantics(json, request);
     WriteBars(json, bars);
     json.Field("warmupBars", warmup_bars);
+    WriteWarnings(json, warnings);
     WriteMetrics(json, result.metrics);
     WriteTrades(json, result.trades);
     if (request.include_equity) {

@@ -18,18 +18,40 @@ std::string NewRunId() {
     return fmt::format("run_{:016x}{:016x}", engine(), engine());
 }
 
-std::vector<Candle> RunRoute::LoadWarmup(const BarQuery& query, size_t bars) const {
-    if (bars == 0) return {};
+Result<std::vector<Candle>> RunRoute::LoadWarmup(const RunRequest& request, const BarQuery& query,
+                                                 Warnings& warnings) const {
+    const size_t bars = request.warmup_bars;
+    if (bars == 0) return std::vector<Candle>{};
     // Look back far enough to find `bars` bars across ordinary gaps, then keep the last ones.
     constexpr int64_t kLookbackSlack = 2;
     BarQuery before = query;
     const int64_t span = static_cast<int64_t>(bars) * kLookbackSlack * query.interval.NominalMs();
     before.range = {std::max<int64_t>(0, query.range.start_ms - span), query.range.start_ms};
     Result<LoadedBars> loaded = loader_.Load(before);
-    if (!loaded) return {};  // nothing before the start: the run simply has no warm-up
-    std::vector<Candle>& found = loaded->bars;
+    std::vector<Candle> found;
+    if (loaded) found = std::move(loaded->bars);
     if (found.size() > bars) found.erase(found.begin(), found.end() - static_cast<std::ptrdiff_t>(bars));
-    return std::move(found);
+    if (found.size() == bars) return found;
+
+    // Fewer bars than asked: the indicators would start cold and the trades could differ from a
+    // run that had them, so this is never silent (docs/api.md "Warm-up").
+    const std::string why = loaded ? fmt::format("only {} of the {} warm-up bars exist before {}", found.size(), bars,
+                                                 request.start)
+                                   : fmt::format("the {} warm-up bars before {} could not be loaded: {}", bars,
+                                                 request.start, loaded.error().message);
+    if (request.warmup_best_effort) {
+        warnings.push_back({"WARMUP_SHORT", fmt::format("{}; the run used {} warm-up bars (warmup: best_effort)", why,
+                                                        found.size())});
+        return found;
+    }
+    Error error = loaded ? Error{ErrorCode::kDataNotFound, ""} : loaded.error();
+    error.message = fmt::format("{}; send fewer warmupBars, import the missing bars, or send \"warmup\": "
+                                "\"best_effort\" to run with what exists (the answer then says how many it used)",
+                                why);
+    error.field = "warmupBars";
+    error.reason = "WARMUP_UNAVAILABLE";
+    error.numbers = {{"requested", static_cast<double>(bars)}, {"found", static_cast<double>(found.size())}};
+    return std::unexpected(std::move(error));
 }
 
 HttpResponse RunRoute::Fail(const Error& error) const {
@@ -61,7 +83,10 @@ HttpResponse RunRoute::Handle(const HttpRequest& http) const {
         metrics_.RecordBarsServed(BarSourceName(bars->source), static_cast<int64_t>(bars->bars.size()));
         metrics_.RecordBarsFetched(bars->fetched);
 
-        const std::vector<Candle> warmup = LoadWarmup(query, request->warmup_bars);
+        Warnings warnings;
+        Result<std::vector<Candle>> loaded_warmup = LoadWarmup(*request, query, warnings);
+        if (!loaded_warmup) return Fail(loaded_warmup.error());
+        const std::vector<Candle>& warmup = *loaded_warmup;
         std::vector<Candle> series;
         if (!warmup.empty()) {
             series.reserve(warmup.size() + bars->bars.size());
@@ -77,7 +102,7 @@ HttpResponse RunRoute::Handle(const HttpRequest& http) const {
         if (!result) return Fail(result.error());
         const RunTiming timing{load_ms, MillisSince(compute_started), MillisSince(started)};
         HttpResponse ok{200, WriteRunResponse(http.run_id.empty() ? NewRunId() : http.run_id, *request, *bars,
-                                              warmup.size(), *result, timing)};
+                                              warmup.size(), warnings, *result, timing)};
         ok.job = {request->symbol, std::string(request->interval.Name()), request->start, request->end,
                   std::string(BarSourceName(bars->source))};
         return ok;

@@ -1,7 +1,9 @@
 #pragma once
 
 #include "api/http/http_types.h"
+#include "api/run/run_request.h"
 #include "api/service_metrics.h"
+#include "common/warning.h"
 #include "marketdata/bar_loader.h"
 
 namespace spark::api {
@@ -16,8 +18,9 @@ class RunRoute {
 
   private:
     HttpResponse Fail(const Error& error) const;
-    //! Up to `bars` bars immediately before the query's start, as the cache has them.
-    std::vector<Candle> LoadWarmup(const BarQuery& query, size_t bars) const;
+    //! The `warmupBars` bars immediately before the query's start. Fewer fail the run unless the
+    //! request said `warmup: best_effort`, which proceeds and adds a WARMUP_SHORT warning.
+    Result<std::vector<Candle>> LoadWarmup(const RunRequest& request, const BarQuery& query, Warnings& warnings) const;
 
     const BarLoader& loader_;
     ServiceMetrics& metrics_;
