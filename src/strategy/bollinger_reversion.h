@@ -14,6 +14,7 @@ class BollingerReversion final : public Strategy {
     BollingerReversion(size_t period, double k) : period_(period), k_(k) {}
 
     std::string_view Name() const override { return "bollinger_reversion"; }
+    size_t LookbackBars() const override { return period_ - 1; }
     void Signals(const SeriesContext& context, std::span<Signal> out) const override;
 
   private:

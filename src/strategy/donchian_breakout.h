@@ -14,6 +14,7 @@ class DonchianBreakout final : public Strategy {
     DonchianBreakout(size_t entry, size_t exit) : entry_(entry), exit_(exit) {}
 
     std::string_view Name() const override { return "donchian_breakout"; }
+    size_t LookbackBars() const override { return entry_; }
     void Signals(const SeriesContext& context, std::span<Signal> out) const override;
 
   private:

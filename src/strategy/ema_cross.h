@@ -1,5 +1,7 @@
 #pragma once
 
+#include <algorithm>
+
 #include <cstddef>
 
 #include "strategy/strategy.h"
@@ -12,6 +14,7 @@ class EmaCross final : public Strategy {
     EmaCross(size_t fast, size_t slow) : fast_(fast), slow_(slow) {}
 
     std::string_view Name() const override { return "ema_cross"; }
+    size_t LookbackBars() const override { return std::max(fast_, slow_); }
     void Signals(const SeriesContext& context, std::span<Signal> out) const override;
 
   private:

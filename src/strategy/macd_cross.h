@@ -12,6 +12,7 @@ class MacdCross final : public Strategy {
     MacdCross(size_t fast, size_t slow, size_t signal) : fast_(fast), slow_(slow), signal_(signal) {}
 
     std::string_view Name() const override { return "macd_cross"; }
+    size_t LookbackBars() const override { return slow_ + signal_ - 1; }
     void Signals(const SeriesContext& context, std::span<Signal> out) const override;
 
   private:

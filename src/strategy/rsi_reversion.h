@@ -14,6 +14,7 @@ class RsiReversion final : public Strategy {
     RsiReversion(size_t period, double lower, double upper) : period_(period), lower_(lower), upper_(upper) {}
 
     std::string_view Name() const override { return "rsi_reversion"; }
+    size_t LookbackBars() const override { return period_; }
     void Signals(const SeriesContext& context, std::span<Signal> out) const override;
 
   private:

@@ -37,9 +37,31 @@ const Series& SeriesContext::Get(const Key& key, Compute compute) const {
     return *future.get();
 }
 
+std::span<const double> SeriesContext::Derived(const std::string& key,
+                                               const std::function<void(std::vector<double>&)>& compute) const {
+    std::shared_future<std::shared_ptr<const std::vector<double>>> future;
+    std::optional<std::promise<std::shared_ptr<const std::vector<double>>>> promise;
+    {
+        std::lock_guard lock(mutex_);
+        if (const auto it = derived_.find(key); it != derived_.end()) {
+            future = it->second;
+        } else {
+            promise.emplace();
+            future = promise->get_future().share();
+            derived_.emplace(key, future);
+        }
+    }
+    if (promise) {
+        auto series = std::make_shared<std::vector<double>>(bars_.size());
+        compute(*series);
+        promise->set_value(std::move(series));
+    }
+    return *future.get();
+}
+
 size_t SeriesContext::ComputedSeries() const {
     std::lock_guard lock(mutex_);
-    return cache_.size();
+    return cache_.size() + derived_.size();
 }
 
 std::span<const double> SeriesContext::Sma(size_t period) const {

@@ -1,11 +1,13 @@
 #pragma once
 
 #include <cstddef>
+#include <functional>
 #include <future>
 #include <map>
 #include <memory>
 #include <mutex>
 #include <span>
+#include <string>
 #include <vector>
 
 #include "model/candle.h"
@@ -38,6 +40,11 @@ class SeriesContext {
     const Series& Bollinger(size_t period, double k) const;             //!< a = lower, b = middle, c = upper
     const Series& Donchian(size_t period) const;                        //!< a = lower, b = upper
 
+    //! Any other series, named by `key` (a rule's sub-expression with its parameters bound, e.g.
+    //! "ema(close,10)"): computed once by `compute` into a vector of the bars' size, then shared
+    //! like the indicators above. The key must determine the values completely.
+    std::span<const double> Derived(const std::string& key, const std::function<void(std::vector<double>&)>& compute) const;
+
     //! Distinct series computed so far (for tests and job statistics).
     size_t ComputedSeries() const;
 
@@ -59,6 +66,7 @@ class SeriesContext {
     std::vector<double> closes_;
     mutable std::mutex mutex_;
     mutable std::map<Key, std::shared_future<std::shared_ptr<const Series>>> cache_;
+    mutable std::map<std::string, std::shared_future<std::shared_ptr<const std::vector<double>>>, std::less<>> derived_;
 };
 
 }  // namespace spark

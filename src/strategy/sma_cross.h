@@ -1,5 +1,7 @@
 #pragma once
 
+#include <algorithm>
+
 #include <cstddef>
 
 #include "strategy/strategy.h"
@@ -14,6 +16,7 @@ class SmaCross final : public Strategy {
     SmaCross(size_t fast, size_t slow) : fast_(fast), slow_(slow) {}
 
     std::string_view Name() const override { return "sma_cross"; }
+    size_t LookbackBars() const override { return std::max(fast_, slow_); }
     void Signals(const SeriesContext& context, std::span<Signal> out) const override;
 
   private:

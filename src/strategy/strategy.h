@@ -21,6 +21,9 @@ class Strategy {
   public:
     virtual ~Strategy() = default;
     virtual std::string_view Name() const = 0;
+    //! Bars of history before the first bar on which an entry can be signalled (the longest
+    //! warm-up among the indicators an entry reads). A range no longer than this has no trades.
+    virtual size_t LookbackBars() const { return 0; }
     //! Writes one signal per bar of `context.Bars()` into `out` (same size). Indicator series come
     //! from the context, which a grid search shares between all its combinations.
     virtual void Signals(const SeriesContext& context, std::span<Signal> out) const = 0;

@@ -1,0 +1,67 @@
+#pragma once
+
+#include <array>
+#include <expected>
+#include <map>
+#include <optional>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "rules/ast.h"
+#include "rules/functions.h"
+#include "rules/rule_error.h"
+
+namespace spark::rules {
+
+inline constexpr size_t kMaxParams = 16;
+inline constexpr size_t kMaxLets = 32;
+//! The longest window or bar offset, as for the built-in strategies.
+inline constexpr double kMaxWindow = 10'000;
+
+//! A strategy as the user wrote it, free of any wire format (the API reads JSON into this).
+struct RuleSource {
+    std::vector<std::pair<std::string, double>> params = {};     //!< name → default, in the order given
+    std::vector<std::pair<std::string, std::string>> lets = {};  //!< name → expression
+    std::string entry = {};
+    std::optional<std::string> exit = {};
+    std::optional<std::string> entry_short = {};
+    std::optional<std::string> exit_short = {};
+};
+
+//! The four rules, in the order of RuleSource and of the signal table.
+enum RuleSlot { kEntry = 0, kExit = 1, kEntryShort = 2, kExitShort = 3 };
+inline constexpr std::array<const char*, 4> kRuleFields = {"entry", "exit", "entryShort", "exitShort"};
+
+//! How a parameter is used, which decides what values it may take when bound.
+struct ParamDeclaration {
+    std::string name;
+    double default_value = 0;
+    bool window = false;  //!< somewhere a window: a whole number >= 1
+    bool offset = false;  //!< somewhere a bar offset x[$n]: a whole number >= 0
+};
+
+struct CheckedExpression {
+    std::string field;  //!< e.g. "strategy.let.f"
+    Expression expression;
+    std::vector<ValueType> types;  //!< per node
+    std::string normalised;
+};
+
+//! A strategy whose every expression parsed and type-checked. Parameter values are not bound yet:
+//! one checked strategy serves every combination of a grid.
+struct CheckedRules {
+    std::vector<ParamDeclaration> params;
+    std::vector<CheckedExpression> lets;   //!< each after the lets it uses
+    std::map<std::string, size_t> let_index;  //!< name → position in `lets`
+    std::array<std::optional<CheckedExpression>, 4> rules;  //!< by RuleSlot
+    std::vector<std::string> functions;  //!< every function used, sorted
+
+    const ParamDeclaration* FindParam(std::string_view name) const;
+};
+
+//! Parses and checks every expression: names, functions, arities, types, windows, limits, and
+//! that `let` names form no cycle. Errors carry the field, position and reason.
+std::expected<CheckedRules, RuleError> Check(const RuleSource& source);
+
+}  // namespace spark::rules

@@ -1,0 +1,104 @@
+#include "rules/functions.h"
+
+#include <algorithm>
+#include <array>
+
+namespace spark::rules {
+namespace {
+
+using enum ArgKind;
+
+const std::vector<FunctionSpec>& Table() {
+    static const std::vector<FunctionSpec> table = {
+        {"sma", {kNumber, kWindow}, ValueType::kNumber, "simple moving average of x over n bars"},
+        {"ema", {kNumber, kWindow}, ValueType::kNumber, "exponential moving average, alpha 2/(n+1), SMA seed"},
+        {"wma", {kNumber, kWindow}, ValueType::kNumber, "linearly weighted moving average, newest heaviest"},
+        {"rma", {kNumber, kWindow}, ValueType::kNumber, "Wilder's moving average, alpha 1/n, SMA seed"},
+        {"rsi", {kNumber, kWindow}, ValueType::kNumber, "relative strength index, Wilder's smoothing"},
+        {"roc", {kNumber, kWindow}, ValueType::kNumber, "rate of change in percent over n bars"},
+        {"stdev", {kNumber, kWindow}, ValueType::kNumber, "population standard deviation over n bars"},
+        {"atr", {kWindow}, ValueType::kNumber, "average true range, Wilder's smoothing"},
+        {"highest", {kNumber, kWindow}, ValueType::kNumber, "highest x of the last n bars, this one included"},
+        {"lowest", {kNumber, kWindow}, ValueType::kNumber, "lowest x of the last n bars, this one included"},
+        {"macd", {kNumber, kWindow, kWindow}, ValueType::kNumber, "MACD line: ema(x, fast) - ema(x, slow)"},
+        {"macd_signal", {kNumber, kWindow, kWindow, kWindow}, ValueType::kNumber,
+         "MACD signal line: ema of the MACD line over `signal` bars"},
+        {"macd_hist", {kNumber, kWindow, kWindow, kWindow}, ValueType::kNumber, "MACD line minus its signal line"},
+        {"bb_upper", {kNumber, kWindow, kConstant}, ValueType::kNumber, "Bollinger upper band: sma + k stdev"},
+        {"bb_middle", {kNumber, kWindow}, ValueType::kNumber, "Bollinger middle band: the sma of the window"},
+        {"bb_lower", {kNumber, kWindow, kConstant}, ValueType::kNumber, "Bollinger lower band: sma - k stdev"},
+        {"crossover", {kNumber, kNumber}, ValueType::kCondition, "a > b now and a[1] <= b[1]"},
+        {"crossunder", {kNumber, kNumber}, ValueType::kCondition, "a < b now and a[1] >= b[1]"},
+        {"rising", {kNumber, kWindow}, ValueType::kCondition, "x rose on each of the last n bars"},
+        {"falling", {kNumber, kWindow}, ValueType::kCondition, "x fell on each of the last n bars"},
+        {"change", {kNumber, kWindow}, ValueType::kNumber, "x - x[n]"},
+        {"bars_since", {kCondition}, ValueType::kNumber, "bars since the condition was last true (0: now)"},
+        {"abs", {kNumber}, ValueType::kNumber, "absolute value"},
+        {"min", {kNumber, kNumber}, ValueType::kNumber, "the smaller of a and b"},
+        {"max", {kNumber, kNumber}, ValueType::kNumber, "the larger of a and b"},
+        {"iff", {kCondition, kSame, kSame}, ValueType::kNumber, "a where the condition is true, else b"},
+        {"hour", {}, ValueType::kNumber, "hour of the bar's open, UTC, 0-23"},
+        {"dayofweek", {}, ValueType::kNumber, "day of the bar's open, UTC, 1 = Monday .. 7 = Sunday"},
+    };
+    return table;
+}
+
+constexpr std::array<std::string_view, 8> kPriceSeries = {"open", "high", "low", "close",
+                                                          "volume", "hl2", "hlc3", "ohlc4"};
+
+size_t EditDistance(std::string_view a, std::string_view b) {
+    std::vector<size_t> row(b.size() + 1);
+    for (size_t j = 0; j <= b.size(); ++j) row[j] = j;
+    for (size_t i = 1; i <= a.size(); ++i) {
+        size_t diagonal = row[0];
+        row[0] = i;
+        for (size_t j = 1; j <= b.size(); ++j) {
+            const size_t above = row[j];
+            row[j] = std::min({row[j] + 1, row[j - 1] + 1, diagonal + (a[i - 1] == b[j - 1] ? 0 : 1)});
+            diagonal = above;
+        }
+    }
+    return row[b.size()];
+}
+
+}  // namespace
+
+std::string_view ValueTypeName(ValueType type) { return type == ValueType::kNumber ? "a number" : "a condition"; }
+
+std::span<const FunctionSpec> Functions() { return Table(); }
+
+const FunctionSpec* FindFunction(std::string_view name) {
+    for (const FunctionSpec& f : Table()) {
+        if (f.name == name) return &f;
+    }
+    return nullptr;
+}
+
+std::span<const std::string_view> PriceSeries() { return kPriceSeries; }
+
+bool IsPriceSeries(std::string_view name) {
+    return std::find(kPriceSeries.begin(), kPriceSeries.end(), name) != kPriceSeries.end();
+}
+
+bool IsReservedWord(std::string_view name) {
+    return IsPriceSeries(name) || FindFunction(name) != nullptr || name == "and" || name == "or" || name == "not" ||
+           name == "true" || name == "false";
+}
+
+std::string ClosestName(std::string_view name, const std::vector<std::string>& candidates) {
+    // Names are at most a few dozen characters; longer input is not a typo worth a suggestion.
+    if (name.size() > 64) return {};
+    const size_t allowed = std::max<size_t>(1, name.size() / 3);
+    std::string best;
+    size_t best_distance = allowed + 1;
+    for (const std::string& candidate : candidates) {
+        const size_t d = EditDistance(name, candidate);
+        if (d < best_distance) {
+            best_distance = d;
+            best = candidate;
+        }
+    }
+    return best;
+}
+
+}  // namespace spark::rules

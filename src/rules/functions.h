@@ -1,0 +1,45 @@
+#pragma once
+
+#include <span>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace spark::rules {
+
+//! What an expression yields: a number series or a condition series (true, false or absent).
+enum class ValueType { kNumber, kCondition };
+
+std::string_view ValueTypeName(ValueType type);
+
+//! What a function argument must be.
+enum class ArgKind {
+    kNumber,     //!< any number expression
+    kCondition,  //!< any condition expression
+    kSame,       //!< a number or a condition, of the same type as the other kSame arguments (iff)
+    kWindow,     //!< a whole number of bars >= 1: a literal or a $parameter
+    kConstant,   //!< a number fixed for the run: a literal or a $parameter (e.g. Bollinger's k)
+};
+
+struct FunctionSpec {
+    std::string_view name;
+    std::vector<ArgKind> args;
+    ValueType result;          //!< for iff: the type of its kSame arguments
+    std::string_view summary;  //!< one line for GET /strategies and errors
+};
+
+//! Every function of the language, in documentation order.
+std::span<const FunctionSpec> Functions();
+const FunctionSpec* FindFunction(std::string_view name);
+
+//! The price series a rule can name: open high low close volume hl2 hlc3 ohlc4.
+std::span<const std::string_view> PriceSeries();
+bool IsPriceSeries(std::string_view name);
+//! Words with a fixed meaning that cannot name a `let` or a parameter.
+bool IsReservedWord(std::string_view name);
+
+//! The candidate closest to `name` by edit distance, when close enough to be a likely typo
+//! (at most a third of the name's length, at least 1); empty otherwise.
+std::string ClosestName(std::string_view name, const std::vector<std::string>& candidates);
+
+}  // namespace spark::rules
