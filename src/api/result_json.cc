@@ -1,5 +1,7 @@
 #include "api/result_json.h"
 
+#include <fmt/format.h>
+
 namespace spark::api {
 
 std::string_view ExitReasonName(ExitReason reason) {
@@ -80,6 +82,13 @@ void WriteWarnings(JsonWriter& json, const Warnings& warnings) {
     json.Key("warnings").BeginArray();
     for (const Warning& w : warnings) json.BeginObject().Field("code", w.code).Field("message", w.message).EndObject();
     json.EndArray();
+}
+
+Warning LookbackWarning(size_t lookback_bars, size_t warmup_bars, size_t bars) {
+    return {"LOOKBACK_EXCEEDS_RANGE",
+            fmt::format("the strategy needs {} bars before its first possible entry, but the run has {} ({} in the "
+                        "range, {} of warm-up): it cannot trade; widen the range or add warmupBars",
+                        lookback_bars, warmup_bars + bars, bars, warmup_bars)};
 }
 
 void WriteTrades(JsonWriter& json, const std::vector<Trade>& trades) {

@@ -28,5 +28,7 @@ void WriteMetrics(JsonWriter& json, const analysis::Metrics& metrics, std::strin
 void WriteTrades(JsonWriter& json, const std::vector<Trade>& trades);
 //! `"warnings": [{"code", "message"}, ...]`, always present (empty when there are none).
 void WriteWarnings(JsonWriter& json, const Warnings& warnings);
+//! LOOKBACK_EXCEEDS_RANGE: the strategy needs more bars than were loaded before it can signal.
+Warning LookbackWarning(size_t lookback_bars, size_t warmup_bars, size_t bars);
 
 }  // namespace spark::api

@@ -21,7 +21,7 @@ TEST(RunRequest, ThePlansPayloadWithEveryDefault) {
     EXPECT_EQ(r->range.start_ms, ParseTime("2024-01-01")->epoch_ms);
     EXPECT_EQ(r->range.end_ms, ParseTime("2024-01-08")->epoch_ms);  // a date-only end covers its day
     EXPECT_EQ(r->interval.CountOpenTimes(r->range.start_ms, r->range.end_ms), 168);
-    EXPECT_EQ(r->strategy, "sma_cross");
+    EXPECT_EQ(r->strategy.name, "sma_cross");
     EXPECT_EQ(r->params.at("fast"), 10);
     EXPECT_EQ(r->params.at("slow"), 30);
     EXPECT_EQ(r->options.fee_bps, 10);
@@ -58,7 +58,7 @@ TEST(RunRequest, OptionalFieldsAreRead) {
     const auto by_name = Parse(R"({"symbol":"BTCUSDT","timeframe":"1d","start":"2024-01-01","end":"2024-02-01",
         "strategy":"buy_and_hold"})");
     ASSERT_TRUE(by_name.has_value());
-    EXPECT_EQ(by_name->strategy, "buy_and_hold");
+    EXPECT_EQ(by_name->strategy.name, "buy_and_hold");
 }
 
 TEST(RunRequest, RangeClipsToClosedBars) {

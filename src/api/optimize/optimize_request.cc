@@ -123,11 +123,11 @@ Result<OptimizeRequest> ReadOptimizeFields(const nlohmann::json& body_object, in
     OptimizeRequest out;
     if (auto ok = ReadRunFields(*body, now_ms, out.run); !ok) return std::unexpected(ok.error());
     if (!body->contains("strategy")) return Invalid("strategy", "strategy is required", "MISSING_FIELD");
-    if (auto ok = ReadStrategyChoice(*body, out.run.strategy, out.grid.fixed); !ok) return std::unexpected(ok.error());
-    if (StrategyRegistry::BuiltIn().Find(out.run.strategy) == nullptr) {
-        // Resolve reports the unknown name with the list of strategies.
-        return std::unexpected(StrategyRegistry::BuiltIn().Resolve(out.run.strategy, {}).error());
-    }
+    auto strategy = ReadStrategy(*body);
+    if (!strategy) return std::unexpected(strategy.error());
+    out.run.strategy = std::move(*strategy);
+    // A built-in's params are fixed values; rules declare theirs as defaults in the schema.
+    out.grid.fixed = out.run.strategy.given;
     if (auto ok = ReadGrid(*body, out); !ok) return std::unexpected(ok.error());
     if (auto ok = ReadRanking(*body, out); !ok) return std::unexpected(ok.error());
     return out;

@@ -16,9 +16,7 @@ void WriteParams(JsonWriter& json, const ParamValues& params) {
 void WriteRequestEcho(JsonWriter& json, const OptimizeRequest& r) {
     json.Key("request").BeginObject();
     WriteRunFields(json, r.run);
-    json.Key("strategy").BeginObject().Field("name", r.run.strategy);
-    WriteParams(json, r.grid.fixed);
-    json.EndObject();
+    WriteStrategyEcho(json, r.run.strategy, r.grid.fixed);
     json.Key("grid").BeginObject();
     for (const research::GridAxis& axis : r.grid.axes) {
         json.Key(axis.name).BeginArray();

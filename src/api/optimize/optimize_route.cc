@@ -25,7 +25,7 @@ void OptimizeRoute::Handle(const HttpRequest& http, Respond respond, CancelFlag 
     auto request = std::make_shared<OptimizeRequest>(std::move(*parsed));
     metrics_.RecordOptimizeJob(request->run.exchange, request->run.interval.Name());
 
-    const StrategyDefinition* strategy = StrategyRegistry::BuiltIn().Find(request->run.strategy);
+    const StrategyDefinition* strategy = request->run.strategy.definition.get();
     Result<research::GridExpansion> grid = ExpandWithinCap(*strategy, request->grid, limits_);
     if (!grid) return fail(grid.error());
 

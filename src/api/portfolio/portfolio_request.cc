@@ -43,15 +43,14 @@ Result<void> ReadAsset(const json& item, size_t index, PortfolioAssetRequest& ou
         return Invalid(prefix + ".weight", fmt::format("{}.weight must be in (0, 1], got {}", prefix, out.weight),
                        "OUT_OF_RANGE");
     }
-    ParamValues given;
-    if (item.contains("strategy")) {
-        if (auto ok = ReadStrategyChoice(item, out.strategy, given); !ok) {
-            Error error = ok.error();
-            error.field = prefix + "." + error.field;
-            return std::unexpected(error);
-        }
+    auto strategy = ReadStrategy(item, "buy_and_hold");
+    if (!strategy) {
+        Error error = strategy.error();
+        error.field = prefix + "." + error.field;
+        return std::unexpected(error);
     }
-    auto resolved = StrategyRegistry::BuiltIn().Resolve(out.strategy, given);
+    out.strategy = std::move(*strategy);
+    auto resolved = ResolveStrategyParams(out.strategy, out.strategy.given);
     if (!resolved) {
         Error error = resolved.error();
         error.field = prefix + "." + error.field;

@@ -12,8 +12,8 @@ namespace spark::api {
 struct PortfolioAssetRequest {
     std::string symbol;
     double weight = 0;
-    std::string strategy = "buy_and_hold";
-    ParamValues params;  //!< resolved
+    StrategyChoice strategy;  //!< buy_and_hold when the asset names none
+    ParamValues params;       //!< resolved
 };
 
 //! A validated POST /backtest/portfolio request (docs/portfolio.md).

@@ -30,9 +30,8 @@ std::string WriteResponse(const PortfolioRequest& request, const std::vector<Loa
     json.Key("assets").BeginArray();
     for (const PortfolioAssetRequest& a : request.assets) {
         json.BeginObject().Field("symbol", a.symbol).Field("weight", a.weight);
-        json.Key("strategy").BeginObject().Field("name", a.strategy).Key("params").BeginObject();
-        for (const auto& [name, value] : a.params) json.Field(name, value);
-        json.EndObject().EndObject().EndObject();
+        WriteStrategyEcho(json, a.strategy, a.params);
+        json.EndObject();
     }
     json.EndArray();
     json.Field("rebalance", request.rebalance_text);
@@ -121,7 +120,7 @@ HttpResponse PortfolioRoute::Handle(const HttpRequest& http) const {
         if (Result<void> ok = CheckBars(loads[i]->bars); !ok) return fail(ok.error());
         const PortfolioAssetRequest& a = request->assets[i];
         input.assets.push_back(
-            {a.symbol, a.weight, StrategyRegistry::BuiltIn().Create(a.strategy, a.params), loads[i]->bars});
+            {a.symbol, a.weight, a.strategy.definition->create(a.params), loads[i]->bars});
         loaded.push_back(std::move(*loads[i]));
     }
     const double load_ms = MillisSince(started);

@@ -169,61 +169,12 @@ Result<void> ReadOptions(const json& body, RunRequest& out) {
     return ReadBool(body, "useCache", out.use_cache);
 }
 
-Result<void> ReadStrategyChoiceInto(const json& body, std::string& name_out, ParamValues& given) {
-    if (const auto it = body.find("strategy"); it != body.end()) {
-        if (it->is_string()) {
-            name_out = it->get<std::string>();
-        } else if (it->is_object()) {
-            for (const auto& [key, value] : it->items()) {
-                if (key != "name" && key != "params") {
-                    return Invalid(
-                        "strategy." + TruncateForEcho(key),
-                        fmt::format("unknown field strategy.{} (expected name, params)", TruncateForEcho(key)),
-                        "UNKNOWN_FIELD");
-                }
-            }
-            const auto name = it->find("name");
-            if (name == it->end()) return Invalid("strategy.name", "strategy.name is required", "MISSING_FIELD");
-            if (!name->is_string()) {
-                return Invalid("strategy.name", fmt::format("strategy.name must be a string, got {}", TypeName(*name)),
-                               "WRONG_TYPE");
-            }
-            name_out = name->get<std::string>();
-            if (const auto params = it->find("params"); params != it->end() && !params->is_null()) {
-                if (!params->is_object()) {
-                    return Invalid("strategy.params",
-                                   fmt::format("strategy.params must be an object, got {}", TypeName(*params)),
-                                   "WRONG_TYPE");
-                }
-                for (const auto& [key, value] : params->items()) {
-                    if (!value.is_number()) {
-                        return Invalid("strategy.params." + TruncateForEcho(key),
-                                       fmt::format("strategy.params.{} must be a number, got {}", TruncateForEcho(key),
-                                                   TypeName(value)),
-                                       "WRONG_TYPE");
-                    }
-                    given[key] = value.get<double>();
-                }
-            }
-        } else {
-            return Invalid("strategy",
-                           fmt::format("strategy must be an object {{name, params}} or a name, got {}", TypeName(*it)),
-                           "WRONG_TYPE");
-        }
-    }
-    return {};
-}
-
 }  // namespace
 
 bool IsValidSymbol(std::string_view symbol) {
     return !symbol.empty() && symbol.size() <= kMaxSymbolLength &&
            std::all_of(symbol.begin(), symbol.end(),
                        [](char c) { return (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9'); });
-}
-
-Result<void> ReadStrategyChoice(const json& body, std::string& name, ParamValues& given) {
-    return ReadStrategyChoiceInto(body, name, given);
 }
 
 Result<void> ReadRunFields(const json& body, int64_t now_ms, RunRequest& out, const std::string* symbol) {
@@ -242,9 +193,10 @@ Result<RunRequest> ParseRunRequest(std::string_view body_text, int64_t now_ms) {
     if (!body) return std::unexpected(body.error());
     RunRequest out;
     if (auto ok = ReadRunFields(*body, now_ms, out); !ok) return std::unexpected(ok.error());
-    ParamValues given;
-    if (auto ok = ReadStrategyChoice(*body, out.strategy, given); !ok) return std::unexpected(ok.error());
-    auto resolved = StrategyRegistry::BuiltIn().Resolve(out.strategy, given);
+    auto strategy = ReadStrategy(*body);
+    if (!strategy) return std::unexpected(strategy.error());
+    out.strategy = std::move(*strategy);
+    auto resolved = ResolveStrategyParams(out.strategy, out.strategy.given);
     if (!resolved) return std::unexpected(resolved.error());
     out.params = std::move(*resolved);
     if (auto ok = ReadBool(*body, "includeEquity", out.include_equity); !ok) return std::unexpected(ok.error());

@@ -6,6 +6,7 @@
 #include <string>
 #include <string_view>
 
+#include "api/strategy/strategy_choice.h"
 #include "common/error.h"
 #include "common/interval.h"
 #include "engine/backtest_options.h"
@@ -28,8 +29,8 @@ struct RunRequest {
     std::string end;    //!< as given (echoed back)
     TimeRange range;    //!< [start, end exclusive) over open times, clipped to closed bars
     bool use_cache = true;
-    std::string strategy = "sma_cross";
-    ParamValues params;  //!< resolved against the strategy's schema
+    StrategyChoice strategy;  //!< a built-in or rules
+    ParamValues params;       //!< resolved against the strategy's schema
     BacktestOptions options;
     bool include_equity = true;
     size_t warmup_bars = 0;  //!< bars before `start` that only warm the indicators up
@@ -48,10 +49,6 @@ bool IsValidSymbol(std::string_view symbol);
 //! `symbol`, when given, stands in for the body's own symbol field (portfolio assets carry theirs).
 Result<void> ReadRunFields(const nlohmann::json& body, int64_t now_ms, RunRequest& out,
                            const std::string* symbol = nullptr);
-
-//! `strategy` as a name or `{name, params}`: the name (default kept when absent) and the params
-//! given, not yet resolved against the schema.
-Result<void> ReadStrategyChoice(const nlohmann::json& body, std::string& name, ParamValues& given);
 
 //! Parses and validates the JSON body; `now_ms` decides what is "in the future". Every error is
 //! kInvalidRequest naming the field and a reason code (MALFORMED_JSON, WRONG_TYPE, ...).

@@ -14,9 +14,7 @@ constexpr size_t kBytesPerTrade = 320;
 void WriteRequestEcho(JsonWriter& json, const RunRequest& r) {
     json.Key("request").BeginObject();
     WriteRunFields(json, r);
-    json.Key("strategy").BeginObject().Field("name", r.strategy).Key("params").BeginObject();
-    for (const auto& [name, value] : r.params) json.Field(name, value);
-    json.EndObject().EndObject();
+    WriteStrategyEcho(json, r.strategy, r.params);
     json.Field("includeEquity", r.include_equity).Field("warmupBars", r.warmup_bars);
     json.Field("warmup", r.warmup_best_effort ? "best_effort" : "strict");
     json.EndObject();
@@ -25,7 +23,7 @@ void WriteRequestEcho(JsonWriter& json, const RunRequest& r) {
 }  // namespace
 
 std::string WriteRunResponse(std::string_view run_id, const RunRequest& request, const LoadedBars& bars,
-                             size_t warmup_bars, const Warnings& warnings, const BacktestResult& result, const RunTiming& timing) {
+                             size_t warmup_bars, size_t lookback_bars, const Warnings& warnings, const BacktestResult& result, const RunTiming& timing) {
     const size_t equity_bytes = request.include_equity ? result.equity.size() * kBytesPerEquityPoint : 0;
     JsonWriter json(2048 + equity_bytes + result.trades.size() * kBytesPerTrade);
     json.BeginObject();
@@ -34,6 +32,8 @@ std::string WriteRunResponse(std::string_view run_id, const RunRequest& request,
     WriteSemantics(json, request);
     WriteBars(json, bars);
     json.Field("warmupBars", warmup_bars);
+    json.Key("strategy").BeginObject().Field("name", request.strategy.name).Field("lookbackBars", lookback_bars);
+    json.EndObject();
     WriteWarnings(json, warnings);
     WriteMetrics(json, result.metrics);
     WriteTrades(json, result.trades);

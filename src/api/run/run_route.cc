@@ -8,6 +8,7 @@
 
 #include "api/http/error_response.h"
 #include "api/job_support.h"
+#include "api/result_json.h"
 #include "api/run/run_response.h"
 #include "engine/backtest.h"
 #include "strategy/strategy_registry.h"
@@ -96,13 +97,16 @@ HttpResponse RunRoute::Handle(const HttpRequest& http) const {
         const double load_ms = MillisSince(started);
 
         const Clock::time_point compute_started = Clock::now();
-        std::unique_ptr<Strategy> strategy = StrategyRegistry::BuiltIn().Create(request->strategy, request->params);
+        std::unique_ptr<Strategy> strategy = request->strategy.definition->create(request->params);
+        if (warmup.size() + bars->bars.size() <= strategy->LookbackBars()) {
+            warnings.push_back(LookbackWarning(strategy->LookbackBars(), warmup.size(), bars->bars.size()));
+        }
         Result<BacktestResult> result = RunBacktest(warmup.empty() ? bars->bars : series, *strategy, request->options,
                                                     request->interval.PeriodsPerYear(), warmup.size());
         if (!result) return Fail(result.error());
         const RunTiming timing{load_ms, MillisSince(compute_started), MillisSince(started)};
         HttpResponse ok{200, WriteRunResponse(http.run_id.empty() ? NewRunId() : http.run_id, *request, *bars,
-                                              warmup.size(), warnings, *result, timing)};
+                                              warmup.size(), strategy->LookbackBars(), warnings, *result, timing)};
         ok.job = {request->symbol, std::string(request->interval.Name()), request->start, request->end,
                   std::string(BarSourceName(bars->source))};
         return ok;

@@ -122,7 +122,8 @@ std::string WriteWalkForwardResponse(const WalkForwardRequest& request, double t
     json.BeginObject();
     json.Key("request").BeginObject();
     WriteRunFields(json, run);
-    json.Field("strategy", run.strategy).Field("objective", research::ObjectiveName(request.search.objective));
+    WriteStrategyEcho(json, run.strategy, request.search.grid.fixed);
+    json.Field("objective", research::ObjectiveName(request.search.objective));
     json.Field("minTrades", request.search.min_trades);
     json.Key("windows").BeginObject();
     json.Field("inSample", request.windows.in_sample).Field("outOfSample", request.windows.out_of_sample);

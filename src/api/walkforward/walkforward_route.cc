@@ -26,7 +26,7 @@ void WalkForwardRoute::Handle(const HttpRequest& http, Respond respond, CancelFl
     const RunRequest& run = request->search.run;
     metrics_.RecordRouteJob("walkforward", run.exchange, run.interval.Name());
 
-    const StrategyDefinition* strategy = StrategyRegistry::BuiltIn().Find(run.strategy);
+    const StrategyDefinition* strategy = run.strategy.definition.get();
     Result<research::GridExpansion> grid = ExpandWithinCap(*strategy, request->search.grid, limits_);
     if (!grid) return fail(grid.error());
     const BarQuery query{

@@ -1,0 +1,41 @@
+#pragma once
+
+#include <nlohmann/json.hpp>
+
+#include <memory>
+#include <string>
+
+#include "api/json/json_writer.h"
+#include "common/error.h"
+#include "rules/checker.h"
+#include "strategy/strategy_registry.h"
+
+namespace spark::api {
+
+//! The strategy a request names: a built-in (`{name, params}` or a name) or rules sent as data
+//! (`{params, let, entry, exit, entryShort, exitShort}`, docs/strategy-language.md). Either way
+//! the routes work through `definition`, whose create() makes the strategy for a binding.
+struct StrategyChoice {
+    std::string name = "sma_cross";  //!< the built-in's name, or "rules"
+    std::shared_ptr<const StrategyDefinition> definition;
+    std::shared_ptr<const rules::CheckedRules> rules;  //!< set for rules only
+    ParamValues given;  //!< a built-in's `params` as sent (rules declare theirs as defaults)
+
+    bool IsRules() const { return rules != nullptr; }
+};
+
+//! Reads `body.strategy` (absent: `default_name` with its defaults). Rules are parsed and checked
+//! here: every mistake is 400 INVALID_REQUEST naming the field, the position and the reason.
+Result<StrategyChoice> ReadStrategy(const nlohmann::json& body, const std::string& default_name = "sma_cross");
+
+//! Fills defaults into `given` and checks it against the strategy's schema and constraint.
+Result<ParamValues> ResolveStrategyParams(const StrategyChoice& choice, const ParamValues& given);
+
+//! `"strategy": {...}` as a request echo: a built-in's name and parameters, or the rules in
+//! normal form with the bound parameters.
+void WriteStrategyEcho(JsonWriter& json, const StrategyChoice& choice, const ParamValues& params);
+
+//! The rules of a checked strategy, normalised: `params`, `let`, `entry`, ... (no key).
+void WriteRulesBody(JsonWriter& json, const rules::CheckedRules& rules, const ParamValues& params);
+
+}  // namespace spark::api
