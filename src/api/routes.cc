@@ -11,6 +11,7 @@
 #include "api/json/json_writer.h"
 #include "api/optimize/optimize_route.h"
 #include "api/portfolio/portfolio_route.h"
+#include "api/strategy/strategies_route.h"
 #include "api/walkforward/walkforward_route.h"
 #include "strategy/strategy_registry.h"
 
@@ -67,31 +68,6 @@ HttpResponse RecentRuns(AuditLog& audit, const HttpRequest& request) {
     for (const std::string& line : audit.Recent(limit)) json.Raw(line);
     json.EndArray().EndObject();
     return {200, json.Take()};
-}
-
-//! GET /strategies: every strategy with its parameter schema, defaults and constraint.
-std::string StrategiesBody() {
-    JsonWriter json;
-    json.BeginObject().Key("strategies").BeginArray();
-    for (const StrategyDefinition& d : StrategyRegistry::BuiltIn().All()) {
-        json.BeginObject().Field("name", d.name).Field("description", d.description);
-        json.Key("params").BeginArray();
-        for (const ParamSpec& p : d.params) {
-            json.BeginObject().Field("name", p.name).Field("type", ParamTypeName(p.type));
-            json.Field("default", p.default_value).Field("min", p.min).Field("max", p.max);
-            json.Field("description", p.description).EndObject();
-        }
-        json.EndArray();
-        json.Key("constraint");
-        if (d.constraint.empty()) {
-            json.Null();
-        } else {
-            json.String(d.constraint);
-        }
-        json.EndObject();
-    }
-    json.EndArray().EndObject();
-    return json.Take();
 }
 
 }  // namespace
@@ -155,6 +131,7 @@ Router BuildRoutes(ServiceContext& context) {
     router.Add({"GET", "/strategies", "strategies", Executor::kIoThread, [body = StrategiesBody()](const HttpRequest&) {
                     return HttpResponse{200, body};
                 }});
+    router.Add({"POST", "/strategies/validate", "validate", Executor::kIoThread, ValidateStrategy});
     router.Add({"GET", "/healthz", "healthz", Executor::kIoThread, Healthz});
     router.Add({"GET", "/readyz", "readyz", Executor::kIoThread,
                 [&cache = context.cache](const HttpRequest&) { return Readyz(cache); }});

@@ -102,6 +102,12 @@ class Checker {
                             kMaxWindow, value),
                 field});
         }
+        if (!(std::fabs(value) <= kMaxParamValue)) {
+            return std::unexpected(RuleError{RuleErrorReason::kTypeMismatch, 0,
+                                             fmt::format("${} must be within ±{:g}, got {}", p.name, kMaxParamValue,
+                                                         value),
+                                             field});
+        }
         if (p.offset && !IsWholeNumber(value, 0, kMaxWindow)) {
             return std::unexpected(RuleError{
                 RuleErrorReason::kInvalidWindow, 0,
@@ -130,6 +136,19 @@ class Checker {
         checked.types.assign(checked.expression.nodes.size(), ValueType::kNumber);
         if (auto type = Visit(checked, checked.expression.root); !type) return std::unexpected(type.error());
         checked.normalised = Normalise(checked.expression, checked.expression.root);
+        checked.expanded_nodes = checked.expression.nodes.size();
+        for (const Node& node : checked.expression.nodes) {
+            if (node.kind != NodeKind::kName) continue;
+            if (const auto it = out_.let_index.find(node.text); it != out_.let_index.end()) {
+                checked.expanded_nodes += out_.lets[it->second].expanded_nodes;
+            }
+        }
+        if (checked.expanded_nodes > kMaxExpandedNodes) {
+            return std::unexpected(RuleError{
+                RuleErrorReason::kExpressionTooLarge, 0,
+                fmt::format("stands for more than {} nodes once its let names are written out", kMaxExpandedNodes),
+                checked.field, checked.expression.text});
+        }
         return checked;
     }
 

@@ -16,8 +16,13 @@ namespace spark::rules {
 
 inline constexpr size_t kMaxParams = 16;
 inline constexpr size_t kMaxLets = 32;
+//! Nodes an expression may stand for once its let names are written out: a chain of lets that
+//! each use the previous one twice would otherwise describe 2^32 nodes in 32 short lines.
+inline constexpr size_t kMaxExpandedNodes = 4096;
 //! The longest window or bar offset, as for the built-in strategies.
 inline constexpr double kMaxWindow = 10'000;
+//! The largest magnitude of a parameter that is only a value (a threshold, a multiplier).
+inline constexpr double kMaxParamValue = 1e12;
 
 //! A strategy as the user wrote it, free of any wire format (the API reads JSON into this).
 struct RuleSource {
@@ -46,6 +51,7 @@ struct CheckedExpression {
     Expression expression;
     std::vector<ValueType> types;  //!< per node
     std::string normalised;
+    size_t expanded_nodes = 0;  //!< nodes with every let name written out
 };
 
 //! A strategy whose every expression parsed and type-checked. Parameter values are not bound yet:

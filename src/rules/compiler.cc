@@ -126,7 +126,6 @@ class Compiler {
         // Windowed operations over a constant still have a warm-up; only elementwise ones fold.
         step.scalar = all_scalar && ExtraLookback(step) == 0 && !IsIndicator(step.op) && step.op != Op::kBarsSince;
         step.first_defined = step.scalar ? 0 : first + ExtraLookback(step);
-        if (step.op == Op::kAtr) step.first_defined = step.windows[0];
         out_.steps.push_back(std::move(step));
         const int index = static_cast<int>(out_.steps.size() - 1);
         by_key_.emplace(out_.steps.back().key, index);
@@ -152,8 +151,11 @@ class Compiler {
                     if (node.text == name) return Add({.op = Op::kPrice, .price = price, .shared = true, .key = node.text});
                 }
                 // A let: compiled once, whatever number of places use it.
+                if (const auto it = lets_.find(node.text); it != lets_.end()) return it->second;
                 const CheckedExpression& let = rules_.lets[rules_.let_index.at(node.text)];
-                return Emit(let, let.expression.root);
+                auto step = Emit(let, let.expression.root);
+                if (step) lets_.emplace(node.text, *step);
+                return step;
             }
             case NodeKind::kUnary: {
                 auto operand = Emit(e, node.children[0]);
@@ -236,6 +238,7 @@ class Compiler {
     const ParamValues& values_;
     Program out_;
     std::map<std::string, int> by_key_;
+    std::map<std::string, int> lets_;  //!< let name → its step
 };
 
 }  // namespace

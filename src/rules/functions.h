@@ -35,7 +35,7 @@ const FunctionSpec* FindFunction(std::string_view name);
 //! The price series a rule can name: open high low close volume hl2 hlc3 ohlc4.
 std::span<const std::string_view> PriceSeries();
 bool IsPriceSeries(std::string_view name);
-//! Words with a fixed meaning that cannot name a `let` or a parameter.
+//! Words with a fixed meaning that cannot name a `let` (parameters, always written `$name`, may).
 bool IsReservedWord(std::string_view name);
 
 //! The candidate closest to `name` by edit distance, when close enough to be a likely typo

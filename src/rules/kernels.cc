@@ -250,6 +250,10 @@ void Windowed(const Step& s, std::span<const double> x, std::span<const double> 
             ForEachDefinedRun(x, out, [&](size_t begin, size_t end) {
                 Indicator(s, x.subspan(begin, end - begin), out.subspan(begin, end - begin));
             });
+            // A rate of change from 0 is infinite: absent, as a division by zero is.
+            for (double& v : out) {
+                if (std::isinf(v)) v = kAbsent;
+            }
             return;
     }
 }

@@ -60,7 +60,7 @@ class Parser {
         return static_cast<int>(out_.nodes.size() - 1);
     }
 
-    //! Nesting (parentheses, call arguments, `not`, unary minus, offsets) is the only recursion:
+    //! Nesting (parentheses, call arguments, `not`, unary minus) is the only recursion:
     //! operator chains are loops. Bounding it bounds the stack, whatever the input.
     class Nested {
       public:

@@ -36,7 +36,7 @@ struct Step {
     bool shared = false;
     bool scalar = false;  //!< the same value on every bar (a constant, or arithmetic on constants)
     std::string key;      //!< canonical text of the sub-expression, parameters bound
-    size_t first_defined = 0;  //!< first bar index that can hold a value when the prices have all
+    size_t first_defined = 0;  //!< first bar that can hold a value (every price is defined from bar 0)
 };
 
 //! A strategy compiled for one binding of its parameters: steps in evaluation order, each

@@ -10,9 +10,6 @@
 namespace spark::rules {
 namespace {
 
-// Bounds of a parameter that is only a value (a threshold, a multiplier): generous, finite.
-constexpr double kValueBound = 1e12;
-
 const std::map<std::string, RuleSource, std::less<>>& Twins() {
     static const std::map<std::string, RuleSource, std::less<>> twins = {
         {"sma_cross",
@@ -76,8 +73,8 @@ std::expected<RulesStrategy, RuleError> MakeRulesStrategy(const RuleSource& sour
         definition->params.push_back({.name = p.name,
                                       .type = whole ? ParamType::kInteger : ParamType::kNumber,
                                       .default_value = p.default_value,
-                                      .min = whole ? (p.window ? 1.0 : 0.0) : -kValueBound,
-                                      .max = whole ? kMaxWindow : kValueBound,
+                                      .min = whole ? (p.window ? 1.0 : 0.0) : -kMaxParamValue,
+                                      .max = whole ? kMaxWindow : kMaxParamValue,
                                       .description = p.window   ? "a window, in bars"
                                                      : p.offset ? "a bar offset"
                                                                 : "a value"});

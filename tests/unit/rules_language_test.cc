@@ -127,6 +127,17 @@ TEST(RulesErrors, LimitsOnDeclarations) {
     source.params.clear();
     for (int i = 0; i < 33; ++i) source.lets.push_back({"l" + std::to_string(i), "close"});
     EXPECT_EQ(ErrorOf(source).reason, RuleErrorReason::kExpressionTooLarge);
+    // 32 short lets that each use the previous twice would stand for 2^32 nodes: refused at once.
+    source.lets = {{"l0", "close + close"}};
+    for (int i = 1; i < 32; ++i) {
+        const std::string previous = "l" + std::to_string(i - 1);
+        source.lets.push_back({"l" + std::to_string(i), previous + " + " + previous});
+    }
+    source.entry = "l31 > 0";
+    const RuleError e = ErrorOf(source);
+    EXPECT_EQ(e.reason, RuleErrorReason::kExpressionTooLarge);
+    EXPECT_NE(e.message.find("let names are written out"), std::string::npos) << e.message;
+    EXPECT_EQ(ErrorOf({.params = {{"level", 1e13}}, .entry = "close > $level"}).field, "strategy.params.level");
 }
 
 TEST(RulesChecker, LetsInAnyOrderAndParameterKinds) {
