@@ -14,6 +14,7 @@
 #include "indicators/rsi.h"
 #include "indicators/sma.h"
 #include "indicators/wma.h"
+#include "rules/rule_definition.h"
 #include "strategy/strategy_registry.h"
 #include "support/bars.h"
 
@@ -72,6 +73,64 @@ void BM_SmaCrossWithStops(benchmark::State& state) {
     SetBars(state);
 }
 BENCHMARK(BM_SmaCrossWithStops);
+
+//! The rules twin of sma_cross 10/30, compiled once, in the same full run as BM_Strategy.
+void BM_RulesTwinSmaCross(benchmark::State& state) {
+    const auto made = rules::MakeRulesStrategy(*rules::TwinOf("sma_cross"));
+    const auto strategy = made->definition->create({{"fast", 10}, {"slow", 30}});
+    for (auto _ : state) {
+        auto result = RunBacktest(Bars(), *strategy, BacktestOptions{}, 8760);
+        benchmark::DoNotOptimize(result);
+    }
+    SetBars(state);
+}
+BENCHMARK(BM_RulesTwinSmaCross);
+
+//! A 500-combination grid (fast 1-25 x slow 26-45) of sma_cross, built-in or rules twin, on one
+//! shared SeriesContext as the optimizer runs it (one thread); items = bars x combinations.
+void RunGrid(benchmark::State& state, const StrategyDefinition& definition) {
+    std::vector<std::unique_ptr<Strategy>> strategies;
+    for (double fast = 1; fast <= 25; ++fast) {
+        for (double slow = 26; slow <= 45; ++slow)
+            strategies.push_back(definition.create({{"fast", fast}, {"slow", slow}}));
+    }
+    BacktestWorkspace workspace;
+    for (auto _ : state) {
+        const SeriesContext context(Bars());  // fresh: every distinct indicator is computed again
+        for (const auto& strategy : strategies) {
+            RunBacktest(context, *strategy, BacktestOptions{}, 8760, workspace, 0);
+            benchmark::DoNotOptimize(workspace.result.metrics);
+        }
+    }
+    state.SetItemsProcessed(state.iterations() * static_cast<int64_t>(Bars().size() * strategies.size()));
+}
+void BM_Grid500BuiltInSmaCross(benchmark::State& state) {
+    RunGrid(state, *StrategyRegistry::BuiltIn().Find("sma_cross"));
+}
+BENCHMARK(BM_Grid500BuiltInSmaCross)->Unit(benchmark::kMillisecond);
+void BM_Grid500RulesSmaCross(benchmark::State& state) {
+    const auto made = rules::MakeRulesStrategy(*rules::TwinOf("sma_cross"));
+    RunGrid(state, *made->definition);
+}
+BENCHMARK(BM_Grid500RulesSmaCross)->Unit(benchmark::kMillisecond);
+
+//! Parsing, checking and compiling a strategy of 50 nodes (a request's whole cost before bars).
+void BM_RulesParseCompile50Nodes(benchmark::State& state) {
+    const rules::RuleSource source{
+        .params = {{"fast", 10}, {"slow", 30}, {"rsiMax", 70}},
+        .lets = {{"f", "ema(close, $fast)"}, {"s", "ema(close, $slow)"}},
+        .entry =
+            "crossover(f, s) and rsi(close, 14) < $rsiMax and close > sma(close, 200) and volume > sma(volume, 20)",
+        .exit = "crossunder(f, s) or close < lowest(low, 10)[1] - 2 * atr(14)",
+        .entry_short = "crossunder(f, s) and rsi(close, 14) > 100 - $rsiMax",
+        .exit_short = "crossover(f, s)"};
+    for (auto _ : state) {
+        auto made = rules::MakeRulesStrategy(source);
+        auto strategy = made->definition->create({{"fast", 10}, {"slow", 30}, {"rsiMax", 70}});
+        benchmark::DoNotOptimize(strategy);
+    }
+}
+BENCHMARK(BM_RulesParseCompile50Nodes)->Unit(benchmark::kMicrosecond);
 
 //! One indicator over the closes (or the bars); items = bars.
 template <typename Fn>

@@ -35,7 +35,8 @@ class Checker {
         const std::array<const std::optional<std::string>*, 4> texts = {nullptr, &source_.exit, &source_.entry_short,
                                                                         &source_.exit_short};
         for (size_t slot = 0; slot < 4; ++slot) {
-            const std::string* text = slot == kEntry ? &source_.entry : (texts[slot]->has_value() ? &**texts[slot] : nullptr);
+            const std::string* text =
+                slot == kEntry ? &source_.entry : (texts[slot]->has_value() ? &**texts[slot] : nullptr);
             if (text == nullptr) continue;
             auto checked = CheckExpression(std::string("strategy.") + kRuleFields[slot], *text);
             if (!checked) return std::unexpected(checked.error());
@@ -84,7 +85,8 @@ class Checker {
             const std::string field = "strategy.let." + name;
             if (!IsIdentifier(name)) {
                 return std::unexpected(RuleError{RuleErrorReason::kSyntaxError, 0,
-                                                 "a let name is a letter or _ followed by letters, digits or _", field});
+                                                 "a let name is a letter or _ followed by letters, digits or _",
+                                                 field});
             }
             if (IsReservedWord(name)) {
                 return std::unexpected(RuleError{RuleErrorReason::kNameTaken, 0,
@@ -94,34 +96,34 @@ class Checker {
         return {};
     }
 
-    std::expected<void, RuleError> CheckBinding(const ParamDeclaration& p, double value, const std::string& field) const {
+    std::expected<void, RuleError> CheckBinding(const ParamDeclaration& p, double value,
+                                                const std::string& field) const {
         if (p.window && !IsWholeNumber(value, 1, kMaxWindow)) {
-            return std::unexpected(RuleError{
-                RuleErrorReason::kInvalidWindow, 0,
-                fmt::format("${} is used as a window: it must be a whole number from 1 to {}, got {}", p.name,
-                            kMaxWindow, value),
-                field});
+            return std::unexpected(
+                RuleError{RuleErrorReason::kInvalidWindow, 0,
+                          fmt::format("${} is used as a window: it must be a whole number from 1 to {}, got {}", p.name,
+                                      kMaxWindow, value),
+                          field});
         }
         if (!(std::fabs(value) <= kMaxParamValue)) {
-            return std::unexpected(RuleError{RuleErrorReason::kTypeMismatch, 0,
-                                             fmt::format("${} must be within ±{:g}, got {}", p.name, kMaxParamValue,
-                                                         value),
-                                             field});
+            return std::unexpected(
+                RuleError{RuleErrorReason::kTypeMismatch, 0,
+                          fmt::format("${} must be within ±{:g}, got {}", p.name, kMaxParamValue, value), field});
         }
         if (p.offset && !IsWholeNumber(value, 0, kMaxWindow)) {
-            return std::unexpected(RuleError{
-                RuleErrorReason::kInvalidWindow, 0,
-                fmt::format("${} is used as a bar offset: it must be a whole number from 0 to {}, got {}", p.name,
-                            kMaxWindow, value),
-                field});
+            return std::unexpected(
+                RuleError{RuleErrorReason::kInvalidWindow, 0,
+                          fmt::format("${} is used as a bar offset: it must be a whole number from 0 to {}, got {}",
+                                      p.name, kMaxWindow, value),
+                          field});
         }
         return {};
     }
 
     std::unexpected<RuleError> Fail(const CheckedExpression& e, int node, RuleErrorReason reason,
                                     std::string message) const {
-        return std::unexpected(RuleError{reason, e.expression.nodes[node].position, std::move(message), e.field,
-                                         e.expression.text});
+        return std::unexpected(
+            RuleError{reason, e.expression.nodes[node].position, std::move(message), e.field, e.expression.text});
     }
 
     std::expected<CheckedExpression, RuleError> CheckExpression(std::string field, const std::string& text) {
@@ -167,8 +169,8 @@ class Checker {
             if (from != nullptr) return Fail(*from, node, RuleErrorReason::kCyclicLet, message);
             return std::unexpected(RuleError{RuleErrorReason::kCyclicLet, 0, message, "strategy.let." + name});
         }
-        const auto source = std::find_if(source_.lets.begin(), source_.lets.end(),
-                                         [&](const auto& let) { return let.first == name; });
+        const auto source =
+            std::find_if(source_.lets.begin(), source_.lets.end(), [&](const auto& let) { return let.first == name; });
         path_.push_back(name);
         auto checked = CheckExpression("strategy.let." + name, source->second);
         path_.pop_back();
@@ -180,7 +182,8 @@ class Checker {
     }
 
     bool IsLet(const std::string& name) const {
-        return std::any_of(source_.lets.begin(), source_.lets.end(), [&](const auto& let) { return let.first == name; });
+        return std::any_of(source_.lets.begin(), source_.lets.end(),
+                           [&](const auto& let) { return let.first == name; });
     }
 
     std::vector<std::string> KnownNames() const {
@@ -210,11 +213,13 @@ class Checker {
     Typed VisitNode(CheckedExpression& e, int index) {
         const Node& node = e.expression.nodes[index];
         switch (node.kind) {
-            case NodeKind::kNumber: return ValueType::kNumber;
+            case NodeKind::kNumber:
+                return ValueType::kNumber;
             case NodeKind::kString:
                 return Fail(e, index, RuleErrorReason::kTypeMismatch,
                             "a string is only accepted where a function takes a timeframe");
-            case NodeKind::kParameter: return UseParameter(e, index, Use::kValue);
+            case NodeKind::kParameter:
+                return UseParameter(e, index, Use::kValue);
             case NodeKind::kName: {
                 if (IsPriceSeries(node.text)) return ValueType::kNumber;
                 if (node.text == "true" || node.text == "false") return ValueType::kCondition;
@@ -255,7 +260,8 @@ class Checker {
                 }
                 return type;
             }
-            case NodeKind::kCall: return VisitCall(e, index);
+            case NodeKind::kCall:
+                return VisitCall(e, index);
         }
         return ValueType::kNumber;
     }
@@ -336,9 +342,9 @@ class Checker {
                     if (argument.kind == NodeKind::kParameter) {
                         if (auto ok = UseParameter(e, arg, Use::kValue); !ok) return ok;
                     } else if (argument.kind != NodeKind::kNumber) {
-                        return Fail(e, arg, RuleErrorReason::kTypeMismatch,
-                                    fmt::format("this argument of {} is a number or a $parameter, not an expression",
-                                                f->name));
+                        return Fail(
+                            e, arg, RuleErrorReason::kTypeMismatch,
+                            fmt::format("this argument of {} is a number or a $parameter, not an expression", f->name));
                     }
                     e.types[arg] = ValueType::kNumber;
                     break;

@@ -58,10 +58,10 @@ struct CheckedExpression {
 //! one checked strategy serves every combination of a grid.
 struct CheckedRules {
     std::vector<ParamDeclaration> params;
-    std::vector<CheckedExpression> lets;   //!< each after the lets it uses
-    std::map<std::string, size_t> let_index;  //!< name → position in `lets`
+    std::vector<CheckedExpression> lets;                    //!< each after the lets it uses
+    std::map<std::string, size_t> let_index;                //!< name → position in `lets`
     std::array<std::optional<CheckedExpression>, 4> rules;  //!< by RuleSlot
-    std::vector<std::string> functions;  //!< every function used, sorted
+    std::vector<std::string> functions;                     //!< every function used, sorted
 
     const ParamDeclaration* FindParam(std::string_view name) const;
 };

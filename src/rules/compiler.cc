@@ -14,9 +14,9 @@ struct Elementwise {
 };
 
 constexpr Elementwise kBinaryOps[] = {
-    {"+", Op::kAdd},      {"-", Op::kSubtract},      {"*", Op::kMultiply}, {"/", Op::kDivide},
-    {"<", Op::kLess},     {"<=", Op::kLessEqual},    {">", Op::kGreater},  {">=", Op::kGreaterEqual},
-    {"==", Op::kEqual},   {"!=", Op::kNotEqual},     {"and", Op::kAnd},    {"or", Op::kOr},
+    {"+", Op::kAdd},    {"-", Op::kSubtract},   {"*", Op::kMultiply}, {"/", Op::kDivide},
+    {"<", Op::kLess},   {"<=", Op::kLessEqual}, {">", Op::kGreater},  {">=", Op::kGreaterEqual},
+    {"==", Op::kEqual}, {"!=", Op::kNotEqual},  {"and", Op::kAnd},    {"or", Op::kOr},
 };
 
 struct CallOp {
@@ -25,20 +25,34 @@ struct CallOp {
 };
 
 constexpr CallOp kCallOps[] = {
-    {"sma", Op::kSma},           {"ema", Op::kEma},
-    {"wma", Op::kWma},           {"rma", Op::kRma},
-    {"rsi", Op::kRsi},           {"roc", Op::kRoc},
-    {"stdev", Op::kStdev},       {"atr", Op::kAtr},
-    {"highest", Op::kHighest},   {"lowest", Op::kLowest},
-    {"macd", Op::kMacd},         {"macd_signal", Op::kMacdSignal},
-    {"macd_hist", Op::kMacdHist}, {"bb_upper", Op::kBbUpper},
-    {"bb_middle", Op::kBbMiddle}, {"bb_lower", Op::kBbLower},
-    {"crossover", Op::kCrossover}, {"crossunder", Op::kCrossunder},
-    {"rising", Op::kRising},     {"falling", Op::kFalling},
-    {"change", Op::kChange},     {"bars_since", Op::kBarsSince},
-    {"abs", Op::kAbs},           {"min", Op::kMin},
-    {"max", Op::kMax},           {"iff", Op::kIff},
-    {"hour", Op::kHour},         {"dayofweek", Op::kDayOfWeek},
+    {"sma", Op::kSma},
+    {"ema", Op::kEma},
+    {"wma", Op::kWma},
+    {"rma", Op::kRma},
+    {"rsi", Op::kRsi},
+    {"roc", Op::kRoc},
+    {"stdev", Op::kStdev},
+    {"atr", Op::kAtr},
+    {"highest", Op::kHighest},
+    {"lowest", Op::kLowest},
+    {"macd", Op::kMacd},
+    {"macd_signal", Op::kMacdSignal},
+    {"macd_hist", Op::kMacdHist},
+    {"bb_upper", Op::kBbUpper},
+    {"bb_middle", Op::kBbMiddle},
+    {"bb_lower", Op::kBbLower},
+    {"crossover", Op::kCrossover},
+    {"crossunder", Op::kCrossunder},
+    {"rising", Op::kRising},
+    {"falling", Op::kFalling},
+    {"change", Op::kChange},
+    {"bars_since", Op::kBarsSince},
+    {"abs", Op::kAbs},
+    {"min", Op::kMin},
+    {"max", Op::kMax},
+    {"iff", Op::kIff},
+    {"hour", Op::kHour},
+    {"dayofweek", Op::kDayOfWeek},
 };
 
 constexpr std::pair<std::string_view, Price> kPrices[] = {
@@ -48,11 +62,25 @@ constexpr std::pair<std::string_view, Price> kPrices[] = {
 
 bool IsIndicator(Op op) {
     switch (op) {
-        case Op::kSma: case Op::kEma: case Op::kWma: case Op::kRma: case Op::kRsi: case Op::kRoc:
-        case Op::kStdev: case Op::kAtr: case Op::kHighest: case Op::kLowest: case Op::kMacd:
-        case Op::kMacdSignal: case Op::kMacdHist: case Op::kBbUpper: case Op::kBbMiddle: case Op::kBbLower:
+        case Op::kSma:
+        case Op::kEma:
+        case Op::kWma:
+        case Op::kRma:
+        case Op::kRsi:
+        case Op::kRoc:
+        case Op::kStdev:
+        case Op::kAtr:
+        case Op::kHighest:
+        case Op::kLowest:
+        case Op::kMacd:
+        case Op::kMacdSignal:
+        case Op::kMacdHist:
+        case Op::kBbUpper:
+        case Op::kBbMiddle:
+        case Op::kBbLower:
             return true;
-        default: return false;
+        default:
+            return false;
     }
 }
 
@@ -60,16 +88,35 @@ bool IsIndicator(Op op) {
 size_t ExtraLookback(const Step& s) {
     const auto [a, b, c] = s.windows;
     switch (s.op) {
-        case Op::kSma: case Op::kEma: case Op::kWma: case Op::kRma: case Op::kStdev: case Op::kHighest:
-        case Op::kLowest: case Op::kBbUpper: case Op::kBbMiddle: case Op::kBbLower:
+        case Op::kSma:
+        case Op::kEma:
+        case Op::kWma:
+        case Op::kRma:
+        case Op::kStdev:
+        case Op::kHighest:
+        case Op::kLowest:
+        case Op::kBbUpper:
+        case Op::kBbMiddle:
+        case Op::kBbLower:
             return a - 1;
-        case Op::kRsi: case Op::kRoc: case Op::kAtr: case Op::kRising: case Op::kFalling: case Op::kChange:
+        case Op::kRsi:
+        case Op::kRoc:
+        case Op::kAtr:
+        case Op::kRising:
+        case Op::kFalling:
+        case Op::kChange:
         case Op::kShift:
             return a;
-        case Op::kMacd: return std::max(a, b) - 1;
-        case Op::kMacdSignal: case Op::kMacdHist: return std::max(a, b) + c - 2;
-        case Op::kCrossover: case Op::kCrossunder: return 1;
-        default: return 0;
+        case Op::kMacd:
+            return std::max(a, b) - 1;
+        case Op::kMacdSignal:
+        case Op::kMacdHist:
+            return std::max(a, b) + c - 2;
+        case Op::kCrossover:
+        case Op::kCrossunder:
+            return 1;
+        default:
+            return 0;
     }
 }
 
@@ -119,9 +166,9 @@ class Compiler {
             first = std::min(out_.steps[step.inputs[0]].first_defined, out_.steps[step.inputs[1]].first_defined);
         }
         if (step.op == Op::kIff) {
-            first = std::max(out_.steps[step.inputs[0]].first_defined,
-                             std::min(out_.steps[step.inputs[1]].first_defined,
-                                      out_.steps[step.inputs[2]].first_defined));
+            first =
+                std::max(out_.steps[step.inputs[0]].first_defined,
+                         std::min(out_.steps[step.inputs[1]].first_defined, out_.steps[step.inputs[2]].first_defined));
         }
         // Windowed operations over a constant still have a warm-up; only elementwise ones fold.
         step.scalar = all_scalar && ExtraLookback(step) == 0 && !IsIndicator(step.op) && step.op != Op::kBarsSince;
@@ -142,13 +189,15 @@ class Compiler {
                 const double v = Bound(node);
                 return Add({.op = Op::kConstant, .value = v, .key = fmt::format("{}", v)});
             }
-            case NodeKind::kString: break;  // refused by the checker
+            case NodeKind::kString:
+                break;  // refused by the checker
             case NodeKind::kName: {
                 if (node.text == "true" || node.text == "false") {
                     return Add({.op = Op::kConstant, .value = node.text == "true" ? 1.0 : 0.0, .key = node.text});
                 }
                 for (const auto& [name, price] : kPrices) {
-                    if (node.text == name) return Add({.op = Op::kPrice, .price = price, .shared = true, .key = node.text});
+                    if (node.text == name)
+                        return Add({.op = Op::kPrice, .price = price, .shared = true, .key = node.text});
                 }
                 // A let: compiled once, whatever number of places use it.
                 if (const auto it = lets_.find(node.text); it != lets_.end()) return it->second;
@@ -188,10 +237,11 @@ class Compiler {
                             .windows = {n, 0, 0},
                             .key = fmt::format("{}[{}]", KeyOf(*operand), n)});
             }
-            case NodeKind::kCall: return EmitCall(e, index);
+            case NodeKind::kCall:
+                return EmitCall(e, index);
         }
-        return std::unexpected(RuleError{RuleErrorReason::kTypeMismatch, node.position, "cannot compile", e.field,
-                                         e.expression.text});
+        return std::unexpected(
+            RuleError{RuleErrorReason::kTypeMismatch, node.position, "cannot compile", e.field, e.expression.text});
     }
 
     Emitted EmitCall(const CheckedExpression& e, int index) {
@@ -225,11 +275,10 @@ class Compiler {
         step.key = std::move(key);
         const bool macd = step.op == Op::kMacd || step.op == Op::kMacdSignal || step.op == Op::kMacdHist;
         if (macd && step.windows[0] >= step.windows[1]) {
-            return std::unexpected(RuleError{
-                RuleErrorReason::kInvalidWindow, node.position,
-                fmt::format("{} needs its fast window below its slow one, got {} and {}", node.text, step.windows[0],
-                            step.windows[1]),
-                e.field, e.expression.text});
+            return std::unexpected(RuleError{RuleErrorReason::kInvalidWindow, node.position,
+                                             fmt::format("{} needs its fast window below its slow one, got {} and {}",
+                                                         node.text, step.windows[0], step.windows[1]),
+                                             e.field, e.expression.text});
         }
         return Add(std::move(step));
     }

@@ -21,7 +21,9 @@ const std::vector<FunctionSpec>& Table() {
         {"highest", {kNumber, kWindow}, ValueType::kNumber, "highest x of the last n bars, this one included"},
         {"lowest", {kNumber, kWindow}, ValueType::kNumber, "lowest x of the last n bars, this one included"},
         {"macd", {kNumber, kWindow, kWindow}, ValueType::kNumber, "MACD line: ema(x, fast) - ema(x, slow)"},
-        {"macd_signal", {kNumber, kWindow, kWindow, kWindow}, ValueType::kNumber,
+        {"macd_signal",
+         {kNumber, kWindow, kWindow, kWindow},
+         ValueType::kNumber,
          "MACD signal line: ema of the MACD line over `signal` bars"},
         {"macd_hist", {kNumber, kWindow, kWindow, kWindow}, ValueType::kNumber, "MACD line minus its signal line"},
         {"bb_upper", {kNumber, kWindow, kConstant}, ValueType::kNumber, "Bollinger upper band: sma + k stdev"},
@@ -43,8 +45,8 @@ const std::vector<FunctionSpec>& Table() {
     return table;
 }
 
-constexpr std::array<std::string_view, 8> kPriceSeries = {"open", "high", "low", "close",
-                                                          "volume", "hl2", "hlc3", "ohlc4"};
+constexpr std::array<std::string_view, 8> kPriceSeries = {"open",   "high", "low",  "close",
+                                                          "volume", "hl2",  "hlc3", "ohlc4"};
 
 size_t EditDistance(std::string_view a, std::string_view b) {
     std::vector<size_t> row(b.size() + 1);

@@ -110,16 +110,36 @@ void RollingExtreme(std::span<const double> x, size_t period, std::span<double> 
 void Indicator(const Step& s, std::span<const double> x, std::span<double> out) {
     const size_t n = s.windows[0];
     switch (s.op) {
-        case Op::kSma: indicators::ComputeSma(x, n, out); return;
-        case Op::kEma: indicators::ComputeEma(x, n, out); return;
-        case Op::kWma: indicators::ComputeWma(x, n, out); return;
-        case Op::kRma: Rma(x, n, out); return;
-        case Op::kRsi: indicators::ComputeRsi(x, n, out); return;
-        case Op::kRoc: indicators::ComputeRoc(x, n, out); return;
-        case Op::kStdev: Stdev(x, n, out); return;
-        case Op::kHighest: RollingExtreme(x, n, out, [](double kept, double next) { return kept > next; }); return;
-        case Op::kLowest: RollingExtreme(x, n, out, [](double kept, double next) { return kept < next; }); return;
-        case Op::kMacd: case Op::kMacdSignal: case Op::kMacdHist: {
+        case Op::kSma:
+            indicators::ComputeSma(x, n, out);
+            return;
+        case Op::kEma:
+            indicators::ComputeEma(x, n, out);
+            return;
+        case Op::kWma:
+            indicators::ComputeWma(x, n, out);
+            return;
+        case Op::kRma:
+            Rma(x, n, out);
+            return;
+        case Op::kRsi:
+            indicators::ComputeRsi(x, n, out);
+            return;
+        case Op::kRoc:
+            indicators::ComputeRoc(x, n, out);
+            return;
+        case Op::kStdev:
+            Stdev(x, n, out);
+            return;
+        case Op::kHighest:
+            RollingExtreme(x, n, out, [](double kept, double next) { return kept > next; });
+            return;
+        case Op::kLowest:
+            RollingExtreme(x, n, out, [](double kept, double next) { return kept < next; });
+            return;
+        case Op::kMacd:
+        case Op::kMacdSignal:
+        case Op::kMacdHist: {
             std::vector<double> line(x.size()), signal(x.size()), histogram(x.size());
             // The line does not depend on the signal window: any will do when only the line is read.
             const size_t signal_window = s.op == Op::kMacd ? 1 : s.windows[2];
@@ -128,14 +148,17 @@ void Indicator(const Step& s, std::span<const double> x, std::span<double> out) 
             std::copy(chosen.begin(), chosen.end(), out.begin());
             return;
         }
-        case Op::kBbUpper: case Op::kBbMiddle: case Op::kBbLower: {
+        case Op::kBbUpper:
+        case Op::kBbMiddle:
+        case Op::kBbLower: {
             std::vector<double> lower(x.size()), middle(x.size()), upper(x.size());
             indicators::ComputeBollinger(x, n, s.op == Op::kBbMiddle ? 1.0 : s.value, lower, middle, upper);
             const std::vector<double>& chosen = s.op == Op::kBbUpper ? upper : s.op == Op::kBbLower ? lower : middle;
             std::copy(chosen.begin(), chosen.end(), out.begin());
             return;
         }
-        default: return;
+        default:
+            return;
     }
 }
 
@@ -145,27 +168,51 @@ bool IsAbsent(double v) { return std::isnan(v); }
 
 void Elementwise(Op op, Operand a, Operand b, Operand c, std::span<double> out) {
     switch (op) {
-        case Op::kNegate: Zip(a, a, out, [](double x, double) { return -x; }); return;
-        case Op::kAbs: Zip(a, a, out, [](double x, double) { return std::fabs(x); }); return;
+        case Op::kNegate:
+            Zip(a, a, out, [](double x, double) { return -x; });
+            return;
+        case Op::kAbs:
+            Zip(a, a, out, [](double x, double) { return std::fabs(x); });
+            return;
         case Op::kNot:
             Zip(a, a, out, [](double x, double) { return IsAbsent(x) ? kAbsent : (x == kTrue ? kFalse : kTrue); });
             return;
-        case Op::kAdd: Zip(a, b, out, [](double x, double y) { return x + y; }); return;
-        case Op::kSubtract: Zip(a, b, out, [](double x, double y) { return x - y; }); return;
-        case Op::kMultiply: Zip(a, b, out, [](double x, double y) { return x * y; }); return;
-        case Op::kDivide: Zip(a, b, out, [](double x, double y) { return y == 0 ? kAbsent : x / y; }); return;
+        case Op::kAdd:
+            Zip(a, b, out, [](double x, double y) { return x + y; });
+            return;
+        case Op::kSubtract:
+            Zip(a, b, out, [](double x, double y) { return x - y; });
+            return;
+        case Op::kMultiply:
+            Zip(a, b, out, [](double x, double y) { return x * y; });
+            return;
+        case Op::kDivide:
+            Zip(a, b, out, [](double x, double y) { return y == 0 ? kAbsent : x / y; });
+            return;
         case Op::kMin:
             Zip(a, b, out, [](double x, double y) { return IsAbsent(x) || IsAbsent(y) ? kAbsent : std::min(x, y); });
             return;
         case Op::kMax:
             Zip(a, b, out, [](double x, double y) { return IsAbsent(x) || IsAbsent(y) ? kAbsent : std::max(x, y); });
             return;
-        case Op::kLess: CompareInto(a, b, out, [](double x, double y) { return x < y; }); return;
-        case Op::kLessEqual: CompareInto(a, b, out, [](double x, double y) { return x <= y; }); return;
-        case Op::kGreater: CompareInto(a, b, out, [](double x, double y) { return x > y; }); return;
-        case Op::kGreaterEqual: CompareInto(a, b, out, [](double x, double y) { return x >= y; }); return;
-        case Op::kEqual: CompareInto(a, b, out, [](double x, double y) { return x == y; }); return;
-        case Op::kNotEqual: CompareInto(a, b, out, [](double x, double y) { return x != y; }); return;
+        case Op::kLess:
+            CompareInto(a, b, out, [](double x, double y) { return x < y; });
+            return;
+        case Op::kLessEqual:
+            CompareInto(a, b, out, [](double x, double y) { return x <= y; });
+            return;
+        case Op::kGreater:
+            CompareInto(a, b, out, [](double x, double y) { return x > y; });
+            return;
+        case Op::kGreaterEqual:
+            CompareInto(a, b, out, [](double x, double y) { return x >= y; });
+            return;
+        case Op::kEqual:
+            CompareInto(a, b, out, [](double x, double y) { return x == y; });
+            return;
+        case Op::kNotEqual:
+            CompareInto(a, b, out, [](double x, double y) { return x != y; });
+            return;
         case Op::kAnd:
             Zip(a, b, out, [](double x, double y) {
                 if (x == kFalse || y == kFalse) return kFalse;
@@ -184,7 +231,8 @@ void Elementwise(Op op, Operand a, Operand b, Operand c, std::span<double> out) 
                 out[t] = condition == kTrue ? b[t] : condition == kFalse ? c[t] : kAbsent;
             }
             return;
-        default: return;
+        default:
+            return;
     }
 }
 
@@ -194,13 +242,15 @@ void Windowed(const Step& s, std::span<const double> x, std::span<const double> 
         case Op::kShift: {
             const size_t k = std::min(s.windows[0], n);
             std::fill(out.begin(), out.begin() + static_cast<std::ptrdiff_t>(k), kAbsent);
-            std::copy(x.begin(), x.end() - static_cast<std::ptrdiff_t>(k), out.begin() + static_cast<std::ptrdiff_t>(k));
+            std::copy(x.begin(), x.end() - static_cast<std::ptrdiff_t>(k),
+                      out.begin() + static_cast<std::ptrdiff_t>(k));
             return;
         }
         case Op::kChange:
             for (size_t t = 0; t < n; ++t) out[t] = t >= s.windows[0] ? x[t] - x[t - s.windows[0]] : kAbsent;
             return;
-        case Op::kCrossover: case Op::kCrossunder: {
+        case Op::kCrossover:
+        case Op::kCrossunder: {
             const bool over = s.op == Op::kCrossover;
             if (n > 0) out[0] = kAbsent;
             for (size_t t = 1; t < n; ++t) {
@@ -213,7 +263,8 @@ void Windowed(const Step& s, std::span<const double> x, std::span<const double> 
             }
             return;
         }
-        case Op::kRising: case Op::kFalling: {
+        case Op::kRising:
+        case Op::kFalling: {
             // Length of the current run of strict rises (falls), and how far back the last absent
             // value is: the answer needs the last n changes all defined.
             const bool rising = s.op == Op::kRising;
@@ -265,19 +316,38 @@ void FromBars(const Step& s, std::span<const Candle> bars, std::span<double> out
             for (size_t t = 0; t < n; ++t) {
                 const Candle& b = bars[t];
                 switch (s.price) {
-                    case Price::kOpen: out[t] = b.open; break;
-                    case Price::kHigh: out[t] = b.high; break;
-                    case Price::kLow: out[t] = b.low; break;
-                    case Price::kClose: out[t] = b.close; break;
-                    case Price::kVolume: out[t] = b.volume; break;
-                    case Price::kHl2: out[t] = (b.high + b.low) / 2; break;
-                    case Price::kHlc3: out[t] = (b.high + b.low + b.close) / 3; break;
-                    case Price::kOhlc4: out[t] = (b.open + b.high + b.low + b.close) / 4; break;
+                    case Price::kOpen:
+                        out[t] = b.open;
+                        break;
+                    case Price::kHigh:
+                        out[t] = b.high;
+                        break;
+                    case Price::kLow:
+                        out[t] = b.low;
+                        break;
+                    case Price::kClose:
+                        out[t] = b.close;
+                        break;
+                    case Price::kVolume:
+                        out[t] = b.volume;
+                        break;
+                    case Price::kHl2:
+                        out[t] = (b.high + b.low) / 2;
+                        break;
+                    case Price::kHlc3:
+                        out[t] = (b.high + b.low + b.close) / 3;
+                        break;
+                    case Price::kOhlc4:
+                        out[t] = (b.open + b.high + b.low + b.close) / 4;
+                        break;
                 }
             }
             return;
-        case Op::kAtr: indicators::ComputeAtr(bars, s.windows[0], out); return;
-        case Op::kHour: case Op::kDayOfWeek: {
+        case Op::kAtr:
+            indicators::ComputeAtr(bars, s.windows[0], out);
+            return;
+        case Op::kHour:
+        case Op::kDayOfWeek: {
             constexpr int64_t kHourMs = 3'600'000;
             constexpr int64_t kDayMs = 24 * kHourMs;
             for (size_t t = 0; t < n; ++t) {
@@ -292,7 +362,8 @@ void FromBars(const Step& s, std::span<const Candle> bars, std::span<double> out
             }
             return;
         }
-        default: return;
+        default:
+            return;
     }
 }
 

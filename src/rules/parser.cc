@@ -31,19 +31,19 @@ class Parser {
 
     const Token& Peek() const { return tokens_[next_]; }
     const Token& Take() { return tokens_[next_++]; }
-    bool IsOperator(std::string_view op) const {
-        return Peek().kind == TokenKind::kOperator && Peek().text == op;
-    }
-    bool IsKeyword(std::string_view word) const {
-        return Peek().kind == TokenKind::kIdentifier && Peek().text == word;
-    }
+    bool IsOperator(std::string_view op) const { return Peek().kind == TokenKind::kOperator && Peek().text == op; }
+    bool IsKeyword(std::string_view word) const { return Peek().kind == TokenKind::kIdentifier && Peek().text == word; }
 
     static std::string Quote(const Token& token) {
         switch (token.kind) {
-            case TokenKind::kEnd: return "end of expression";
-            case TokenKind::kParameter: return fmt::format("`${}`", token.text);
-            case TokenKind::kString: return fmt::format("string \"{}\"", token.text);
-            default: return fmt::format("`{}`", token.text);
+            case TokenKind::kEnd:
+                return "end of expression";
+            case TokenKind::kParameter:
+                return fmt::format("`${}`", token.text);
+            case TokenKind::kString:
+                return fmt::format("string \"{}\"", token.text);
+            default:
+                return fmt::format("`{}`", token.text);
         }
     }
 
@@ -179,7 +179,10 @@ class Parser {
             }
             Take();
             auto index = Add({offset.kind == TokenKind::kNumber ? NodeKind::kNumber : NodeKind::kParameter,
-                              offset.text, offset.number, {}, offset.position});
+                              offset.text,
+                              offset.number,
+                              {},
+                              offset.position});
             if (!index) return index;
             if (!IsOperator("]")) return Fail(Peek().position, fmt::format("expected `]`, got {}", Quote(Peek())));
             Take();
@@ -223,8 +226,8 @@ class Parser {
                     }
                 }
                 if (!IsOperator(")")) {
-                    return Fail(Peek().position, fmt::format("expected `,` or `)` in the call of {}, got {}",
-                                                             name.text, Quote(Peek())));
+                    return Fail(Peek().position,
+                                fmt::format("expected `,` or `)` in the call of {}, got {}", name.text, Quote(Peek())));
                 }
                 Take();
                 return Add(std::move(call));
@@ -236,7 +239,8 @@ class Parser {
                     if (auto ok = CheckNesting(); !ok) return std::unexpected(ok.error());
                     auto inner = ParseOr();
                     if (!inner) return inner;
-                    if (!IsOperator(")")) return Fail(Peek().position, fmt::format("expected `)`, got {}", Quote(Peek())));
+                    if (!IsOperator(")"))
+                        return Fail(Peek().position, fmt::format("expected `)`, got {}", Quote(Peek())));
                     Take();
                     return inner;
                 }
@@ -261,9 +265,12 @@ int PrecedenceOf(const Node& node) {
             if (IsComparison(node.text)) return kComparison;
             if (node.text == "+" || node.text == "-") return kAdditive;
             return kMultiplicative;
-        case NodeKind::kUnary: return node.text == "not" ? kNot : kNegation;
-        case NodeKind::kIndex: return kPostfix;
-        default: return kAtom;
+        case NodeKind::kUnary:
+            return node.text == "not" ? kNot : kNegation;
+        case NodeKind::kIndex:
+            return kPostfix;
+        default:
+            return kAtom;
     }
 }
 
@@ -281,10 +288,18 @@ void WriteOperand(const Expression& e, int index, int min_precedence, std::strin
 void Write(const Expression& e, int index, std::string& out) {
     const Node& node = e.nodes[index];
     switch (node.kind) {
-        case NodeKind::kNumber: out += FormatNumber(node.number); return;
-        case NodeKind::kName: out += node.text; return;
-        case NodeKind::kParameter: out += '$' + node.text; return;
-        case NodeKind::kString: out += '"' + node.text + '"'; return;
+        case NodeKind::kNumber:
+            out += FormatNumber(node.number);
+            return;
+        case NodeKind::kName:
+            out += node.text;
+            return;
+        case NodeKind::kParameter:
+            out += '$' + node.text;
+            return;
+        case NodeKind::kString:
+            out += '"' + node.text + '"';
+            return;
         case NodeKind::kUnary:
             out += node.text == "not" ? "not " : "-";
             WriteOperand(e, node.children[0], PrecedenceOf(node), out);

@@ -11,15 +11,51 @@ namespace spark::rules {
 //! One operation of a compiled strategy. Operations are elementwise over whole series (the
 //! arithmetic, comparisons, logic) or windowed (indicators, offsets, events).
 enum class Op : uint8_t {
-    kConstant, kPrice, kHour, kDayOfWeek,
-    kNegate, kAdd, kSubtract, kMultiply, kDivide,
-    kLess, kLessEqual, kGreater, kGreaterEqual, kEqual, kNotEqual,
-    kAnd, kOr, kNot,
+    kConstant,
+    kPrice,
+    kHour,
+    kDayOfWeek,
+    kNegate,
+    kAdd,
+    kSubtract,
+    kMultiply,
+    kDivide,
+    kLess,
+    kLessEqual,
+    kGreater,
+    kGreaterEqual,
+    kEqual,
+    kNotEqual,
+    kAnd,
+    kOr,
+    kNot,
     kShift,
-    kSma, kEma, kWma, kRma, kRsi, kRoc, kStdev, kAtr, kHighest, kLowest,
-    kMacd, kMacdSignal, kMacdHist, kBbUpper, kBbMiddle, kBbLower,
-    kCrossover, kCrossunder, kRising, kFalling, kChange, kBarsSince,
-    kAbs, kMin, kMax, kIff,
+    kSma,
+    kEma,
+    kWma,
+    kRma,
+    kRsi,
+    kRoc,
+    kStdev,
+    kAtr,
+    kHighest,
+    kLowest,
+    kMacd,
+    kMacdSignal,
+    kMacdHist,
+    kBbUpper,
+    kBbMiddle,
+    kBbLower,
+    kCrossover,
+    kCrossunder,
+    kRising,
+    kFalling,
+    kChange,
+    kBarsSince,
+    kAbs,
+    kMin,
+    kMax,
+    kIff,
 };
 
 //! The price series kPrice reads, by `Step::price`.
@@ -27,15 +63,15 @@ enum class Price : uint8_t { kOpen, kHigh, kLow, kClose, kVolume, kHl2, kHlc3, k
 
 struct Step {
     Op op = Op::kConstant;
-    std::array<int, 3> inputs = {-1, -1, -1};  //!< earlier steps
+    std::array<int, 3> inputs = {-1, -1, -1};   //!< earlier steps
     std::array<size_t, 3> windows = {0, 0, 0};  //!< bound windows and offsets
-    double value = 0;                            //!< kConstant's value, Bollinger's k
+    double value = 0;                           //!< kConstant's value, Bollinger's k
     Price price = Price::kClose;
     //! Indicators are kept in the run's SeriesContext under `key` (the sub-expression with its
     //! parameters bound, e.g. "ema(close,10)"), so a grid computes each once per distinct binding.
     bool shared = false;
-    bool scalar = false;  //!< the same value on every bar (a constant, or arithmetic on constants)
-    std::string key;      //!< canonical text of the sub-expression, parameters bound
+    bool scalar = false;       //!< the same value on every bar (a constant, or arithmetic on constants)
+    std::string key;           //!< canonical text of the sub-expression, parameters bound
     size_t first_defined = 0;  //!< first bar that can hold a value (every price is defined from bar 0)
 };
 
@@ -44,7 +80,7 @@ struct Step {
 struct Program {
     std::vector<Step> steps;
     std::array<int, 4> outputs = {-1, -1, -1, -1};  //!< by RuleSlot; -1 when the rule is absent
-    size_t lookback = 0;  //!< bars before the first bar on which an entry can be signalled
+    size_t lookback = 0;                            //!< bars before the first bar on which an entry can be signalled
 };
 
 }  // namespace spark::rules

@@ -6,15 +6,24 @@ namespace spark::rules {
 
 std::string_view RuleErrorReasonName(RuleErrorReason reason) {
     switch (reason) {
-        case RuleErrorReason::kSyntaxError: return "SYNTAX_ERROR";
-        case RuleErrorReason::kUnknownFunction: return "UNKNOWN_FUNCTION";
-        case RuleErrorReason::kUnknownName: return "UNKNOWN_NAME";
-        case RuleErrorReason::kWrongArity: return "WRONG_ARITY";
-        case RuleErrorReason::kTypeMismatch: return "TYPE_MISMATCH";
-        case RuleErrorReason::kInvalidWindow: return "INVALID_WINDOW";
-        case RuleErrorReason::kExpressionTooLarge: return "EXPRESSION_TOO_LARGE";
-        case RuleErrorReason::kCyclicLet: return "CYCLIC_LET";
-        case RuleErrorReason::kNameTaken: return "NAME_TAKEN";
+        case RuleErrorReason::kSyntaxError:
+            return "SYNTAX_ERROR";
+        case RuleErrorReason::kUnknownFunction:
+            return "UNKNOWN_FUNCTION";
+        case RuleErrorReason::kUnknownName:
+            return "UNKNOWN_NAME";
+        case RuleErrorReason::kWrongArity:
+            return "WRONG_ARITY";
+        case RuleErrorReason::kTypeMismatch:
+            return "TYPE_MISMATCH";
+        case RuleErrorReason::kInvalidWindow:
+            return "INVALID_WINDOW";
+        case RuleErrorReason::kExpressionTooLarge:
+            return "EXPRESSION_TOO_LARGE";
+        case RuleErrorReason::kCyclicLet:
+            return "CYCLIC_LET";
+        case RuleErrorReason::kNameTaken:
+            return "NAME_TAKEN";
     }
     return "SYNTAX_ERROR";
 }

@@ -43,7 +43,8 @@ class SeriesContext {
     //! Any other series, named by `key` (a rule's sub-expression with its parameters bound, e.g.
     //! "ema(close,10)"): computed once by `compute` into a vector of the bars' size, then shared
     //! like the indicators above. The key must determine the values completely.
-    std::span<const double> Derived(const std::string& key, const std::function<void(std::vector<double>&)>& compute) const;
+    std::span<const double> Derived(const std::string& key,
+                                    const std::function<void(std::vector<double>&)>& compute) const;
 
     //! Distinct series computed so far (for tests and job statistics).
     size_t ComputedSeries() const;

@@ -22,7 +22,7 @@ class Rules : public SeededServer {
         return json::object();
     }
     static json Week(json strategy) {
-        return {{"symbol", "BTCUSDT"}, {"timeframe", "1h"},   {"start", "2024-03-01"},
+        return {{"symbol", "BTCUSDT"}, {"timeframe", "1h"},      {"start", "2024-03-01"},
                 {"end", "2024-03-31"}, {"includeEquity", false}, {"strategy", std::move(strategy)}};
     }
 };
@@ -174,8 +174,9 @@ TEST_F(Rules, WalkForwardAndPortfolioTakeRules) {
                       {"end", "2024-03-01"},
                       {"assets",
                        {{{"symbol", "BTCUSDT"}, {"weight", 0.5}, {"strategy", twin}},
-                        {{"symbol", "ETHUSDT"}, {"weight", 0.5}, {"strategy", {{"entry", "close > sma(close, 50)"},
-                                                                               {"exit", "close < sma(close, 50)"}}}}}}};
+                        {{"symbol", "ETHUSDT"},
+                         {"weight", 0.5},
+                         {"strategy", {{"entry", "close > sma(close, 50)"}, {"exit", "close < sma(close, 50)"}}}}}}};
     const HttpResult result = Post("/backtest/portfolio", portfolio.dump());
     ASSERT_EQ(result.status, 200) << result.body;
     EXPECT_EQ(Json(result)["request"]["assets"][1]["strategy"]["entry"], "close > sma(close, 50)");

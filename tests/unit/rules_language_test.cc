@@ -141,10 +141,10 @@ TEST(RulesErrors, LimitsOnDeclarations) {
 }
 
 TEST(RulesChecker, LetsInAnyOrderAndParameterKinds) {
-    auto made = MakeRulesStrategy({.params = {{"fast", 10}, {"slow", 30}, {"lag", 2}, {"level", 1.5}},
-                                   .lets = {{"cross", "crossover(f, s)"}, {"s", "ema(close, $slow)"},
-                                            {"f", "ema(close, $fast)"}},
-                                   .entry = "cross and close[$lag] * $level > s"});
+    auto made = MakeRulesStrategy(
+        {.params = {{"fast", 10}, {"slow", 30}, {"lag", 2}, {"level", 1.5}},
+         .lets = {{"cross", "crossover(f, s)"}, {"s", "ema(close, $slow)"}, {"f", "ema(close, $fast)"}},
+         .entry = "cross and close[$lag] * $level > s"});
     ASSERT_TRUE(made.has_value()) << FormatWithCaret(made.error());
     const auto& params = made->definition->params;
     ASSERT_EQ(params.size(), 4u);
@@ -252,9 +252,10 @@ TEST_F(RulesValues, IndicatorsRestartAfterAnAbsentInput) {
     // change(close, 1) is absent at bar 0 only; sma over it starts one bar later than over close.
     const std::vector<double> got = Evaluate("sma(change(close, 1), 3)", bars_);
     EXPECT_TRUE(std::isnan(got[2]));
-    EXPECT_NEAR(got[3], ((bars_[3].close - bars_[2].close) + (bars_[2].close - bars_[1].close) +
-                         (bars_[1].close - bars_[0].close)) / 3,
-                1e-9);
+    EXPECT_NEAR(
+        got[3],
+        ((bars_[3].close - bars_[2].close) + (bars_[2].close - bars_[1].close) + (bars_[1].close - bars_[0].close)) / 3,
+        1e-9);
 }
 
 std::vector<double> ConditionValues(const std::string& condition, std::span<const Candle> bars) {

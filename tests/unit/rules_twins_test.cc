@@ -46,13 +46,13 @@ TEST(RulesTwins, EveryBuiltInHasOneWithTheSameParameters) {
 // settings (the golden cases run through HTTP in tests/integration/rules_test.cc).
 TEST(RulesTwins, SignalsEqualTheBuiltInsOnRealCandles) {
     const std::vector<ParamValues> settings[] = {
-        {{{"fast", 10}, {"slow", 30}}, {{"fast", 3}, {"slow", 7}}, {{"fast", 50}, {"slow", 200}}},    // sma
-        {{{"fast", 12}, {"slow", 26}}, {{"fast", 5}, {"slow", 60}}},                                  // ema
-        {{{"fast", 12}, {"slow", 26}, {"signal", 9}}, {{"fast", 5}, {"slow", 35}, {"signal", 5}}},    // macd
+        {{{"fast", 10}, {"slow", 30}}, {{"fast", 3}, {"slow", 7}}, {{"fast", 50}, {"slow", 200}}},        // sma
+        {{{"fast", 12}, {"slow", 26}}, {{"fast", 5}, {"slow", 60}}},                                      // ema
+        {{{"fast", 12}, {"slow", 26}, {"signal", 9}}, {{"fast", 5}, {"slow", 35}, {"signal", 5}}},        // macd
         {{{"period", 14}, {"lower", 30}, {"upper", 70}}, {{"period", 6}, {"lower", 20}, {"upper", 85}}},  // rsi
-        {{{"period", 20}, {"k", 2}}, {{"period", 10}, {"k", 1.5}}},                                   // bollinger
-        {{{"entry", 20}, {"exit", 10}}, {{"entry", 55}, {"exit", 20}}},                               // donchian
-        {{}},                                                                                         // buy & hold
+        {{{"period", 20}, {"k", 2}}, {{"period", 10}, {"k", 1.5}}},                                       // bollinger
+        {{{"entry", 20}, {"exit", 10}}, {{"entry", 55}, {"exit", 20}}},                                   // donchian
+        {{}},                                                                                             // buy & hold
     };
     const char* names[] = {"sma_cross",           "ema_cross",         "macd_cross",  "rsi_reversion",
                            "bollinger_reversion", "donchian_breakout", "buy_and_hold"};
@@ -92,40 +92,63 @@ class ExpressionGenerator {
     std::string Number(int depth) {
         const int choice = Pick(depth <= 0 ? 3 : 14);
         switch (choice) {
-            case 0: return Pick(2) ? "close" : std::string(kPrices[Pick(8)]);
-            case 1: return std::to_string(Pick(100));
-            case 2: return "$p";
-            case 3: return fmt::format("{}({}, {})", kAverages[Pick(std::size(kAverages))], Number(depth - 1), Window());
-            case 4: return fmt::format("{} {} {}", Number(depth - 1), "+-*/"[Pick(4)], Number(depth - 1));
-            case 5: return "(" + Number(depth - 1) + ")[" + std::to_string(Pick(4)) + "]";
-            case 6: return fmt::format("atr({})", Window());
-            case 7: return fmt::format("macd({}, {}, {})", Number(depth - 1), 2 + Pick(4), 7 + Pick(5));
-            case 8: return fmt::format("macd_signal({}, {}, {}, {})", Number(depth - 1), 2 + Pick(4), 7 + Pick(5), 1 + Pick(4));
-            case 9: return fmt::format("{}({}, {}, 2)", Pick(2) ? "bb_upper" : "bb_lower", Number(depth - 1), Window());
-            case 10: return "bars_since(" + Condition(depth - 1) + ")";
-            case 11: return fmt::format("iff({}, {}, {})", Condition(depth - 1), Number(depth - 1), Number(depth - 1));
-            case 12: return fmt::format("{}({}, {})", Pick(2) ? "min" : "max", Number(depth - 1), Number(depth - 1));
-            default: return Pick(2) ? "hour()" : "abs(" + Number(depth - 1) + ")";
+            case 0:
+                return Pick(2) ? "close" : std::string(kPrices[Pick(8)]);
+            case 1:
+                return std::to_string(Pick(100));
+            case 2:
+                return "$p";
+            case 3:
+                return fmt::format("{}({}, {})", kAverages[Pick(std::size(kAverages))], Number(depth - 1), Window());
+            case 4:
+                return fmt::format("{} {} {}", Number(depth - 1), "+-*/"[Pick(4)], Number(depth - 1));
+            case 5:
+                return "(" + Number(depth - 1) + ")[" + std::to_string(Pick(4)) + "]";
+            case 6:
+                return fmt::format("atr({})", Window());
+            case 7:
+                return fmt::format("macd({}, {}, {})", Number(depth - 1), 2 + Pick(4), 7 + Pick(5));
+            case 8:
+                return fmt::format("macd_signal({}, {}, {}, {})", Number(depth - 1), 2 + Pick(4), 7 + Pick(5),
+                                   1 + Pick(4));
+            case 9:
+                return fmt::format("{}({}, {}, 2)", Pick(2) ? "bb_upper" : "bb_lower", Number(depth - 1), Window());
+            case 10:
+                return "bars_since(" + Condition(depth - 1) + ")";
+            case 11:
+                return fmt::format("iff({}, {}, {})", Condition(depth - 1), Number(depth - 1), Number(depth - 1));
+            case 12:
+                return fmt::format("{}({}, {})", Pick(2) ? "min" : "max", Number(depth - 1), Number(depth - 1));
+            default:
+                return Pick(2) ? "hour()" : "abs(" + Number(depth - 1) + ")";
         }
     }
 
     std::string Condition(int depth) {
         const int choice = Pick(depth <= 0 ? 1 : 7);
         switch (choice) {
-            case 0: return fmt::format("{} {} {}", Number(depth - 1), kComparisons[Pick(6)], Number(depth - 1));
-            case 1: return fmt::format("{}({}, {})", Pick(2) ? "crossover" : "crossunder", Number(depth - 1), Number(depth - 1));
-            case 2: return fmt::format("{} {} {}", Condition(depth - 1), Pick(2) ? "and" : "or", Condition(depth - 1));
-            case 3: return "not (" + Condition(depth - 1) + ")";
-            case 4: return fmt::format("{}({}, {})", Pick(2) ? "rising" : "falling", Number(depth - 1), 1 + Pick(3));
-            case 5: return "(" + Condition(depth - 1) + ")[" + std::to_string(1 + Pick(3)) + "]";
-            default: return fmt::format("{} > {}", Number(depth - 1), Number(depth - 1));
+            case 0:
+                return fmt::format("{} {} {}", Number(depth - 1), kComparisons[Pick(6)], Number(depth - 1));
+            case 1:
+                return fmt::format("{}({}, {})", Pick(2) ? "crossover" : "crossunder", Number(depth - 1),
+                                   Number(depth - 1));
+            case 2:
+                return fmt::format("{} {} {}", Condition(depth - 1), Pick(2) ? "and" : "or", Condition(depth - 1));
+            case 3:
+                return "not (" + Condition(depth - 1) + ")";
+            case 4:
+                return fmt::format("{}({}, {})", Pick(2) ? "rising" : "falling", Number(depth - 1), 1 + Pick(3));
+            case 5:
+                return "(" + Condition(depth - 1) + ")[" + std::to_string(1 + Pick(3)) + "]";
+            default:
+                return fmt::format("{} > {}", Number(depth - 1), Number(depth - 1));
         }
     }
 
   private:
     static constexpr const char* kPrices[] = {"open", "high", "low", "close", "volume", "hl2", "hlc3", "ohlc4"};
-    static constexpr const char* kAverages[] = {"sma", "ema", "wma", "rma", "rsi", "roc", "stdev",
-                                                "highest", "lowest", "change"};
+    static constexpr const char* kAverages[] = {"sma", "ema",   "wma",     "rma",    "rsi",
+                                                "roc", "stdev", "highest", "lowest", "change"};
     static constexpr const char* kComparisons[] = {"<", "<=", ">", ">=", "==", "!="};
 
     int Pick(size_t n) { return static_cast<int>(random_() % n); }
@@ -189,8 +212,8 @@ TEST(RulesLookAhead, RandomExpressionsOnPrefixesGiveTheSameSignals) {
         ++checked;
         const std::vector<Signal> all = SignalsOf(*strategy, bars);
         with_signals += std::any_of(all.begin(), all.end(), [](Signal s) { return s != Signal::kNone; }) ? 1 : 0;
-        ASSERT_EQ(FirstLookAhead(*strategy, bars, random), -1) << source.entry << " | " << *source.exit << " | "
-                                                              << *source.entry_short;
+        ASSERT_EQ(FirstLookAhead(*strategy, bars, random), -1)
+            << source.entry << " | " << *source.exit << " | " << *source.entry_short;
     }
     EXPECT_EQ(checked, 300u);
     EXPECT_GT(with_signals, 150u) << "the generated strategies rarely signal: the test would prove little";

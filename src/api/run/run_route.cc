@@ -36,19 +36,20 @@ Result<std::vector<Candle>> RunRoute::LoadWarmup(const RunRequest& request, cons
 
     // Fewer bars than asked: the indicators would start cold and the trades could differ from a
     // run that had them, so this is never silent (docs/api.md "Warm-up").
-    const std::string why = loaded ? fmt::format("only {} of the {} warm-up bars exist before {}", found.size(), bars,
-                                                 request.start)
-                                   : fmt::format("the {} warm-up bars before {} could not be loaded: {}", bars,
-                                                 request.start, loaded.error().message);
+    const std::string why =
+        loaded ? fmt::format("only {} of the {} warm-up bars exist before {}", found.size(), bars, request.start)
+               : fmt::format("the {} warm-up bars before {} could not be loaded: {}", bars, request.start,
+                             loaded.error().message);
     if (request.warmup_best_effort) {
-        warnings.push_back({"WARMUP_SHORT", fmt::format("{}; the run used {} warm-up bars (warmup: best_effort)", why,
-                                                        found.size())});
+        warnings.push_back(
+            {"WARMUP_SHORT", fmt::format("{}; the run used {} warm-up bars (warmup: best_effort)", why, found.size())});
         return found;
     }
     Error error = loaded ? Error{ErrorCode::kDataNotFound, ""} : loaded.error();
-    error.message = fmt::format("{}; send fewer warmupBars, import the missing bars, or send \"warmup\": "
-                                "\"best_effort\" to run with what exists (the answer then says how many it used)",
-                                why);
+    error.message = fmt::format(
+        "{}; send fewer warmupBars, import the missing bars, or send \"warmup\": "
+        "\"best_effort\" to run with what exists (the answer then says how many it used)",
+        why);
     error.field = "warmupBars";
     error.reason = "WARMUP_UNAVAILABLE";
     error.numbers = {{"requested", static_cast<double>(bars)}, {"found", static_cast<double>(found.size())}};
