@@ -84,6 +84,22 @@ void WriteWarnings(JsonWriter& json, const Warnings& warnings) {
     json.EndArray();
 }
 
+size_t LongestLookback(const StrategyDefinition* definition, const std::vector<ParamValues>& bindings) {
+    size_t longest = 0;
+    if (definition == nullptr) return longest;
+    for (const ParamValues& values : bindings) {
+        if (const auto strategy = definition->create(values)) longest = std::max(longest, strategy->LookbackBars());
+    }
+    return longest;
+}
+
+void WriteStrategyAndWarnings(JsonWriter& json, std::string_view name, size_t lookback_bars, size_t bars,
+                              Warnings warnings) {
+    json.Key("strategy").BeginObject().Field("name", name).Field("lookbackBars", lookback_bars).EndObject();
+    if (bars <= lookback_bars) warnings.push_back(LookbackWarning(lookback_bars, 0, bars));
+    WriteWarnings(json, warnings);
+}
+
 Warning LookbackWarning(size_t lookback_bars, size_t warmup_bars, size_t bars) {
     return {"LOOKBACK_EXCEEDS_RANGE",
             fmt::format("the strategy needs {} bars before its first possible entry, but the run has {} ({} in the "

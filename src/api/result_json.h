@@ -9,6 +9,7 @@
 #include "common/warning.h"
 #include "marketdata/bar_loader.h"
 #include "model/trade.h"
+#include "strategy/strategy_registry.h"
 
 namespace spark::api {
 
@@ -28,6 +29,12 @@ void WriteMetrics(JsonWriter& json, const analysis::Metrics& metrics, std::strin
 void WriteTrades(JsonWriter& json, const std::vector<Trade>& trades);
 //! `"warnings": [{"code", "message"}, ...]`, always present (empty when there are none).
 void WriteWarnings(JsonWriter& json, const Warnings& warnings);
+//! The longest lookback among the strategy's bindings (a grid's combinations); 0 without a strategy.
+size_t LongestLookback(const StrategyDefinition* definition, const std::vector<ParamValues>& bindings);
+//! `"strategy": {"name", "lookbackBars"}` then `"warnings"`, with LOOKBACK_EXCEEDS_RANGE added
+//! when `bars` (the shortest window the strategy runs on) is no longer than the lookback.
+void WriteStrategyAndWarnings(JsonWriter& json, std::string_view name, size_t lookback_bars, size_t bars,
+                              Warnings warnings = {});
 //! LOOKBACK_EXCEEDS_RANGE: the strategy needs more bars than were loaded before it can signal.
 Warning LookbackWarning(size_t lookback_bars, size_t warmup_bars, size_t bars);
 

@@ -135,6 +135,8 @@ TEST_F(Rules, OptimizeBindsTheGridToDeclaredParameters) {
     ASSERT_EQ(result.status, 200) << result.body;
     const json body = Json(result);
     EXPECT_EQ(body["evaluated"], 8);
+    EXPECT_EQ(body["strategy"]["lookbackBars"], 60);  // the longest of the grid: ema(60) at 59, cross at 60
+    EXPECT_EQ(body["warnings"], json::array());
     EXPECT_EQ(body["request"]["strategy"]["entry"], "crossover(ema(close, $fast), ema(close, $slow))");
     // The best combination, run alone, gives the same metrics.
     const json best = body["topN"][0];
@@ -168,6 +170,8 @@ TEST_F(Rules, WalkForwardAndPortfolioTakeRules) {
     ASSERT_EQ(builtin_walk.status, 200) << builtin_walk.body;
     EXPECT_EQ(Json(rules_walk)["folds"], Json(builtin_walk)["folds"]);
     EXPECT_EQ(Json(rules_walk)["verdict"], Json(builtin_walk)["verdict"]);
+    EXPECT_EQ(Json(rules_walk)["strategy"]["lookbackBars"], 60);
+    EXPECT_EQ(Json(rules_walk)["warnings"], json::array());
 
     json portfolio = {{"timeframe", "1h"},
                       {"start", "2024-01-01"},
@@ -180,6 +184,11 @@ TEST_F(Rules, WalkForwardAndPortfolioTakeRules) {
     const HttpResult result = Post("/backtest/portfolio", portfolio.dump());
     ASSERT_EQ(result.status, 200) << result.body;
     EXPECT_EQ(Json(result)["request"]["assets"][1]["strategy"]["entry"], "close > sma(close, 50)");
+    EXPECT_EQ(Json(result)["warnings"], json::array());
+    portfolio["assets"][1]["strategy"]["entry"] = "close > sma(close, 5000)";
+    const json short_range = Json(Post("/backtest/portfolio", portfolio.dump()));
+    ASSERT_EQ(short_range["warnings"].size(), 1u) << short_range.dump().substr(0, 500);
+    EXPECT_EQ(short_range["warnings"][0]["code"], "LOOKBACK_EXCEEDS_RANGE");
     portfolio["assets"][1]["strategy"] = {{"entry", "close >"}};
     const json bad = Json(Post("/backtest/portfolio", portfolio.dump()));
     EXPECT_EQ(bad["error"]["details"]["field"], "assets[1].strategy.entry");

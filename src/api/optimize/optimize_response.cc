@@ -55,6 +55,8 @@ std::string WriteOptimizeResponse(const OptimizeRequest& request, const std::vec
     WriteRequestEcho(json, request);
     WriteSemantics(json, request.run);
     WriteBars(json, bars);
+    WriteStrategyAndWarnings(json, request.run.strategy.name,
+                             LongestLookback(request.run.strategy.definition.get(), combinations), bars.bars.size());
     json.Field("evaluated", outcome.evaluated).Field("skipped", skipped);
     json.Field("belowMinTrades", outcome.below_min_trades).Field("cancelled", outcome.cancelled);
     json.Field("concurrency", outcome.lanes);

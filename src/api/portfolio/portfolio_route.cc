@@ -42,6 +42,18 @@ std::string WriteResponse(const PortfolioRequest& request, const std::vector<Loa
     json.Field("firstOpenTime", result.timeline.front()).Field("lastOpenTime", result.timeline.back());
     json.EndObject();
     WriteMetrics(json, result.metrics);
+    Warnings warnings;
+    for (size_t i = 0; i < request.assets.size(); ++i) {
+        const PortfolioAssetRequest& a = request.assets[i];
+        const auto strategy = a.strategy.definition->create(a.params);
+        const size_t lookback = strategy == nullptr ? 0 : strategy->LookbackBars();
+        if (loaded[i].bars.size() <= lookback) {
+            Warning w = LookbackWarning(lookback, 0, loaded[i].bars.size());
+            w.message = fmt::format("assets[{}] ({}): {}", i, a.symbol, w.message);
+            warnings.push_back(std::move(w));
+        }
+    }
+    WriteWarnings(json, warnings);
     json.Key("rebalancing").BeginObject();
     json.Field("rule", request.rebalance_text).Field("rebalances", result.rebalances);
     json.Field("turnover", result.turnover).Field("fees", result.rebalance_fees);
@@ -119,8 +131,7 @@ HttpResponse PortfolioRoute::Handle(const HttpRequest& http) const {
         }
         if (Result<void> ok = CheckBars(loads[i]->bars); !ok) return fail(ok.error());
         const PortfolioAssetRequest& a = request->assets[i];
-        input.assets.push_back(
-            {a.symbol, a.weight, a.strategy.definition->create(a.params), loads[i]->bars});
+        input.assets.push_back({a.symbol, a.weight, a.strategy.definition->create(a.params), loads[i]->bars});
         loaded.push_back(std::move(*loads[i]));
     }
     const double load_ms = MillisSince(started);

@@ -134,6 +134,9 @@ std::string WriteWalkForwardResponse(const WalkForwardRequest& request, double t
     json.EndObject();
     WriteSemantics(json, run);
     WriteBars(json, bars);
+    // Each fold chooses on its in-sample window: the shortest stretch the strategy must trade on.
+    WriteStrategyAndWarnings(json, run.strategy.name, LongestLookback(run.strategy.definition.get(), combinations),
+                             static_cast<size_t>(request.windows.in_sample));
     json.Field("combinationsPerFold", combinations.size()).Field("cancelled", outcome.cancelled);
 
     json.Key("folds").BeginArray();
