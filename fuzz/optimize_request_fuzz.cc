@@ -13,7 +13,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     auto request = spark::api::ParseOptimizeRequest(body, spark::fuzz::kNowMs);
     if (request) {
         // Expansion is bounded by the cap before any combination is stored.
-        const spark::StrategyDefinition* strategy = spark::StrategyRegistry::BuiltIn().Find(request->run.strategy);
+        const spark::StrategyDefinition* strategy = request->run.strategy.definition.get();
         if (strategy != nullptr) (void)spark::research::ExpandGrid(*strategy, request->grid, 501);
     }
     return 0;
