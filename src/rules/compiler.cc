@@ -60,30 +60,6 @@ constexpr std::pair<std::string_view, Price> kPrices[] = {
     {"volume", Price::kVolume}, {"hl2", Price::kHl2},   {"hlc3", Price::kHlc3}, {"ohlc4", Price::kOhlc4},
 };
 
-bool IsIndicator(Op op) {
-    switch (op) {
-        case Op::kSma:
-        case Op::kEma:
-        case Op::kWma:
-        case Op::kRma:
-        case Op::kRsi:
-        case Op::kRoc:
-        case Op::kStdev:
-        case Op::kAtr:
-        case Op::kHighest:
-        case Op::kLowest:
-        case Op::kMacd:
-        case Op::kMacdSignal:
-        case Op::kMacdHist:
-        case Op::kBbUpper:
-        case Op::kBbMiddle:
-        case Op::kBbLower:
-            return true;
-        default:
-            return false;
-    }
-}
-
 //! Bars of history an indicator needs on top of its input's own (see docs/strategy-language.md).
 size_t ExtraLookback(const Step& s) {
     const auto [a, b, c] = s.windows;
@@ -154,7 +130,7 @@ class Compiler {
         if (const auto it = by_key_.find(step.key); it != by_key_.end()) return it->second;
         step.shared = step.shared || IsIndicator(step.op);
         size_t first = 0;
-        bool all_scalar = step.op != Op::kPrice && step.op != Op::kHour && step.op != Op::kDayOfWeek;
+        bool all_scalar = true;
         size_t inputs = 0;
         for (const int in : step.inputs) {
             if (in < 0) continue;
@@ -171,7 +147,8 @@ class Compiler {
                          std::min(out_.steps[step.inputs[1]].first_defined, out_.steps[step.inputs[2]].first_defined));
         }
         // Windowed operations over a constant still have a warm-up; only elementwise ones fold.
-        step.scalar = all_scalar && ExtraLookback(step) == 0 && !IsIndicator(step.op) && step.op != Op::kBarsSince;
+        const OpFamily family = FamilyOf(step.op);
+        step.scalar = all_scalar && (family == OpFamily::kConstant || family == OpFamily::kElementwise);
         step.first_defined = step.scalar ? 0 : first + ExtraLookback(step);
         out_.steps.push_back(std::move(step));
         const int index = static_cast<int>(out_.steps.size() - 1);

@@ -58,6 +58,18 @@ enum class Op : uint8_t {
     kIff,
 };
 
+//! Where an operation reads from, which decides how it is evaluated (rule_strategy.cc).
+enum class OpFamily {
+    kConstant,     //!< kConstant: one value
+    kBars,         //!< prices, ATR, calendar: from the bars themselves
+    kWindowed,     //!< offsets, events and indicators over one or two input series
+    kElementwise,  //!< arithmetic, comparisons, logic, abs/min/max/iff: bar by bar
+};
+OpFamily FamilyOf(Op op);
+//! The indicators: windowed operations worth keeping in the shared SeriesContext (a grid then
+//! computes each once per distinct binding of its windows).
+bool IsIndicator(Op op);
+
 //! The price series kPrice reads, by `Step::price`.
 enum class Price : uint8_t { kOpen, kHigh, kLow, kClose, kVolume, kHl2, kHlc3, kOhlc4 };
 

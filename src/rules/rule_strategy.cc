@@ -61,35 +61,11 @@ void RuleStrategy::Signals(const SeriesContext& context, std::span<Signal> out) 
             continue;
         }
         const auto compute = [&](std::span<double> into) {
-            switch (step.op) {
-                case Op::kPrice:
-                case Op::kAtr:
-                case Op::kHour:
-                case Op::kDayOfWeek:
+            switch (FamilyOf(step.op)) {
+                case OpFamily::kBars:
                     FromBars(step, bars, into);
                     return;
-                case Op::kShift:
-                case Op::kChange:
-                case Op::kCrossover:
-                case Op::kCrossunder:
-                case Op::kRising:
-                case Op::kFalling:
-                case Op::kBarsSince:
-                case Op::kSma:
-                case Op::kEma:
-                case Op::kWma:
-                case Op::kRma:
-                case Op::kRsi:
-                case Op::kRoc:
-                case Op::kStdev:
-                case Op::kHighest:
-                case Op::kLowest:
-                case Op::kMacd:
-                case Op::kMacdSignal:
-                case Op::kMacdHist:
-                case Op::kBbUpper:
-                case Op::kBbMiddle:
-                case Op::kBbLower: {
+                case OpFamily::kWindowed: {
                     std::vector<double> x_storage, y_storage;
                     const std::span<const double> x = AsSeries(input(step.inputs[0]), n, x_storage);
                     const std::span<const double> y =

@@ -1,5 +1,6 @@
 // The strategy language: parsing, checking, errors, and the compiled form's values against
 // plain loops written from the definitions (docs/strategy-language.md).
+#include <fmt/format.h>
 #include <gtest/gtest.h>
 
 #include <cmath>
@@ -98,7 +99,7 @@ TEST(RulesErrors, EveryReasonHasItsFieldPositionAndCaret) {
     std::string many = "close";
     for (int i = 0; i < 200; ++i) many += " + 1";
     EXPECT_EQ(ErrorOfEntry(many + " > 0").reason, RuleErrorReason::kExpressionTooLarge);
-    EXPECT_EQ(ErrorOfEntry(std::string(65, '(') + "close > 1" + std::string(65, ')')).reason,
+    EXPECT_EQ(ErrorOfEntry(fmt::format("{}close > 1{}", std::string(65, '('), std::string(65, ')'))).reason,
               RuleErrorReason::kExpressionTooLarge);
     EXPECT_EQ(ErrorOfEntry(std::string(3000, '(')).reason, RuleErrorReason::kExpressionTooLarge);
 
@@ -122,16 +123,16 @@ TEST(RulesErrors, EveryReasonHasItsFieldPositionAndCaret) {
 
 TEST(RulesErrors, LimitsOnDeclarations) {
     RuleSource source{.entry = "close > 1"};
-    for (int i = 0; i < 17; ++i) source.params.push_back({"p" + std::to_string(i), 1});
+    for (int i = 0; i < 17; ++i) source.params.push_back({fmt::format("p{}", i), 1});
     EXPECT_EQ(ErrorOf(source).reason, RuleErrorReason::kExpressionTooLarge);
     source.params.clear();
-    for (int i = 0; i < 33; ++i) source.lets.push_back({"l" + std::to_string(i), "close"});
+    for (int i = 0; i < 33; ++i) source.lets.push_back({fmt::format("l{}", i), "close"});
     EXPECT_EQ(ErrorOf(source).reason, RuleErrorReason::kExpressionTooLarge);
     // 32 short lets that each use the previous twice would stand for 2^32 nodes: refused at once.
     source.lets = {{"l0", "close + close"}};
     for (int i = 1; i < 32; ++i) {
-        const std::string previous = "l" + std::to_string(i - 1);
-        source.lets.push_back({"l" + std::to_string(i), previous + " + " + previous});
+        const std::string previous = fmt::format("l{}", i - 1);
+        source.lets.push_back({fmt::format("l{}", i), fmt::format("{0} + {0}", previous)});
     }
     source.entry = "l31 > 0";
     const RuleError e = ErrorOf(source);
@@ -260,7 +261,7 @@ TEST_F(RulesValues, IndicatorsRestartAfterAnAbsentInput) {
 
 std::vector<double> ConditionValues(const std::string& condition, std::span<const Candle> bars) {
     // sma(x, 1) is x itself, kept in the shared context where the test can read it.
-    return Evaluate("sma(iff(" + condition + ", 1, 0), 1)", bars);
+    return Evaluate(fmt::format("sma(iff({}, 1, 0), 1)", condition), bars);
 }
 
 TEST(RulesLogic, ThreeValuedAndAbsentComparisons) {
