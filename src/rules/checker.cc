@@ -6,6 +6,7 @@
 #include <cmath>
 #include <set>
 
+#include "common/bounded_text.h"
 #include "rules/parser.h"
 
 namespace spark::rules {
@@ -38,7 +39,7 @@ class Checker {
             const std::string* text =
                 slot == kEntry ? &source_.entry : (texts[slot]->has_value() ? &**texts[slot] : nullptr);
             if (text == nullptr) continue;
-            auto checked = CheckExpression(std::string("strategy.") + kRuleFields[slot], *text);
+            auto checked = CheckExpression(kRuleFields[slot], std::string("strategy.") + kRuleFields[slot], *text);
             if (!checked) return std::unexpected(checked.error());
             if (checked->types[checked->expression.root] != ValueType::kCondition) {
                 return Fail(*checked, checked->expression.root, RuleErrorReason::kTypeMismatch,
@@ -49,7 +50,7 @@ class Checker {
         }
         // Every parameter's default must suit the way it is used.
         for (ParamDeclaration& p : out_.params) {
-            if (auto ok = CheckBinding(p, p.default_value, "strategy.params." + p.name); !ok) {
+            if (auto ok = CheckDefault(p, p.default_value, "strategy.params." + p.name); !ok) {
                 return std::unexpected(ok.error());
             }
         }
@@ -70,11 +71,12 @@ class Checker {
                                              fmt::format("at most {} let names", kMaxLets), "strategy.let"});
         }
         for (const auto& [name, value] : source_.params) {
-            const std::string field = "strategy.params." + name;
+            // Valid names are short identifiers; an invalid one is echoed cut (it may be anything).
+            const std::string field = "strategy.params." + TruncateForEcho(name);
             if (!IsIdentifier(name)) {
-                return std::unexpected(RuleError{RuleErrorReason::kSyntaxError, 0,
-                                                 "a parameter name is a letter or _ followed by letters, digits or _",
-                                                 field});
+                return std::unexpected(RuleError{
+                    RuleErrorReason::kSyntaxError, 0,
+                    "a parameter name is 1 to 64 characters: a letter or _, then letters, digits or _", field});
             }
             if (!std::isfinite(value)) {
                 return std::unexpected(RuleError{RuleErrorReason::kTypeMismatch, 0, "must be a finite number", field});
@@ -82,11 +84,11 @@ class Checker {
             out_.params.push_back({name, value});
         }
         for (const auto& [name, text] : source_.lets) {
-            const std::string field = "strategy.let." + name;
+            const std::string field = "strategy.let." + TruncateForEcho(name);
             if (!IsIdentifier(name)) {
-                return std::unexpected(RuleError{RuleErrorReason::kSyntaxError, 0,
-                                                 "a let name is a letter or _ followed by letters, digits or _",
-                                                 field});
+                return std::unexpected(
+                    RuleError{RuleErrorReason::kSyntaxError, 0,
+                              "a let name is 1 to 64 characters: a letter or _, then letters, digits or _", field});
             }
             if (IsReservedWord(name)) {
                 return std::unexpected(RuleError{RuleErrorReason::kNameTaken, 0,
@@ -96,7 +98,7 @@ class Checker {
         return {};
     }
 
-    std::expected<void, RuleError> CheckBinding(const ParamDeclaration& p, double value,
+    std::expected<void, RuleError> CheckDefault(const ParamDeclaration& p, double value,
                                                 const std::string& field) const {
         if (p.window && !IsWholeNumber(value, 1, kMaxWindow)) {
             return std::unexpected(
@@ -126,7 +128,8 @@ class Checker {
             RuleError{reason, e.expression.nodes[node].position, std::move(message), e.field, e.expression.text});
     }
 
-    std::expected<CheckedExpression, RuleError> CheckExpression(std::string field, const std::string& text) {
+    std::expected<CheckedExpression, RuleError> CheckExpression(std::string name, std::string field,
+                                                                const std::string& text) {
         auto parsed = Parse(text);
         if (!parsed) {
             RuleError error = parsed.error();
@@ -134,7 +137,7 @@ class Checker {
             error.expression = text;
             return std::unexpected(std::move(error));
         }
-        CheckedExpression checked{std::move(field), std::move(*parsed), {}, {}};
+        CheckedExpression checked{std::move(name), std::move(field), std::move(*parsed), {}, {}};
         checked.types.assign(checked.expression.nodes.size(), ValueType::kNumber);
         if (auto type = Visit(checked, checked.expression.root); !type) return std::unexpected(type.error());
         checked.normalised = Normalise(checked.expression, checked.expression.root);
@@ -172,7 +175,7 @@ class Checker {
         const auto source =
             std::find_if(source_.lets.begin(), source_.lets.end(), [&](const auto& let) { return let.first == name; });
         path_.push_back(name);
-        auto checked = CheckExpression("strategy.let." + name, source->second);
+        auto checked = CheckExpression(name, "strategy.let." + name, source->second);
         path_.pop_back();
         if (!checked) return std::unexpected(checked.error());
         const ValueType type = checked->types[checked->expression.root];
@@ -350,6 +353,14 @@ class Checker {
                     break;
             }
         }
+        if (f->op == Op::kMacd || f->op == Op::kMacdSignal || f->op == Op::kMacdHist) {
+            const auto ref = [&](int arg) {
+                const Node& n = e.expression.nodes[arg];
+                return n.kind == NodeKind::kParameter ? WindowRef{n.text, 0} : WindowRef{"", n.number};
+            };
+            out_.ordered_windows.push_back({ref(node.children[1]), ref(node.children[2]), std::string(f->name), e.field,
+                                            e.expression.text, node.position});
+        }
         return same && f->name == "iff" ? *same : f->result;
     }
 
@@ -369,5 +380,24 @@ const ParamDeclaration* CheckedRules::FindParam(std::string_view name) const {
 }
 
 std::expected<CheckedRules, RuleError> Check(const RuleSource& source) { return Checker(source).Run(); }
+
+std::expected<void, RuleError> CheckBinding(const CheckedRules& rules, const ParamValues& values) {
+    const auto bound = [&](const WindowRef& w) {
+        if (w.param.empty()) return w.literal;
+        const auto it = values.find(w.param);
+        return it != values.end() ? it->second : rules.FindParam(w.param)->default_value;
+    };
+    for (const OrderedWindows& o : rules.ordered_windows) {
+        const double fast = bound(o.fast);
+        const double slow = bound(o.slow);
+        if (fast >= slow) {
+            return std::unexpected(RuleError{
+                RuleErrorReason::kInvalidWindow, o.position,
+                fmt::format("{} needs its fast window below its slow one, got {} and {}", o.function, fast, slow),
+                o.field, o.expression});
+        }
+    }
+    return {};
+}
 
 }  // namespace spark::rules

@@ -11,6 +11,7 @@
 #include "rules/ast.h"
 #include "rules/functions.h"
 #include "rules/rule_error.h"
+#include "strategy/parameter_schema.h"
 
 namespace spark::rules {
 
@@ -47,11 +48,29 @@ struct ParamDeclaration {
 };
 
 struct CheckedExpression {
+    std::string name;   //!< the let's name, or the rule's key ("entry", ...)
     std::string field;  //!< e.g. "strategy.let.f"
     Expression expression;
     std::vector<ValueType> types;  //!< per node
     std::string normalised;
     size_t expanded_nodes = 0;  //!< nodes with every let name written out
+};
+
+//! A window written in a rule: a literal, or a parameter bound per combination.
+struct WindowRef {
+    std::string param;  //!< empty for a literal
+    double literal = 0;
+};
+
+//! A call whose windows must be ordered once bound (a MACD's fast below its slow), kept so a
+//! binding is checked without compiling.
+struct OrderedWindows {
+    WindowRef fast;
+    WindowRef slow;
+    std::string function;
+    std::string field;
+    std::string expression;
+    size_t position = 0;
 };
 
 //! A strategy whose every expression parsed and type-checked. Parameter values are not bound yet:
@@ -62,9 +81,14 @@ struct CheckedRules {
     std::map<std::string, size_t> let_index;                //!< name → position in `lets`
     std::array<std::optional<CheckedExpression>, 4> rules;  //!< by RuleSlot
     std::vector<std::string> functions;                     //!< every function used, sorted
+    std::vector<OrderedWindows> ordered_windows;
 
     const ParamDeclaration* FindParam(std::string_view name) const;
 };
+
+//! Checks one binding of the parameters (every declared one in `values`, else its default)
+//! against what only values can break: each MACD's fast window below its slow one.
+std::expected<void, RuleError> CheckBinding(const CheckedRules& rules, const ParamValues& values);
 
 //! Parses and checks every expression: names, functions, arities, types, windows, limits, and
 //! that `let` names form no cycle. Errors carry the field, position and reason.

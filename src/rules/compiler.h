@@ -6,9 +6,9 @@
 
 namespace spark::rules {
 
-//! Compiles checked rules for one binding of their parameters (`values` holds every declared
-//! parameter). Refuses bindings the rules cannot run with: a MACD whose fast window is not
-//! below its slow one (INVALID_WINDOW naming the expression).
-std::expected<Program, RuleError> Compile(const CheckedRules& rules, const ParamValues& values);
+//! Compiles checked rules for one binding of their parameters (`values`; a declared parameter
+//! absent there takes its default). The binding must have passed CheckBinding: compiling
+//! itself cannot fail.
+Program Compile(const CheckedRules& rules, const ParamValues& values);
 
 }  // namespace spark::rules

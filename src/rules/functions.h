@@ -1,9 +1,12 @@
 #pragma once
 
+#include <optional>
 #include <span>
 #include <string>
 #include <string_view>
 #include <vector>
+
+#include "rules/program.h"
 
 namespace spark::rules {
 
@@ -23,6 +26,7 @@ enum class ArgKind {
 
 struct FunctionSpec {
     std::string_view name;
+    Op op;  //!< what the compiler emits for it
     std::vector<ArgKind> args;
     ValueType result;          //!< for iff: the type of its kSame arguments
     std::string_view summary;  //!< one line for GET /strategies and errors
@@ -35,6 +39,7 @@ const FunctionSpec* FindFunction(std::string_view name);
 //! The price series a rule can name: open high low close volume hl2 hlc3 ohlc4.
 std::span<const std::string_view> PriceSeries();
 bool IsPriceSeries(std::string_view name);
+std::optional<Price> PriceOf(std::string_view name);
 //! Words with a fixed meaning that cannot name a `let` (parameters, always written `$name`, may).
 bool IsReservedWord(std::string_view name);
 

@@ -3,6 +3,7 @@
 #include <array>
 #include <cstddef>
 #include <cstdint>
+#include <limits>
 #include <string>
 #include <vector>
 
@@ -73,18 +74,27 @@ bool IsIndicator(Op op);
 //! The price series kPrice reads, by `Step::price`.
 enum class Price : uint8_t { kOpen, kHigh, kLow, kClose, kVolume, kHl2, kHlc3, kOhlc4 };
 
+//! "Never": a condition that cannot become true (or false) at any bar.
+inline constexpr size_t kNever = SIZE_MAX;
+
 struct Step {
     Op op = Op::kConstant;
     std::array<int, 3> inputs = {-1, -1, -1};   //!< earlier steps
     std::array<size_t, 3> windows = {0, 0, 0};  //!< bound windows and offsets
     double value = 0;                           //!< kConstant's value, Bollinger's k
     Price price = Price::kClose;
-    //! Indicators are kept in the run's SeriesContext under `key` (the sub-expression with its
-    //! parameters bound, e.g. "ema(close,10)"), so a grid computes each once per distinct binding.
-    bool shared = false;
-    bool scalar = false;       //!< the same value on every bar (a constant, or arithmetic on constants)
-    std::string key;           //!< canonical text of the sub-expression, parameters bound
+    bool scalar = false;  //!< the same value on every bar (a constant, or arithmetic on constants)
+    //! The sub-expression's identity with its parameters bound: the same in every program compiled
+    //! from the same rules (a structural 128-bit hash, so its size stays fixed however deep the
+    //! expression). Indicators are kept in the run's SeriesContext under it, so a grid computes
+    //! each once per distinct binding of its windows.
+    std::string key;
     size_t first_defined = 0;  //!< first bar that can hold a value (every price is defined from bar 0)
+    size_t first_true = 0;     //!< conditions: first bar that can be true (kNever: none)
+    size_t first_false = 0;    //!< conditions: first bar that can be false (kNever: none)
+    size_t last_use = 0;       //!< the last step that reads this one (the step count for a rule's result)
+
+    bool Shared() const { return IsIndicator(op) || op == Op::kPrice; }
 };
 
 //! A strategy compiled for one binding of its parameters: steps in evaluation order, each

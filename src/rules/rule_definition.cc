@@ -61,9 +61,7 @@ std::expected<RulesStrategy, RuleError> MakeRulesStrategy(const RuleSource& sour
     auto rules = std::make_shared<const CheckedRules>(std::move(*checked));
     // The declared defaults must make a runnable strategy on their own (a MACD with fast >= slow
     // is caught here, before any grid).
-    ParamValues defaults;
-    for (const ParamDeclaration& p : rules->params) defaults[p.name] = p.default_value;
-    if (auto program = Compile(*rules, defaults); !program) return std::unexpected(program.error());
+    if (auto ok = CheckBinding(*rules, {}); !ok) return std::unexpected(ok.error());
 
     auto definition = std::make_shared<StrategyDefinition>();
     definition->name = "rules";
@@ -79,21 +77,15 @@ std::expected<RulesStrategy, RuleError> MakeRulesStrategy(const RuleSource& sour
                                                      : p.offset ? "a bar offset"
                                                                 : "a value"});
     }
-    if (std::find(rules->functions.begin(), rules->functions.end(), "macd") != rules->functions.end() ||
-        std::find(rules->functions.begin(), rules->functions.end(), "macd_signal") != rules->functions.end() ||
-        std::find(rules->functions.begin(), rules->functions.end(), "macd_hist") != rules->functions.end()) {
-        definition->constraint = "each MACD's fast window below its slow one";
-    }
+    if (!rules->ordered_windows.empty()) definition->constraint = "each MACD's fast window below its slow one";
+    // Checking a binding compares bound windows, without compiling: a grid checks every raw
+    // combination before the cap refuses it.
     definition->check_constraint = [rules](const ParamValues& values) -> Result<void> {
-        auto program = Compile(*rules, values);
-        if (!program) return std::unexpected(ToError(program.error()));
+        if (auto ok = CheckBinding(*rules, values); !ok) return std::unexpected(ToError(ok.error()));
         return {};
     };
     definition->create = [rules](const ParamValues& values) -> std::unique_ptr<Strategy> {
-        auto program = Compile(*rules, values);
-        // check_constraint ran on these values before any create (StrategyDefinition's contract).
-        if (!program) return nullptr;
-        return std::make_unique<RuleStrategy>(std::make_shared<const Program>(std::move(*program)));
+        return std::make_unique<RuleStrategy>(std::make_shared<const Program>(Compile(*rules, values)));
     };
     return RulesStrategy{std::move(rules), std::move(definition)};
 }

@@ -7,18 +7,41 @@
 namespace spark::rules {
 namespace {
 
-//! Per-thread buffers for the steps a run computes for itself, reused from run to run (a grid
-//! runs many combinations on each worker).
+//! Per-thread scratch space, reused from run to run (a grid runs many combinations on each
+//! worker). A step's buffer returns to the pool after its last reader, so a chain of steps
+//! needs a few buffers, not one per step.
 struct Workspace {
-    std::vector<std::vector<double>> buffers;
+    std::vector<std::vector<double>> pool;  //!< free buffers
+    std::vector<std::vector<double>> held;  //!< by step: the buffer holding its values, if any
     std::vector<Operand> values;
-    std::vector<double> broadcast;
+    std::vector<double> x_broadcast;  //!< a constant input of a windowed step, as a series
+    std::vector<double> y_broadcast;
+
+    std::vector<double> Take(size_t n) {
+        std::vector<double> buffer;
+        if (!pool.empty()) {
+            buffer = std::move(pool.back());
+            pool.pop_back();
+        }
+        buffer.resize(n);
+        return buffer;
+    }
+    void Release(size_t step) {
+        if (held[step].empty()) return;
+        pool.push_back(std::move(held[step]));
+        held[step] = {};
+    }
 };
 
-std::span<const double> AsSeries(const Operand& v, size_t n, std::vector<double>& storage) {
+//! Buffers of at most this many bars stay with the thread after a run; larger ones (a long run
+//! of minute bars) are freed, so one big request does not pin its memory on every worker.
+constexpr size_t kKeptBufferBars = 1 << 18;
+constexpr size_t kKeptBuffers = 16;
+
+std::span<const double> AsSeries(const Operand& v, size_t n, std::vector<double>& broadcast) {
     if (!v.is_scalar) return {v.data, n};
-    storage.assign(n, v.scalar);
-    return storage;
+    broadcast.assign(n, v.scalar);
+    return broadcast;
 }
 
 }  // namespace
@@ -40,7 +63,7 @@ void RuleStrategy::Signals(const SeriesContext& context, std::span<Signal> out) 
     const std::span<const Candle> bars = context.Bars();
     const size_t n = bars.size();
     workspace.values.assign(program.steps.size(), Operand{});
-    if (workspace.buffers.size() < program.steps.size()) workspace.buffers.resize(program.steps.size());
+    workspace.held.resize(program.steps.size());
 
     for (size_t i = 0; i < program.steps.size(); ++i) {
         const Step& step = program.steps[i];
@@ -66,10 +89,10 @@ void RuleStrategy::Signals(const SeriesContext& context, std::span<Signal> out) 
                     FromBars(step, bars, into);
                     return;
                 case OpFamily::kWindowed: {
-                    std::vector<double> x_storage, y_storage;
-                    const std::span<const double> x = AsSeries(input(step.inputs[0]), n, x_storage);
-                    const std::span<const double> y =
-                        step.inputs[1] < 0 ? std::span<const double>{} : AsSeries(input(step.inputs[1]), n, y_storage);
+                    const std::span<const double> x = AsSeries(input(step.inputs[0]), n, workspace.x_broadcast);
+                    const std::span<const double> y = step.inputs[1] < 0
+                                                          ? std::span<const double>{}
+                                                          : AsSeries(input(step.inputs[1]), n, workspace.y_broadcast);
                     Windowed(step, x, y, into);
                     return;
                 }
@@ -78,15 +101,20 @@ void RuleStrategy::Signals(const SeriesContext& context, std::span<Signal> out) 
                     return;
             }
         };
-        if (step.shared) {
+        if (step.Shared()) {
             const std::span<const double> series =
                 context.Derived(step.key, [&](std::vector<double>& into) { compute(into); });
             value = {series.data(), 0, false};
         } else {
-            std::vector<double>& buffer = workspace.buffers[i];
-            buffer.resize(n);
-            compute(buffer);
-            value = {buffer.data(), 0, false};
+            workspace.held[i] = workspace.Take(n);
+            compute(workspace.held[i]);
+            value = {workspace.held[i].data(), 0, false};
+        }
+        // Inputs read for the last time give their buffers back. (Constant, scalar and close
+        // steps above hold none and read none that do.)
+        for (const int in : step.inputs) {
+            if (in >= 0 && program.steps[static_cast<size_t>(in)].last_use == i)
+                workspace.Release(static_cast<size_t>(in));
         }
     }
 
@@ -97,6 +125,15 @@ void RuleStrategy::Signals(const SeriesContext& context, std::span<Signal> out) 
     const Operand entry = rule(0), exit = rule(1), entry_short = rule(2), exit_short = rule(3);
     for (size_t t = 0; t < n; ++t) {
         out[t] = CombineRules(entry[t] == kTrue, exit[t] == kTrue, entry_short[t] == kTrue, exit_short[t] == kTrue);
+    }
+    for (size_t i = 0; i < program.steps.size(); ++i) workspace.Release(i);
+    if (n > kKeptBufferBars) {
+        workspace.pool.clear();
+        workspace.pool.shrink_to_fit();
+        workspace.x_broadcast = {};
+        workspace.y_broadcast = {};
+    } else if (workspace.pool.size() > kKeptBuffers) {
+        workspace.pool.resize(kKeptBuffers);
     }
 }
 

@@ -17,8 +17,6 @@ class RuleStrategy final : public Strategy {
     size_t LookbackBars() const override { return program_->lookback; }
     void Signals(const SeriesContext& context, std::span<Signal> out) const override;
 
-    const Program& Compiled() const { return *program_; }
-
   private:
     std::shared_ptr<const Program> program_;
 };

@@ -156,12 +156,47 @@ TEST(RulesChecker, LetsInAnyOrderAndParameterKinds) {
     EXPECT_EQ(params[3].type, ParamType::kNumber);
     EXPECT_EQ(made->checked->functions, (std::vector<std::string>{"crossover", "ema"}));
     // Each let once: f and s are compiled once even though two expressions use them.
-    auto program = Compile(*made->checked, {{"fast", 10}, {"slow", 30}, {"lag", 2}, {"level", 1.5}});
-    ASSERT_TRUE(program.has_value());
+    const Program program = Compile(*made->checked, {{"fast", 10}, {"slow", 30}, {"lag", 2}, {"level", 1.5}});
     size_t emas = 0;
-    for (const Step& step : program->steps) emas += step.op == Op::kEma ? 1 : 0;
+    for (const Step& step : program.steps) emas += step.op == Op::kEma ? 1 : 0;
     EXPECT_EQ(emas, 2u);
-    EXPECT_EQ(program->lookback, 30u);  // ema(30) defined at 29, crossover one later
+    EXPECT_EQ(program.lookback, 30u);  // ema(30) defined at 29, crossover one later
+}
+
+// The lookback is the first bar an entry can be true, through three-valued logic: `not` swaps
+// when a condition can first be true and first be false.
+TEST(RulesChecker, LookbackFollowsTheLogic) {
+    const auto lookback = [](const std::string& entry) {
+        auto made = MakeRulesStrategy({.entry = entry});
+        EXPECT_TRUE(made.has_value()) << entry;
+        return made ? Compile(*made->checked, {}).lookback : 0;
+    };
+    EXPECT_EQ(lookback("rsi(close, 14) > 70"), 14u);
+    EXPECT_EQ(lookback("close > 0 or rsi(close, 14) > 70"), 0u);
+    EXPECT_EQ(lookback("close > 0 and rsi(close, 14) > 70"), 14u);
+    // False as soon as either side can be false: `not` of it can be true from bar 0.
+    EXPECT_EQ(lookback("not (close < 0 and rsi(close, 14) > 70)"), 0u);
+    // False only once both sides can be false.
+    EXPECT_EQ(lookback("not (rsi(close, 14) > 70 or close < 0)"), 14u);
+    EXPECT_EQ(lookback("(rsi(close, 14) > 70)[3]"), 17u);
+    EXPECT_EQ(lookback("bars_since(crossover(close, sma(close, 20))) > 5"), 20u);
+    EXPECT_EQ(lookback("true"), 0u);
+    EXPECT_EQ(lookback("false"), 0u);  // never fires: needs no history
+}
+
+TEST(RulesChecker, SharedKeysStaySmallHoweverDeepTheExpression) {
+    std::string deep = "close";
+    for (int i = 0; i < 60; ++i) deep = fmt::format("sma({}, 2)", deep);
+    auto made = MakeRulesStrategy({.entry = deep + " > 0"});
+    ASSERT_TRUE(made.has_value()) << FormatWithCaret(made.error());
+    const Program program = Compile(*made->checked, {});
+    for (const Step& step : program.steps) EXPECT_EQ(step.key.size(), 32u);
+    // Equal sub-expressions share a key across programs; different windows do not.
+    auto other = MakeRulesStrategy({.params = {{"n", 2}}, .entry = "sma(close, $n) > 0"});
+    const Program with_2 = Compile(*other->checked, {{"n", 2}});
+    const Program with_3 = Compile(*other->checked, {{"n", 3}});
+    EXPECT_EQ(with_2.steps[1].key, program.steps[1].key);  // sma(close, 2)
+    EXPECT_NE(with_2.steps[1].key, with_3.steps[1].key);
 }
 
 // --- values against plain loops -------------------------------------------------------------
@@ -172,17 +207,17 @@ std::vector<double> Evaluate(const std::string& number_expression, std::span<con
     auto made = MakeRulesStrategy({.lets = {{"v", number_expression}}, .entry = "v == v or not (v == v)"});
     EXPECT_TRUE(made.has_value()) << (made ? "" : FormatWithCaret(made.error()));
     if (!made) return {};
-    auto program = Compile(*made->checked, {});
+    const Program program = Compile(*made->checked, {});
     const SeriesContext context(bars);
-    RuleStrategy strategy(std::make_shared<const Program>(*program));
+    RuleStrategy strategy(std::make_shared<const Program>(program));
     std::vector<Signal> signals(bars.size());
     strategy.Signals(context, signals);
     // The `v` step is the left operand of the first `==`.
-    for (const Step& step : program->steps) {
+    for (const Step& step : program.steps) {
         if (step.op == Op::kEqual) {
-            const Step& v = program->steps[static_cast<size_t>(step.inputs[0])];
+            const Step& v = program.steps[static_cast<size_t>(step.inputs[0])];
             if (v.scalar) return std::vector<double>(bars.size(), v.value);
-            if (v.shared || v.op == Op::kPrice) {
+            if (v.Shared()) {
                 auto series = context.Derived(v.key, [](std::vector<double>&) { FAIL() << "not computed"; });
                 return {series.begin(), series.end()};
             }
