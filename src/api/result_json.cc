@@ -94,9 +94,9 @@ size_t LongestLookback(const StrategyDefinition* definition, const std::vector<P
 }
 
 void WriteStrategyAndWarnings(JsonWriter& json, std::string_view name, size_t lookback_bars, size_t bars,
-                              Warnings warnings) {
+                              size_t warmup_bars, Warnings warnings) {
     json.Key("strategy").BeginObject().Field("name", name).Field("lookbackBars", lookback_bars).EndObject();
-    if (bars <= lookback_bars) warnings.push_back(LookbackWarning(lookback_bars, 0, bars));
+    if (warmup_bars + bars <= lookback_bars) warnings.push_back(LookbackWarning(lookback_bars, warmup_bars, bars));
     WriteWarnings(json, warnings);
 }
 

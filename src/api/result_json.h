@@ -32,9 +32,10 @@ void WriteWarnings(JsonWriter& json, const Warnings& warnings);
 //! The longest lookback among the strategy's bindings (a grid's combinations); 0 without a strategy.
 size_t LongestLookback(const StrategyDefinition* definition, const std::vector<ParamValues>& bindings);
 //! `"strategy": {"name", "lookbackBars"}` then `"warnings"`, with LOOKBACK_EXCEEDS_RANGE added
-//! when `bars` (the shortest window the strategy runs on) is no longer than the lookback.
+//! when `bars` (the shortest window the strategy runs on) plus its warm-up is no longer than the
+//! lookback.
 void WriteStrategyAndWarnings(JsonWriter& json, std::string_view name, size_t lookback_bars, size_t bars,
-                              Warnings warnings = {});
+                              size_t warmup_bars = 0, Warnings warnings = {});
 //! LOOKBACK_EXCEEDS_RANGE: the strategy needs more bars than were loaded before it can signal.
 Warning LookbackWarning(size_t lookback_bars, size_t warmup_bars, size_t bars);
 

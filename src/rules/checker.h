@@ -27,7 +27,7 @@ inline constexpr double kMaxParamValue = 1e12;
 
 //! A strategy as the user wrote it, free of any wire format (the API reads JSON into this).
 struct RuleSource {
-    std::vector<std::pair<std::string, double>> params = {};     //!< name → default, in the order given
+    std::vector<std::pair<std::string, double>> params = {};     //!< name → default
     std::vector<std::pair<std::string, std::string>> lets = {};  //!< name → expression
     std::string entry = {};
     std::optional<std::string> exit = {};

@@ -6,6 +6,7 @@
 #include <limits>
 #include <vector>
 
+#include "common/time_format.h"
 #include "indicators/atr.h"
 #include "indicators/bollinger.h"
 #include "indicators/ema.h"
@@ -127,6 +128,10 @@ void Indicator(const Step& s, std::span<const double> x, std::span<double> out) 
             return;
         case Op::kRoc:
             indicators::ComputeRoc(x, n, out);
+            // A rate of change from 0 is infinite: absent, as a division by zero is.
+            for (double& v : out) {
+                if (std::isinf(v)) v = kAbsent;
+            }
             return;
         case Op::kStdev:
             Stdev(x, n, out);
@@ -279,7 +284,7 @@ void Windowed(const Step& s, std::span<const double> x, std::span<const double> 
                     continue;
                 }
                 ++defined;
-                const bool moved = t > 0 && defined > 1 && (rising ? x[t] > x[t - 1] : x[t] < x[t - 1]);
+                const bool moved = defined > 1 && (rising ? x[t] > x[t - 1] : x[t] < x[t - 1]);
                 streak = moved ? streak + 1 : 0;
                 out[t] = defined > window ? (streak >= window ? kTrue : kFalse) : kAbsent;
             }
@@ -301,10 +306,6 @@ void Windowed(const Step& s, std::span<const double> x, std::span<const double> 
             ForEachDefinedRun(x, out, [&](size_t begin, size_t end) {
                 Indicator(s, x.subspan(begin, end - begin), out.subspan(begin, end - begin));
             });
-            // A rate of change from 0 is infinite: absent, as a division by zero is.
-            for (double& v : out) {
-                if (std::isinf(v)) v = kAbsent;
-            }
             return;
     }
 }
@@ -352,12 +353,13 @@ void FromBars(const Step& s, std::span<const Candle> bars, std::span<double> out
             constexpr int64_t kDayMs = 24 * kHourMs;
             for (size_t t = 0; t < n; ++t) {
                 const int64_t ms = bars[t].open_time_ms;
-                const int64_t day = ms >= 0 ? ms / kDayMs : (ms - kDayMs + 1) / kDayMs;
+                const int64_t day = FloorDiv(ms, kDayMs);
                 if (s.op == Op::kHour) {
                     out[t] = static_cast<double>((ms - day * kDayMs) / kHourMs);
                 } else {
-                    // 1970-01-01 was a Thursday (4 with Monday = 1).
-                    out[t] = static_cast<double>(((day % 7 + 7) % 7 + 3) % 7 + 1);
+                    // 1970-01-01 was a Thursday: day + 3 counts from a Monday.
+                    const int64_t from_monday = day + 3 - FloorDiv(day + 3, 7) * 7;
+                    out[t] = static_cast<double>(from_monday + 1);
                 }
             }
             return;

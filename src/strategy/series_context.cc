@@ -15,48 +15,46 @@ SeriesContext::SeriesContext(std::span<const Candle> bars) : bars_(bars), closes
     for (size_t t = 0; t < bars.size(); ++t) closes_[t] = bars[t].close;
 }
 
-const Series& SeriesContext::Get(const Key& key, Compute compute) const {
-    std::shared_future<std::shared_ptr<const Series>> future;
-    std::optional<std::promise<std::shared_ptr<const Series>>> promise;
+namespace {
+
+//! The memo behind every series of a context: whoever inserts a key computes its value outside
+//! the lock while concurrent askers of the same key wait for it. A computation that throws
+//! hands its exception to every asker instead of leaving a broken promise behind.
+template <typename Value, typename Map, typename Key, typename Fill>
+const Value& GetOrCompute(std::mutex& mutex, Map& cache, const Key& key, Value initial, Fill fill) {
+    std::shared_future<std::shared_ptr<const Value>> future;
+    std::optional<std::promise<std::shared_ptr<const Value>>> promise;
     {
-        std::lock_guard lock(mutex_);
-        if (const auto it = cache_.find(key); it != cache_.end()) {
+        std::lock_guard lock(mutex);
+        if (const auto it = cache.find(key); it != cache.end()) {
             future = it->second;
         } else {
             promise.emplace();
             future = promise->get_future().share();
-            cache_.emplace(key, future);
+            cache.emplace(key, future);
         }
     }
-    // Whoever inserted the entry computes it, outside the lock; concurrent askers wait for it.
     if (promise) {
-        auto series = std::make_shared<Series>();
-        compute(*this, key, *series);
-        promise->set_value(std::move(series));
+        try {
+            auto value = std::make_shared<Value>(std::move(initial));
+            fill(*value);
+            promise->set_value(std::move(value));
+        } catch (...) {
+            promise->set_exception(std::current_exception());
+        }
     }
     return *future.get();
 }
 
+}  // namespace
+
+const Series& SeriesContext::Get(const Key& key, Compute compute) const {
+    return GetOrCompute(mutex_, cache_, key, Series{}, [&](Series& series) { compute(*this, key, series); });
+}
+
 std::span<const double> SeriesContext::Derived(const std::string& key,
                                                const std::function<void(std::vector<double>&)>& compute) const {
-    std::shared_future<std::shared_ptr<const std::vector<double>>> future;
-    std::optional<std::promise<std::shared_ptr<const std::vector<double>>>> promise;
-    {
-        std::lock_guard lock(mutex_);
-        if (const auto it = derived_.find(key); it != derived_.end()) {
-            future = it->second;
-        } else {
-            promise.emplace();
-            future = promise->get_future().share();
-            derived_.emplace(key, future);
-        }
-    }
-    if (promise) {
-        auto series = std::make_shared<std::vector<double>>(bars_.size());
-        compute(*series);
-        promise->set_value(std::move(series));
-    }
-    return *future.get();
+    return GetOrCompute(mutex_, derived_, key, std::vector<double>(bars_.size()), compute);
 }
 
 size_t SeriesContext::ComputedSeries() const {

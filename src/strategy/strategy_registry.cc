@@ -179,9 +179,13 @@ Result<ParamValues> StrategyRegistry::Resolve(std::string_view name, const Param
             fmt::format("strategy.name '{}' is not a known strategy (available: {})", TruncateForEcho(name), names),
             "strategy.name", "UNKNOWN_STRATEGY");
     }
-    Result<ParamValues> resolved = ResolveParams(definition->params, given);
+    return spark::Resolve(*definition, given);
+}
+
+Result<ParamValues> Resolve(const StrategyDefinition& definition, const ParamValues& given) {
+    Result<ParamValues> resolved = ResolveParams(definition.params, given);
     if (!resolved) return resolved;
-    if (Result<void> ok = definition->check_constraint(*resolved); !ok) return std::unexpected(ok.error());
+    if (Result<void> ok = definition.check_constraint(*resolved); !ok) return std::unexpected(ok.error());
     return resolved;
 }
 

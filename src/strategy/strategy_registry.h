@@ -23,6 +23,9 @@ struct StrategyDefinition {
     std::function<std::unique_ptr<Strategy>(const ParamValues&)> create;
 };
 
+//! Validates `given` against the definition's schema and constraint, filling defaults.
+Result<ParamValues> Resolve(const StrategyDefinition& definition, const ParamValues& given);
+
 //! Name → definition. The built-in set is immutable after construction and safe to share.
 class StrategyRegistry {
   public:

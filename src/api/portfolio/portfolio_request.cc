@@ -50,7 +50,7 @@ Result<void> ReadAsset(const json& item, size_t index, PortfolioAssetRequest& ou
         return std::unexpected(error);
     }
     out.strategy = std::move(*strategy);
-    auto resolved = ResolveStrategyParams(out.strategy, out.strategy.given);
+    auto resolved = ResolveStrategyParams(out.strategy);
     if (!resolved) {
         Error error = resolved.error();
         error.field = prefix + "." + error.field;

@@ -196,7 +196,7 @@ Result<RunRequest> ParseRunRequest(std::string_view body_text, int64_t now_ms) {
     auto strategy = ReadStrategy(*body);
     if (!strategy) return std::unexpected(strategy.error());
     out.strategy = std::move(*strategy);
-    auto resolved = ResolveStrategyParams(out.strategy, out.strategy.given);
+    auto resolved = ResolveStrategyParams(out.strategy);
     if (!resolved) return std::unexpected(resolved.error());
     out.params = std::move(*resolved);
     if (auto ok = ReadBool(*body, "includeEquity", out.include_equity); !ok) return std::unexpected(ok.error());

@@ -33,9 +33,7 @@ std::string WriteRunResponse(std::string_view run_id, const RunRequest& request,
     WriteSemantics(json, request);
     WriteBars(json, bars);
     json.Field("warmupBars", warmup_bars);
-    json.Key("strategy").BeginObject().Field("name", request.strategy.name).Field("lookbackBars", lookback_bars);
-    json.EndObject();
-    WriteWarnings(json, warnings);
+    WriteStrategyAndWarnings(json, request.strategy.name, lookback_bars, bars.bars.size(), warmup_bars, warnings);
     WriteMetrics(json, result.metrics);
     WriteTrades(json, result.trades);
     if (request.include_equity) {

@@ -8,8 +8,8 @@
 
 #include "api/http/error_response.h"
 #include "api/job_support.h"
-#include "api/result_json.h"
 #include "api/run/run_response.h"
+#include "common/time_format.h"
 #include "engine/backtest.h"
 #include "strategy/strategy_registry.h"
 
@@ -23,29 +23,42 @@ Result<std::vector<Candle>> RunRoute::LoadWarmup(const RunRequest& request, cons
                                                  Warnings& warnings) const {
     const size_t bars = request.warmup_bars;
     if (bars == 0) return std::vector<Candle>{};
-    // Look back far enough to find `bars` bars across ordinary gaps, then keep the last ones.
-    constexpr int64_t kLookbackSlack = 2;
+    // Look back twice the bars' span, then wider across longer gaps (never past the earliest
+    // accepted date or the largest range a run may load), and keep the last `bars` bars.
+    constexpr int64_t kLookbackFactors[] = {2, 8, 32};
     BarQuery before = query;
-    const int64_t span = static_cast<int64_t>(bars) * kLookbackSlack * query.interval.NominalMs();
-    before.range = {std::max<int64_t>(0, query.range.start_ms - span), query.range.start_ms};
-    Result<LoadedBars> loaded = loader_.Load(before);
+    Result<LoadedBars> loaded = MakeError(ErrorCode::kDataNotFound, "");
     std::vector<Candle> found;
-    if (loaded) found = std::move(loaded->bars);
-    if (found.size() > bars) found.erase(found.begin(), found.end() - static_cast<std::ptrdiff_t>(bars));
-    if (found.size() == bars) return found;
+    for (const int64_t factor : kLookbackFactors) {
+        const int64_t span_bars = std::min(static_cast<int64_t>(bars) * factor, kMaxBarsPerRun);
+        const int64_t from = std::max(kEarliestStartMs, query.range.start_ms - span_bars * query.interval.NominalMs());
+        if (from >= query.range.start_ms) break;
+        before.range = {from, query.range.start_ms};
+        loaded = loader_.Load(before);
+        found = loaded ? std::move(loaded->bars) : std::vector<Candle>{};
+        if (found.size() >= bars) {
+            found.erase(found.begin(), found.end() - static_cast<std::ptrdiff_t>(bars));
+            return found;
+        }
+        // An upstream failure is not a shortage: widening would only fail again.
+        if (!loaded && loaded.error().code != ErrorCode::kDataNotFound) break;
+        if (from == kEarliestStartMs) break;
+    }
 
     // Fewer bars than asked: the indicators would start cold and the trades could differ from a
     // run that had them, so this is never silent (docs/api.md "Warm-up").
-    const std::string why =
-        loaded ? fmt::format("only {} of the {} warm-up bars exist before {}", found.size(), bars, request.start)
-               : fmt::format("the {} warm-up bars before {} could not be loaded: {}", bars, request.start,
-                             loaded.error().message);
+    const bool shortage = loaded || loaded.error().code == ErrorCode::kDataNotFound;
+    const std::string why = shortage
+                                ? fmt::format("only {} of the {} warm-up bars exist before {} (looked back to {})",
+                                              found.size(), bars, request.start, FormatIsoUtc(before.range.start_ms))
+                                : fmt::format("the {} warm-up bars before {} could not be loaded: {}", bars,
+                                              request.start, loaded.error().message);
     if (request.warmup_best_effort) {
         warnings.push_back(
             {"WARMUP_SHORT", fmt::format("{}; the run used {} warm-up bars (warmup: best_effort)", why, found.size())});
         return found;
     }
-    Error error = loaded ? Error{ErrorCode::kDataNotFound, ""} : loaded.error();
+    Error error = shortage ? Error{ErrorCode::kDataNotFound, ""} : loaded.error();
     error.message = fmt::format(
         "{}; send fewer warmupBars, import the missing bars, or send \"warmup\": "
         "\"best_effort\" to run with what exists (the answer then says how many it used)",
@@ -99,9 +112,6 @@ HttpResponse RunRoute::Handle(const HttpRequest& http) const {
 
         const Clock::time_point compute_started = Clock::now();
         std::unique_ptr<Strategy> strategy = request->strategy.definition->create(request->params);
-        if (warmup.size() + bars->bars.size() <= strategy->LookbackBars()) {
-            warnings.push_back(LookbackWarning(strategy->LookbackBars(), warmup.size(), bars->bars.size()));
-        }
         Result<BacktestResult> result = RunBacktest(warmup.empty() ? bars->bars : series, *strategy, request->options,
                                                     request->interval.PeriodsPerYear(), warmup.size());
         if (!result) return Fail(result.error());

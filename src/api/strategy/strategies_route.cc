@@ -27,8 +27,8 @@ void WriteSchema(JsonWriter& json, const StrategyDefinition& d) {
 
 //! Lookback of the strategy with its default parameters.
 size_t DefaultLookback(const StrategyDefinition& d) {
-    auto defaults = ResolveParams(d.params, {});
-    if (!defaults || !d.check_constraint(*defaults)) return 0;
+    auto defaults = Resolve(d, {});
+    if (!defaults) return 0;
     const auto strategy = d.create(*defaults);
     return strategy == nullptr ? 0 : strategy->LookbackBars();
 }
@@ -72,7 +72,7 @@ HttpResponse ValidateStrategy(const HttpRequest& request) {
     }
     Result<StrategyChoice> choice = ReadStrategy(*holder);
     if (!choice) return ErrorResponse(choice.error());
-    Result<ParamValues> params = ResolveStrategyParams(*choice, choice->given);
+    Result<ParamValues> params = ResolveStrategyParams(*choice);
     if (!params) return ErrorResponse(params.error());
     const auto strategy = choice->definition->create(*params);
 
@@ -81,15 +81,7 @@ HttpResponse ValidateStrategy(const HttpRequest& request) {
     json.Field("name", choice->name);
     WriteSchema(json, *choice->definition);
     json.Field("lookbackBars", strategy == nullptr ? 0 : strategy->LookbackBars());
-    json.Key("strategy").BeginObject();
-    if (choice->IsRules()) {
-        WriteRulesBody(json, *choice->rules, *params);
-    } else {
-        json.Field("name", choice->name).Key("params").BeginObject();
-        for (const auto& [name, value] : *params) json.Field(name, value);
-        json.EndObject();
-    }
-    json.EndObject();
+    WriteStrategyEcho(json, *choice, *params);
     json.Key("functions").BeginArray();
     if (choice->IsRules()) {
         for (const std::string& f : choice->rules->functions) json.String(f);

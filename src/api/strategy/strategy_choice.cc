@@ -143,11 +143,8 @@ Result<StrategyChoice> ReadStrategy(const json& body, const std::string& default
     return BuiltIn(name->get<std::string>(), std::move(given));
 }
 
-Result<ParamValues> ResolveStrategyParams(const StrategyChoice& choice, const ParamValues& given) {
-    Result<ParamValues> resolved = ResolveParams(choice.definition->params, given);
-    if (!resolved) return resolved;
-    if (Result<void> ok = choice.definition->check_constraint(*resolved); !ok) return std::unexpected(ok.error());
-    return resolved;
+Result<ParamValues> ResolveStrategyParams(const StrategyChoice& choice) {
+    return Resolve(*choice.definition, choice.given);
 }
 
 void WriteRulesBody(JsonWriter& json, const rules::CheckedRules& rules, const ParamValues& params) {
@@ -159,7 +156,7 @@ void WriteRulesBody(JsonWriter& json, const rules::CheckedRules& rules, const Pa
     json.EndObject();
     json.Key("let").BeginObject();
     for (const rules::CheckedExpression& let : rules.lets) {
-        json.Field(let.field.substr(std::string_view("strategy.let.").size()), let.normalised);
+        json.Field(let.name, let.normalised);
     }
     json.EndObject();
     for (size_t slot = 0; slot < rules.rules.size(); ++slot) {

@@ -28,8 +28,9 @@ struct StrategyChoice {
 //! here: every mistake is 400 INVALID_REQUEST naming the field, the position and the reason.
 Result<StrategyChoice> ReadStrategy(const nlohmann::json& body, const std::string& default_name = "sma_cross");
 
-//! Fills defaults into `given` and checks it against the strategy's schema and constraint.
-Result<ParamValues> ResolveStrategyParams(const StrategyChoice& choice, const ParamValues& given);
+//! The parameters sent (a built-in's `params`; rules declare theirs), defaults filled in and
+//! checked against the strategy's schema and constraint.
+Result<ParamValues> ResolveStrategyParams(const StrategyChoice& choice);
 
 //! `"strategy": {...}` as a request echo: a built-in's name and parameters, or the rules in
 //! normal form with the bound parameters.
