@@ -44,14 +44,22 @@ void SlidingExtreme(std::span<const double> x, size_t period, Max pick, std::spa
 
 }  // namespace
 
+void ComputeHighest(std::span<const double> values, size_t period, std::span<double> out) {
+    SlidingExtreme(
+        values, period, [](double a, double b) { return a > b ? a : b; }, out);
+}
+
+void ComputeLowest(std::span<const double> values, size_t period, std::span<double> out) {
+    SlidingExtreme(
+        values, period, [](double a, double b) { return a < b ? a : b; }, out);
+}
+
 void ComputeDonchian(std::span<const Candle> bars, size_t period, std::span<double> lower, std::span<double> upper) {
     std::vector<double> values(bars.size());
     for (size_t t = 0; t < bars.size(); ++t) values[t] = bars[t].high;
-    SlidingExtreme(
-        values, period, [](double a, double b) { return a > b ? a : b; }, upper);
+    ComputeHighest(values, period, upper);
     for (size_t t = 0; t < bars.size(); ++t) values[t] = bars[t].low;
-    SlidingExtreme(
-        values, period, [](double a, double b) { return a < b ? a : b; }, lower);
+    ComputeLowest(values, period, lower);
 }
 
 }  // namespace spark::indicators

@@ -31,6 +31,11 @@ class Donchian {
     std::deque<std::pair<int64_t, double>> lows_;   //!< increasing lows with their bar index
 };
 
+//! Highest (lowest) value of the last `period` inputs, the current one included; NaN before the
+//! `period`-th input. O(1) per input (van Herk / Gil-Werman blocks).
+void ComputeHighest(std::span<const double> values, size_t period, std::span<double> out);
+void ComputeLowest(std::span<const double> values, size_t period, std::span<double> out);
+
 void ComputeDonchian(std::span<const Candle> bars, size_t period, std::span<double> lower, std::span<double> upper);
 
 }  // namespace spark::indicators

@@ -2,13 +2,13 @@
 
 #include <algorithm>
 #include <cmath>
-#include <deque>
 #include <limits>
 #include <vector>
 
 #include "common/time_format.h"
 #include "indicators/atr.h"
 #include "indicators/bollinger.h"
+#include "indicators/donchian.h"
 #include "indicators/ema.h"
 #include "indicators/exact_sum.h"
 #include "indicators/macd.h"
@@ -97,17 +97,6 @@ void Stdev(std::span<const double> x, size_t period, std::span<double> out) {
     }
 }
 
-template <typename Better>
-void RollingExtreme(std::span<const double> x, size_t period, std::span<double> out, Better better) {
-    std::deque<size_t> window;  // indices whose values are monotonic: the best at the front
-    for (size_t t = 0; t < x.size(); ++t) {
-        while (!window.empty() && !better(x[window.back()], x[t])) window.pop_back();
-        window.push_back(t);
-        if (window.front() + period <= t) window.pop_front();
-        out[t] = t + 1 >= period ? x[window.front()] : kAbsent;
-    }
-}
-
 void Indicator(const Step& s, std::span<const double> x, std::span<double> out) {
     const size_t n = s.windows[0];
     switch (s.op) {
@@ -137,10 +126,10 @@ void Indicator(const Step& s, std::span<const double> x, std::span<double> out) 
             Stdev(x, n, out);
             return;
         case Op::kHighest:
-            RollingExtreme(x, n, out, [](double kept, double next) { return kept > next; });
+            indicators::ComputeHighest(x, n, out);
             return;
         case Op::kLowest:
-            RollingExtreme(x, n, out, [](double kept, double next) { return kept < next; });
+            indicators::ComputeLowest(x, n, out);
             return;
         case Op::kMacd:
         case Op::kMacdSignal:
