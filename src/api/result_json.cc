@@ -20,8 +20,10 @@ std::string_view ExitReasonName(ExitReason reason) {
     return "signal";
 }
 
-void WriteRunFields(JsonWriter& json, const RunRequest& r) {
-    json.Field("exchange", r.exchange).Field("symbol", r.symbol).Field("timeframe", r.interval.Name());
+void WriteRunFields(JsonWriter& json, const RunRequest& r, bool with_symbol) {
+    json.Field("exchange", r.exchange);
+    if (with_symbol) json.Field("symbol", r.symbol);
+    json.Field("timeframe", r.interval.Name());
     json.Field("start", r.start).Field("end", r.end);
     json.Field("startTime", r.range.start_ms).Field("endTimeExclusive", r.range.end_ms);
     json.Field("useCache", r.use_cache);

@@ -17,8 +17,8 @@ namespace spark::api {
 
 std::string_view ExitReasonName(ExitReason reason);
 //! The request fields every backtesting route shares (market, range, costs, options), into the
-//! object being written.
-void WriteRunFields(JsonWriter& json, const RunRequest& request);
+//! object being written. A portfolio leaves `symbol` out: each of its assets names its own.
+void WriteRunFields(JsonWriter& json, const RunRequest& request, bool with_symbol = true);
 //! "semantics": the rules in force for these options.
 void WriteSemantics(JsonWriter& json, const RunRequest& request);
 //! "bars": count, expected, missing, missingOpenTimes, source, cacheHit, uncoveredRanges, first/last.

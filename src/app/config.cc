@@ -298,6 +298,7 @@ std::vector<std::pair<std::string, std::string>> DescribeConfig(const ServeConfi
             {"binanceBaseUrl", RedactUrlCredentials(c.binance_base_url)},
             {"binanceFuturesBaseUrl", RedactUrlCredentials(c.binance_futures_base_url)},
             {"binanceTimeoutMs", std::to_string(c.binance_timeout_ms)},
+            {"binanceConnectTimeoutMs", std::to_string(c.binance_connect_timeout_ms)},
             {"binanceMaxAttempts", std::to_string(c.binance_max_attempts)},
             {"binanceMaxRetryMs", std::to_string(c.binance_max_retry_ms)},
             {"binanceWeightBudget", std::to_string(c.binance_weight_budget)},
@@ -310,8 +311,31 @@ std::vector<std::pair<std::string, std::string>> DescribeConfig(const ServeConfi
 }
 
 std::string ServeUsage() {
-    std::string text = "usage: spark-executor serve [options]\noptions (flag, environment variable):\n";
-    for (const Setting& s : Settings()) text += fmt::format("  {:<22} {:<26} {}\n", s.flag, s.env, s.help);
+    // Defaults as /version names them: the flag in camel case (--binance-timeout-ms is binanceTimeoutMs).
+    const std::vector<std::pair<std::string, std::string>> defaults = DescribeConfig(ServeConfig{});
+    const auto default_of = [&defaults](std::string_view flag) -> std::string {
+        std::string key;
+        for (size_t i = 2; i < flag.size(); ++i) {
+            if (flag[i] == '-' && i + 1 < flag.size()) {
+                key += static_cast<char>(std::toupper(static_cast<unsigned char>(flag[++i])));
+            } else {
+                key += flag[i];
+            }
+        }
+        for (const auto& [name, value] : defaults) {
+            if (name == key) return value.empty() ? "(empty)" : value;
+        }
+        return "";
+    };
+    std::string text =
+        "usage: spark-executor serve [options]\n"
+        "Runs the HTTP service. A flag (--port 4001 or --port=4001) wins over its environment variable, which wins\n"
+        "over the default.\n\noptions (flag, environment variable, meaning [default]):\n";
+    for (const Setting& s : Settings()) {
+        text += fmt::format("  {:<28} {:<30} {} [{}]\n", s.flag, s.env, s.help, default_of(s.flag));
+    }
+    text += "  --help                       print this help and exit\n"
+            "  --version                    print the version and exit\n";
     return text;
 }
 

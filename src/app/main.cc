@@ -2,35 +2,37 @@
 #include <string>
 #include <vector>
 
+#include "app/cli_support.h"
 #include "app/commands.h"
-#include "app/config.h"
 
 namespace {
 
-void PrintUsage() {
-    std::cerr << "usage: spark-executor <command> [options]\n"
-                 "commands:\n"
-                 "  serve    run the HTTP service (see 'spark-executor serve --help')\n"
-                 "  import   load Binance kline CSV files into the cache\n";
-}
+constexpr const char* kUsage =
+    "usage: spark-executor <command> [options]\n"
+    "commands:\n"
+    "  serve    run the HTTP service\n"
+    "  import   load Binance kline files into the cache\n"
+    "  cache    list, verify or delete what the cache file holds\n"
+    "Run 'spark-executor <command> --help' for a command's options and their defaults.\n";
 
 }  // namespace
 
 int main(int argc, char** argv) {
     const std::vector<std::string> args(argv + 1, argv + argc);
-    if (args.empty()) {
-        PrintUsage();
-        return 2;
+    const std::string command = args.empty() ? "" : args[0];
+    const std::vector<std::string> rest(args.begin() + (args.empty() ? 0 : 1), args.end());
+    if (command == "serve") return spark::app::RunServe(rest);
+    if (command == "import") return spark::app::RunImport(rest);
+    if (command == "cache") return spark::app::RunCache(rest);
+    if (command == "--version" || command == "version") {
+        std::cout << spark::app::VersionLine() << '\n';
+        return 0;
     }
-    const std::vector<std::string> rest(args.begin() + 1, args.end());
-    if (args[0] == "serve") {
-        if (!rest.empty() && (rest[0] == "--help" || rest[0] == "-h")) {
-            std::cout << spark::app::ServeUsage();
-            return 0;
-        }
-        return spark::app::RunServe(rest);
+    if (command == "--help" || command == "-h" || command == "help") {
+        std::cout << kUsage;
+        return 0;
     }
-    if (args[0] == "import") return spark::app::RunImport(rest);
-    PrintUsage();
-    return args[0] == "--help" || args[0] == "help" ? 0 : 2;
+    if (!command.empty()) std::cerr << "spark-executor: unknown command '" << command << "'\n";
+    std::cerr << kUsage;
+    return spark::app::kExitUsage;
 }

@@ -7,6 +7,7 @@
 
 #include "common/time_format.h"
 #include "marketdata/coverage.h"
+#include "marketdata/duckdb_rows.h"
 
 namespace spark {
 namespace {
@@ -56,35 +57,12 @@ constexpr const char* kInsertCoverage =
     "INSERT INTO coverage (exchange, symbol, bar_interval, start_time, end_time, source) VALUES ($1, $2, $3, $4, $5, "
     "$6)";
 
-void BindSeries(duckdb_prepared_statement stmt, const SeriesKey& series) {
-    duckdb_bind_varchar_length(stmt, 1, series.exchange.data(), series.exchange.size());
-    duckdb_bind_varchar_length(stmt, 2, series.symbol.data(), series.symbol.size());
-    duckdb_bind_varchar_length(stmt, 3, series.interval.data(), series.interval.size());
-}
-
-//! Calls `row(chunk, i)` for each row of every chunk of a materialised result.
-template <typename RowFn>
-void ForEachRow(duckdb_result& result, RowFn&& row) {
-    for (;;) {
-        duckdb_data_chunk chunk = duckdb_fetch_chunk(result);
-        if (!chunk) return;
-        const idx_t size = duckdb_data_chunk_get_size(chunk);
-        for (idx_t i = 0; i < size; ++i) row(chunk, i);
-        duckdb_destroy_data_chunk(&chunk);
-    }
-}
-
 //! Appends the bars of a sorted chunk whose open time lies in `range`.
 void AppendBarsIn(const std::vector<Candle>& chunk, TimeRange range, std::vector<Candle>& out) {
     const auto before = [](const Candle& c, int64_t t) { return c.open_time_ms < t; };
     const auto begin = std::lower_bound(chunk.begin(), chunk.end(), range.start_ms, before);
     const auto end = std::lower_bound(begin, chunk.end(), range.end_ms, before);
     out.insert(out.end(), begin, end);
-}
-
-template <typename T>
-const T* Column(duckdb_data_chunk chunk, idx_t column) {
-    return static_cast<const T*>(duckdb_vector_get_data(duckdb_data_chunk_get_vector(chunk, column)));
 }
 
 }  // namespace
@@ -289,10 +267,14 @@ Result<void> BacktestCache::Store(const SeriesKey& series, std::span<const Kline
         if (!stored) stored = std::unexpected(Scrubbed(stored.error()));
     }
     // Even a failed write may have raced a reader; dropping the hot copies is always safe.
+    Forget(series);
+    return stored;
+}
+
+void BacktestCache::Forget(const SeriesKey& series) {
     memory_.Invalidate(series);
     std::lock_guard lock(coverage_mutex_);
     coverage_.erase(series);
-    return stored;
 }
 
 Result<void> BacktestCache::StoreWith(Session& session, std::span<const KlineRow> rows, const SeriesKey& series,

@@ -39,6 +39,32 @@ struct CachedBars {
     bool from_memory = false;
 };
 
+//! One series as the cache holds it, for operators (`spark-executor cache list`).
+struct SeriesInventory {
+    SeriesKey series;
+    int64_t bars = 0;
+    int64_t first_open_ms = -1;  //!< -1 when the series has coverage but no bar
+    int64_t last_open_ms = -1;
+    std::vector<TimeRange> coverage;   //!< merged
+    std::vector<std::string> sources;  //!< where the coverage came from (import, binance, ...)
+};
+
+//! What `cache verify` found in one series. Problems mean the file holds something no load or
+//! import of this version writes; gaps and halt bars are real exchange data and only counted.
+struct SeriesVerification {
+    SeriesKey series;
+    int64_t bars = 0;
+    int64_t known_gaps = 0;  //!< covered slots without a bar (exchange outages)
+    int64_t short_bars = 0;  //!< bars closing before their slot ends (trading halts)
+    std::vector<std::string> problems;
+};
+
+//! What `cache delete` removed.
+struct DeletedRange {
+    int64_t bars = 0;
+    std::vector<TimeRange> coverage_removed;  //!< merged
+};
+
 //! The candle cache: a DuckDB file with `candles` keyed by (exchange, symbol, bar_interval,
 //! open_time) and a `coverage` table of the time ranges loaded from a source, behind a bounded
 //! in-memory layer. One database handle per process, one connection per concurrent user.
@@ -59,6 +85,17 @@ class BacktestCache {
     //! readiness checks never queue behind backtests for a pooled one.
     Result<void> Ping();
 
+    // Maintenance (cache_maintenance.cc): for the CLI, against a file no service holds.
+
+    //! Every series with bars or coverage, sorted by exchange, symbol and interval.
+    Result<std::vector<SeriesInventory>> Inventory();
+    //! Checks every bar of the series (alignment, close time within its slot, OHLC sanity,
+    //! non-negative volumes), every bar lies inside coverage, coverage is aligned.
+    Result<SeriesVerification> Verify(const SeriesKey& series);
+    //! Deletes the series' bars with open time in `range` and cuts `range` out of its coverage,
+    //! in one transaction: afterwards the range is a miss, never a claimed gap.
+    Result<DeletedRange> Delete(const SeriesKey& series, TimeRange range);
+
     size_t MemoryBytesUsed() { return memory_.BytesUsed(); }
     const std::string& Path() const { return path_; }
 
@@ -75,6 +112,9 @@ class BacktestCache {
     Result<std::vector<Candle>> ReadFromDuckDb(Session& session, const SeriesKey& series, TimeRange range);
     Result<void> StoreWith(Session& session, std::span<const KlineRow> rows, const SeriesKey& series,
                            std::span<const TimeRange> covered, std::string_view source);
+
+    //! Drops the hot copies of a series after a write or delete.
+    void Forget(const SeriesKey& series);
 
     std::string path_;
     DuckDbDatabase database_;

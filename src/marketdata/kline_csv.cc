@@ -69,6 +69,11 @@ std::string ParseRow(std::string_view line, const Interval& interval, int64_t no
     if (!interval.IsAligned(open_time)) {
         return fmt::format("open time {} is not aligned to the {} interval", FormatIsoUtc(open_time), interval.Name());
     }
+    if (close_time >= interval.Next(open_time)) {
+        // A bar may close early (a trading halt) but never after its slot: it is a longer bar.
+        return fmt::format("bar {} closes at {}, after the end of its {} slot: the row is a longer bar",
+                           FormatIsoUtc(open_time), FormatIsoUtc(close_time), interval.Name());
+    }
     if (c.open <= 0 || c.high <= 0 || c.low <= 0 || c.close <= 0) return "prices must be positive";
     if (c.high < std::max(c.open, c.close) || c.low > std::min(c.open, c.close) || c.high < c.low) {
         return "inconsistent OHLC (high must be >= open, close, low; low <= open, close)";

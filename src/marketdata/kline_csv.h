@@ -27,8 +27,8 @@ struct KlineCsv {
 
 //! Parses Binance kline CSV text (12 columns, no header, or Binance's later header line;
 //! microsecond timestamps, as in dumps from 2025 on, are converted to ms). Every row is checked:
-//! field count, numbers, interval alignment, OHLC consistency, non-negative volume, duplicates,
-//! and that the bar has closed by `now_ms`. Failing rows are rejected, never repaired.
+//! field count, numbers, interval alignment, a close time within the bar's slot, OHLC consistency, non-negative volume,
+//! duplicates, and that the bar has closed by `now_ms`. Failing rows are rejected, never repaired.
 KlineCsv ParseKlineCsv(std::string_view text, const Interval& interval, int64_t now_ms);
 
 //! Reads a kline file as CSV text: plain, gzip-compressed, or a zip archive holding one CSV

@@ -43,8 +43,8 @@ Result<std::string> Inflate(std::string_view compressed, size_t expected_size) {
                                     expected_size, compressed.size()));
     }
     if (expected_size > kMaxKlineTextBytes) {
-        return ZipError(fmt::format("the CSV member holds {} bytes; at most {} are read", expected_size,
-                                    kMaxKlineTextBytes));
+        return ZipError(
+            fmt::format("the CSV member holds {} bytes; at most {} are read", expected_size, kMaxKlineTextBytes));
     }
     std::string out(expected_size, '\0');
     z_stream stream{};

@@ -32,6 +32,13 @@ TEST_F(Portfolio, ThreeAssetsWithMonthlyRebalancing) {
     for (const json& asset : body["assets"]) contributions += asset["contribution"].get<double>();
     EXPECT_NEAR(contributions, body["metrics"]["totalReturn"].get<double>(), 1e-12);
     EXPECT_EQ(body["request"]["assets"][0]["strategy"]["name"], "buy_and_hold");
+    // The echo is a portfolio request: the symbols are the assets', none at the top level.
+    EXPECT_FALSE(body["request"].contains("symbol")) << body["request"].dump();
+    EXPECT_EQ(body["request"]["assets"][0]["symbol"], "BTCUSDT");
+    EXPECT_EQ(body["request"]["assets"][1]["symbol"], "ETHUSDT");
+    EXPECT_EQ(body["request"]["assets"][2]["symbol"], "SOLUSDT");
+    EXPECT_EQ(body["request"]["timeframe"], "1h");
+    EXPECT_EQ(body["request"]["rebalance"], "monthly");
     EXPECT_EQ(body["correlation"]["matrix"].size(), 3u);
     EXPECT_EQ(body["equity"].size(), 8784u);
     EXPECT_EQ(body["equity"].back()[1], body["metrics"]["finalEquity"]);

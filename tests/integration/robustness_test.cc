@@ -252,7 +252,9 @@ TEST_F(Robustness, TheTokenGuardsEveryRouteButTheProbes) {
 }
 
 TEST_F(Robustness, VersionRevealsNoPathsOrCredentialsWithoutTheToken) {
-    ServerProcess server(directory_, /*seed=*/false, {"--binance-base-url", "http://user:PASSWORD@127.0.0.1:9/x"});
+    ServerProcess server(directory_, /*seed=*/false,
+                         {"--binance-base-url", "http://user:PASSWORD@127.0.0.1:9/x", "--binance-connect-timeout-ms",
+                          "1234"});
     ASSERT_TRUE(server.Started()) << server.Stderr();
     const std::string body = HttpCall(server.Port(), "GET", "/version").body;
     EXPECT_EQ(body.find("PASSWORD"), std::string::npos) << body;
@@ -261,6 +263,8 @@ TEST_F(Robustness, VersionRevealsNoPathsOrCredentialsWithoutTheToken) {
     EXPECT_EQ(config["binanceBaseUrl"], "http://***@127.0.0.1:9/x");
     EXPECT_EQ(config["db"], "cache.duckdb");
     EXPECT_EQ(config["apiToken"], "unset");
+    // Settings that are not secrets show as set, the Binance connect timeout included.
+    EXPECT_EQ(config["binanceConnectTimeoutMs"], "1234");
 }
 
 TEST_F(Robustness, BrowserRequestsFromOtherSitesAreRefusedBeforeAnythingRuns) {

@@ -164,6 +164,9 @@ TEST_F(RunRoute, ProbesAndVersion) {
     EXPECT_EQ(version["name"], "spark-executor");
     EXPECT_EQ(version["duckdb"], "v1.4.4");
     EXPECT_EQ(version["config"]["workers"], "2");
+    // Every Binance setting is shown, the connect timeout included (defaults: 10 s and 3 s).
+    EXPECT_EQ(version["config"]["binanceTimeoutMs"], "10000");
+    EXPECT_EQ(version["config"]["binanceConnectTimeoutMs"], "3000");
 }
 
 }  // namespace
@@ -180,6 +183,11 @@ TEST_F(RunRoute, PartlyLoadedRangesSayWhatIsUnknown) {
     const nlohmann::json body = Json(result);
     EXPECT_EQ(body["bars"]["count"], 24);
     EXPECT_EQ(body["bars"]["expected"], 48);
+    // `missing` is expected - count: it includes the 24 never-loaded slots of the uncovered day
+    // (unknown, not exchange gaps), and so does missingOpenTimes (docs/api.md, bars).
+    EXPECT_EQ(body["bars"]["missing"], 24);
+    EXPECT_EQ(body["bars"]["missingOpenTimes"].size(), 24u);
+    EXPECT_EQ(body["bars"]["missingOpenTimes"][0], 1672444800000);
     EXPECT_EQ(body["bars"]["cacheHit"], false);
     EXPECT_EQ(body["bars"]["uncoveredRanges"], nlohmann::json::parse("[[1672444800000,1672531200000]]"));
 }

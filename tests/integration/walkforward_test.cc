@@ -31,6 +31,7 @@ TEST_F(WalkForward, FoldsVerdictAndStitchedCurve) {
     ASSERT_EQ(folds.size(), 10u);  // (8759 - 1440) / 720 whole folds
     size_t oos_bars = 0;
     for (size_t k = 0; k < folds.size(); ++k) {
+        EXPECT_EQ(folds[k]["fold"], k + 1);  // numbered from 1 (docs/walkforward.md, Folds)
         EXPECT_EQ(folds[k]["inSample"]["endExclusive"], folds[k]["outOfSample"]["start"]);
         if (k > 0) {
             EXPECT_EQ(folds[k]["outOfSample"]["start"], folds[k - 1]["outOfSample"]["endExclusive"]);

@@ -7,6 +7,7 @@
 #include <fstream>
 #include <string>
 
+#include "common/time_format.h"
 #include "marketdata/bar_loader.h"
 #include "marketdata/kline_import.h"
 
@@ -154,8 +155,15 @@ TEST_F(BacktestCacheTest, RejectedRowsAreMissesNotGaps) {
                            "1704070800000,1,1.2,0.5,1.5,10,1704074399999,15,3,5,7,0\n"  // high < close
                            "1704074400000,1,2,0.5,1.5,10,1704077999999,15,3,5,7,0\n";
     auto cache = Open();
-    const auto report = ImportKlineFile(*cache, kBtc, kHour, file, INT64_MAX);
+    // By default a file with a rejected row is refused whole: nothing is written.
+    const auto refused = ImportKlineFile(*cache, kBtc, kHour, file, INT64_MAX);
+    ASSERT_TRUE(refused.has_value());
+    EXPECT_EQ(refused->imported, 0);
+    EXPECT_NE(refused->refusal.find("1 rows rejected"), std::string::npos) << refused->refusal;
+    EXPECT_TRUE(cache->Coverage(kBtc)->empty());
+    const auto report = ImportKlineFile(*cache, kBtc, kHour, file, INT64_MAX, {.allow_rejects = true});
     ASSERT_TRUE(report.has_value());
+    EXPECT_TRUE(report->refusal.empty());
     EXPECT_EQ(report->imported, 2);
     EXPECT_EQ(report->covered, (std::vector<TimeRange>{{kT0, kT0 + kMillisPerHour},
                                                        {kT0 + 2 * kMillisPerHour, kT0 + 3 * kMillisPerHour}}));
@@ -179,6 +187,147 @@ TEST_F(BacktestCacheTest, ImportsTheRealSampleWithItsKnownGap) {
     EXPECT_EQ(march->bars.size(), 743u);
     EXPECT_EQ(march->expected, 744);
     EXPECT_EQ(march->missing_sample, std::vector<int64_t>{1679662800000});  // 2023-03-24T13:00Z
+}
+
+//! Rows with consistent OHLC (the fixture's Rows drift the close above the high).
+std::vector<KlineRow> SoundRows(int64_t first_hour, int64_t count) {
+    std::vector<KlineRow> rows;
+    for (int64_t i = 0; i < count; ++i) {
+        const int64_t t = kT0 + (first_hour + i) * kMillisPerHour;
+        rows.push_back({{t, 100, 101, 99, 100.5, 2.0}, t + kMillisPerHour - 1, 3.0, 4, 1.0, 1.5});
+    }
+    return rows;
+}
+
+TEST_F(BacktestCacheTest, InventoryListsEverySeriesWithCoverageAndSources) {
+    auto cache = Open();
+    const SeriesKey eth{"binance", "ETHUSDT", "1h"};
+    ASSERT_TRUE(
+        cache->Store(kBtc, SoundRows(0, 10), std::vector<TimeRange>{{kT0, kT0 + 10 * kMillisPerHour}}, "import"));
+    ASSERT_TRUE(cache->Store(kBtc, SoundRows(20, 5),
+                             std::vector<TimeRange>{{kT0 + 20 * kMillisPerHour, kT0 + 25 * kMillisPerHour}},
+                             "binance"));
+    // A fetch that found no bars still records coverage: the series is listed with 0 bars.
+    ASSERT_TRUE(cache->Store(eth, {}, std::vector<TimeRange>{{kT0, kT0 + kMillisPerHour}}, "binance"));
+    const auto inventory = cache->Inventory();
+    ASSERT_TRUE(inventory.has_value()) << inventory.error().message;
+    ASSERT_EQ(inventory->size(), 2u);
+    const SeriesInventory& btc = (*inventory)[0];
+    EXPECT_EQ(btc.series, kBtc);
+    EXPECT_EQ(btc.bars, 15);
+    EXPECT_EQ(btc.first_open_ms, kT0);
+    EXPECT_EQ(btc.last_open_ms, kT0 + 24 * kMillisPerHour);
+    EXPECT_EQ(btc.coverage, (std::vector<TimeRange>{{kT0, kT0 + 10 * kMillisPerHour},
+                                                    {kT0 + 20 * kMillisPerHour, kT0 + 25 * kMillisPerHour}}));
+    EXPECT_EQ(btc.sources, (std::vector<std::string>{"binance", "import"}));
+    EXPECT_EQ((*inventory)[1].series, eth);
+    EXPECT_EQ((*inventory)[1].bars, 0);
+    EXPECT_EQ((*inventory)[1].first_open_ms, -1);
+}
+
+TEST_F(BacktestCacheTest, VerifyPassesSoundDataAndCountsGapsAndHaltBars) {
+    auto cache = Open();
+    std::vector<KlineRow> rows = SoundRows(0, 10);
+    rows.erase(rows.begin() + 4);                    // an exchange gap inside coverage
+    rows[2].close_time_ms -= 20 * kMillisPerMinute;  // a halt bar closing early
+    ASSERT_TRUE(cache->Store(kBtc, rows, std::vector<TimeRange>{{kT0, kT0 + 10 * kMillisPerHour}}, "import"));
+    const auto verified = cache->Verify(kBtc);
+    ASSERT_TRUE(verified.has_value()) << verified.error().message;
+    EXPECT_TRUE(verified->problems.empty()) << verified->problems.front();
+    EXPECT_EQ(verified->bars, 9);
+    EXPECT_EQ(verified->known_gaps, 1);
+    EXPECT_EQ(verified->short_bars, 1);
+}
+
+TEST_F(BacktestCacheTest, VerifyFindsWhatNoLoadWrites) {
+    auto cache = Open();
+    std::vector<KlineRow> rows = SoundRows(0, 10);
+    rows[1].candle.high = 99.5;                       // below the close
+    rows[2].candle.low = -1;                          // a negative price
+    rows[3].close_time_ms += kMillisPerHour;          // a longer bar
+    rows[4].candle.open_time_ms += kMillisPerMinute;  // misaligned
+    rows[5].quote_volume = -3;                        // a negative volume
+    // Coverage stops at bar 8: bars 8 and 9 lie outside it.
+    ASSERT_TRUE(cache->Store(kBtc, rows, std::vector<TimeRange>{{kT0, kT0 + 8 * kMillisPerHour}}, "import"));
+    const auto verified = cache->Verify(kBtc);
+    ASSERT_TRUE(verified.has_value()) << verified.error().message;
+    std::string all;
+    for (const std::string& p : verified->problems) all += p + "\n";
+    EXPECT_EQ(verified->problems.size(), 6u) << all;
+    EXPECT_NE(all.find("1 bars with inconsistent OHLC"), std::string::npos) << all;
+    EXPECT_NE(all.find("1 bars with a non-positive or non-finite price (first: 2024-01-01T02:00:00Z)"),
+              std::string::npos)
+        << all;
+    EXPECT_NE(all.find("1 bars closing after their slot"), std::string::npos) << all;
+    EXPECT_NE(all.find("1 bars not aligned to 1h (first: 2024-01-01T04:01:00Z)"), std::string::npos) << all;
+    EXPECT_NE(all.find("1 bars with a negative volume"), std::string::npos) << all;
+    EXPECT_NE(all.find("2 bars outside the recorded coverage (first: 2024-01-01T08:00:00Z)"), std::string::npos) << all;
+}
+
+TEST_F(BacktestCacheTest, DeleteCutsBarsAndCoverageTogether) {
+    auto cache = Open();
+    ASSERT_TRUE(
+        cache->Store(kBtc, SoundRows(0, 24), std::vector<TimeRange>{{kT0, kT0 + 24 * kMillisPerHour}}, "import"));
+    ASSERT_EQ(cache->Read(kBtc, kHour, {kT0, kT0 + 24 * kMillisPerHour})->bars.size(), 24u);  // now in memory too
+    const TimeRange cut{kT0 + 6 * kMillisPerHour, kT0 + 10 * kMillisPerHour};
+    const auto deleted = cache->Delete(kBtc, cut);
+    ASSERT_TRUE(deleted.has_value()) << deleted.error().message;
+    EXPECT_EQ(deleted->bars, 4);
+    EXPECT_EQ(deleted->coverage_removed, std::vector<TimeRange>{cut});
+    // The deleted range is a miss (uncovered), not a gap the cache vouches for; the rest is intact.
+    const auto read = cache->Read(kBtc, kHour, {kT0, kT0 + 24 * kMillisPerHour});
+    ASSERT_TRUE(read.has_value());
+    EXPECT_EQ(read->bars.size(), 20u);
+    EXPECT_EQ(read->uncovered, std::vector<TimeRange>{cut});
+    EXPECT_EQ(*cache->Coverage(kBtc),
+              (std::vector<TimeRange>{{kT0, cut.start_ms}, {cut.end_ms, kT0 + 24 * kMillisPerHour}}));
+    EXPECT_TRUE(cache->Verify(kBtc)->problems.empty());
+    // Deleting everything leaves nothing listed.
+    const auto all = cache->Delete(kBtc, {0, kMaxEpochMs});
+    ASSERT_TRUE(all.has_value());
+    EXPECT_EQ(all->bars, 20);
+    EXPECT_TRUE(cache->Inventory()->empty());
+}
+
+TEST(KlineImport, TheFileNameMustAgreeWithSymbolAndInterval) {
+    const SeriesKey eth{"binance", "ETHUSDT", "1h"};
+    EXPECT_EQ(FileNameMismatch("/data/ETHUSDT-1h-2024-01.zip", eth), "");
+    EXPECT_EQ(FileNameMismatch("ETHUSDT-1h-2024-01-15.csv", eth), "");
+    EXPECT_EQ(FileNameMismatch("ETHUSDT-1h.csv.gz", eth), "");
+    EXPECT_EQ(FileNameMismatch("my-export.csv", eth), "");  // no Binance name: nothing to check
+    EXPECT_NE(FileNameMismatch("/data/BTCUSDT-1h-2024-01.zip", eth).find("named for BTCUSDT but --symbol is ETHUSDT"),
+              std::string::npos);
+    EXPECT_NE(FileNameMismatch("ETHUSDT-4h-2024-01.zip", eth).find("named for 4h bars but --interval is 1h"),
+              std::string::npos);
+    EXPECT_EQ(FileNameMismatch("ETHUSDT-1mo-2024-01.zip", SeriesKey{"binance", "ETHUSDT", "1M"}), "");
+}
+
+TEST(KlineImport, SpacingUnlikeTheIntervalIsNamed) {
+    const auto hours = [](std::initializer_list<int64_t> h) {
+        std::vector<int64_t> out;
+        for (int64_t x : h) out.push_back(kT0 + x * kMillisPerHour);
+        return out;
+    };
+    EXPECT_EQ(SpacingMismatch(hours({0, 1, 2, 3, 5, 6}), kHour), "");  // one gap is an outage
+    EXPECT_NE(SpacingMismatch(hours({0, 4, 8, 12, 16}), kHour).find("4 of 4 consecutive rows are 4h apart, not 1h"),
+              std::string::npos);
+    EXPECT_NE(SpacingMismatch(hours({0, 1, 2, 3}), *Interval::Parse("4h")).find("the file looks like 1h bars"),
+              std::string::npos);
+    EXPECT_EQ(SpacingMismatch(hours({0}), kHour), "");
+}
+
+TEST(KlineImport, AFileOfLongerBarsIsRefused) {
+    // Daily bars are aligned to hours too: the close time and the spacing give them away.
+    const std::string file =
+        (fs::temp_directory_path() / ("spark-daily-" + std::to_string(::getpid()) + ".csv")).string();
+    std::ofstream(file) << "1704067200000,1,2,0.5,1.5,10,1704153599999,15,3,5,7,0\n"
+                           "1704153600000,1,2,0.5,1.5,10,1704239999999,15,3,5,7,0\n";
+    const auto prepared = PrepareKlineImport(kBtc, kHour, file, INT64_MAX);
+    fs::remove(file);
+    ASSERT_TRUE(prepared.has_value());
+    ASSERT_EQ(prepared->rejected.size(), 2u);
+    EXPECT_NE(prepared->rejected[0].reason.find("after the end of its 1h slot"), std::string::npos);
+    EXPECT_NE(prepared->refusal.find("1d apart, not 1h"), std::string::npos) << prepared->refusal;
 }
 
 }  // namespace

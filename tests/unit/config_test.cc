@@ -80,3 +80,23 @@ TEST(ServeConfig, InvalidValuesNameTheSetting) {
 
 }  // namespace
 }  // namespace spark::app
+
+namespace spark::app {
+namespace {
+
+TEST(ServeUsage, ShowsEverySettingWithItsDefault) {
+    const std::string usage = ServeUsage();
+    size_t settings = 0;
+    for (size_t at = usage.find("\n  --"); at != std::string::npos; at = usage.find("\n  --", at + 1)) {
+        const std::string line = usage.substr(at + 1, usage.find('\n', at + 1) - at - 1);
+        if (line.starts_with("  --help") || line.starts_with("  --version")) continue;
+        ++settings;
+        EXPECT_TRUE(line.ends_with("]") && line.find(" []") == std::string::npos) << line;
+    }
+    EXPECT_GE(settings, 30u);
+    EXPECT_NE(usage.find("--binance-connect-timeout-ms BINANCE_CONNECT_TIMEOUT_MS"), std::string::npos);
+    EXPECT_NE(usage.find("[3000]"), std::string::npos);
+}
+
+}  // namespace
+}  // namespace spark::app

@@ -13,6 +13,7 @@
 #include <utility>
 
 #include <fmt/format.h>
+#include <CLI/CLI.hpp>
 #include <boost/asio.hpp>
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
@@ -154,13 +155,24 @@ http::response<http::string_body> Handle(State& state, const http::request<http:
 }  // namespace
 
 int main(int argc, char** argv) {
-    uint16_t port = 0;
+    CLI::App app{
+        "Binance's klines API over loopback, from Binance-format CSV files, with injectable faults "
+        "(POST /__faults). The stand-in for Binance in tests.",
+        "binance-replay"};
+    app.option_defaults()->always_capture_default();
+    int port = 0;
     std::string data_dir;
-    for (int i = 1; i + 1 < argc; i += 2) {
-        const std::string flag = argv[i];
-        if (flag == "--port") port = static_cast<uint16_t>(std::stoi(argv[i + 1]));
-        if (flag == "--data-dir") data_dir = argv[i + 1];
+    app.add_option("--port", port, "TCP port on 127.0.0.1 (0 = ephemeral; the chosen one is printed)")
+        ->check(CLI::Range(0, 65535));
+    app.add_option("--data-dir", data_dir, "directory of <SYMBOL>-<interval>.csv[.gz] files to serve")
+        ->required()
+        ->check(CLI::ExistingDirectory);
+    try {
+        app.parse(argc, argv);
+    } catch (const CLI::ParseError& error) {
+        return app.exit(error) == 0 ? 0 : 2;  // help: 0; a bad flag: 2, as every command here
     }
+
     State state;
     static const std::regex kName(R"(([A-Z0-9]+)-([0-9]+[smhdwM])\.csv(\.gz)?)");
     for (const auto& entry : std::filesystem::directory_iterator(data_dir)) {
@@ -168,12 +180,16 @@ int main(int argc, char** argv) {
         const std::string name = entry.path().filename().string();
         if (!std::regex_match(name, m, kName)) continue;
         const auto interval = spark::Interval::Parse(m[2].str());
+        if (!interval) continue;
         const auto text = spark::ReadKlineFile(entry.path().string());
-        if (!interval || !text) continue;
+        if (!text) {
+            std::cerr << "binance-replay: skipping " << name << ": " << text.error().message << '\n';
+            continue;
+        }
         state.series[m[1].str() + "-" + m[2].str()] = spark::ParseKlineCsv(*text, *interval, INT64_MAX).rows;
     }
     asio::io_context ioc;
-    tcp::acceptor acceptor(ioc, {asio::ip::make_address("127.0.0.1"), port});
+    tcp::acceptor acceptor(ioc, {asio::ip::make_address("127.0.0.1"), static_cast<uint16_t>(port)});
     std::cout << "binance-replay listening on http://127.0.0.1:" << acceptor.local_endpoint().port() << std::endl;
     for (;;) {
         tcp::socket socket(ioc);

@@ -21,12 +21,11 @@ namespace {
 //! Loads run in batches of this many threads (each takes a pooled DuckDB connection).
 constexpr size_t kParallelLoads = 4;
 
-std::string WriteResponse(const PortfolioRequest& request, const std::vector<LoadedBars>& loaded,
-                          const research::PortfolioResult& result, double load_ms, double compute_ms, double total_ms) {
-    JsonWriter json(8192 + result.timeline.size() * 40);
-    json.BeginObject();
+//! "request": what a portfolio request has, defaults filled in: the run's fields without `symbol`
+//! (`request.run` carries the first asset's symbol only to be read; each asset echoes its own).
+void WriteRequestEcho(JsonWriter& json, const PortfolioRequest& request) {
     json.Key("request").BeginObject();
-    WriteRunFields(json, request.run);
+    WriteRunFields(json, request.run, /*with_symbol=*/false);
     json.Key("assets").BeginArray();
     for (const PortfolioAssetRequest& a : request.assets) {
         json.BeginObject().Field("symbol", a.symbol).Field("weight", a.weight);
@@ -36,6 +35,13 @@ std::string WriteResponse(const PortfolioRequest& request, const std::vector<Loa
     json.EndArray();
     json.Field("rebalance", request.rebalance_text);
     json.EndObject();
+}
+
+std::string WriteResponse(const PortfolioRequest& request, const std::vector<LoadedBars>& loaded,
+                          const research::PortfolioResult& result, double load_ms, double compute_ms, double total_ms) {
+    JsonWriter json(8192 + result.timeline.size() * 40);
+    json.BeginObject();
+    WriteRequestEcho(json, request);
     WriteSemantics(json, request.run);
     json.Key("timeline").BeginObject();
     json.Field("bars", result.timeline.size());

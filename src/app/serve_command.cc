@@ -1,8 +1,7 @@
-#include "app/commands.h"
-
+// `spark-executor serve`: the HTTP service over the cache, the Binance client and the compute pool.
 #include <fmt/format.h>
 
-#include <chrono>
+#include <algorithm>
 #include <cstdlib>
 #include <filesystem>
 #include <iostream>
@@ -14,6 +13,8 @@
 #include "api/http/http_server.h"
 #include "api/routes.h"
 #include "api/service_metrics.h"
+#include "app/cli_support.h"
+#include "app/commands.h"
 #include "app/config.h"
 #include "common/thread_pool.h"
 #include "marketdata/backtest_cache.h"
@@ -25,35 +26,7 @@ namespace {
 
 namespace fs = std::filesystem;
 
-constexpr int kExitConfig = 2;
-constexpr int kExitFailure = 1;
-constexpr size_t kRejectedShown = 20;
 constexpr size_t kBytesPerMb = 1024 * 1024;
-
-int64_t NowEpochMs() {
-    return std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::system_clock::now().time_since_epoch())
-        .count();
-}
-
-//! The DuckDB file's directory must exist before DuckDB can create the file.
-void EnsureParentDirectory(const std::string& path) {
-    const fs::path parent = fs::path(path).parent_path();
-    std::error_code ignored;
-    if (!parent.empty()) fs::create_directories(parent, ignored);
-}
-
-void PrintReport(const ImportReport& report) {
-    std::cerr << fmt::format("{}: {} lines, {} bars imported, {} rejected\n", report.file, report.lines_read,
-                             report.imported, report.rejected.size());
-    for (size_t i = 0; i < report.rejected.size() && i < kRejectedShown; ++i) {
-        const RejectedRow& r = report.rejected[i];
-        std::cerr << fmt::format("  rejected line {}: {}\n", r.line, r.reason);
-    }
-    if (report.rejected.size() > kRejectedShown) {
-        std::cerr << fmt::format("  ... and {} more rejected rows\n", report.rejected.size() - kRejectedShown);
-    }
-    for (const std::string& note : report.notes) std::cerr << "  note: " << note << '\n';
-}
 
 //! Imports each `<SYMBOL>-<interval>.csv[.gz]` of the seed directory whose series the cache has
 //! no coverage for yet: the embedded default that lets `make run` answer offline.
@@ -85,7 +58,8 @@ bool SeedCache(BacktestCache& cache, const std::string& dir) {
             std::cerr << "spark-executor: seeding failed: " << report.error().message << '\n';
             return false;
         }
-        PrintReport(*report);
+        PrintImportReport(*report);
+        if (!report->refusal.empty()) return false;
     }
     return true;
 }
@@ -116,10 +90,18 @@ bool IsLoopback(const std::string& host) { return host.starts_with("127.") || ho
 }  // namespace
 
 int RunServe(const std::vector<std::string>& args) {
+    if (!args.empty() && (args[0] == "--help" || args[0] == "-h")) {
+        std::cout << ServeUsage();
+        return 0;
+    }
+    if (!args.empty() && args[0] == "--version") {
+        std::cout << VersionLine() << '\n';
+        return 0;
+    }
     auto config = ParseServeConfig(args, [](const char* name) { return std::getenv(name); });
     if (!config) {
-        std::cerr << "spark-executor: " << config.error() << '\n';
-        return kExitConfig;
+        std::cerr << "spark-executor serve: " << config.error() << '\n';
+        return kExitUsage;
     }
     EnsureParentDirectory(config->db_path);
     auto cache = BacktestCache::Open({.path = config->db_path,
@@ -202,62 +184,6 @@ int RunServe(const std::vector<std::string>& args) {
     pool.reset();
     std::cerr << "spark-executor: stopped\n";
     return 0;
-}
-
-int RunImport(const std::vector<std::string>& args) {
-    std::string exchange = "binance";
-    std::string symbol;
-    std::string interval_name;
-    std::string db_path = std::getenv("SPARK_DB") ? std::getenv("SPARK_DB") : "var/spark.duckdb";
-    std::vector<std::string> files;
-    for (size_t i = 0; i < args.size(); ++i) {
-        const std::string& arg = args[i];
-        const bool has_value = i + 1 < args.size();
-        if (arg == "--exchange" && has_value) {
-            exchange = args[++i];
-        } else if (arg == "--symbol" && has_value) {
-            symbol = args[++i];
-        } else if (arg == "--interval" && has_value) {
-            interval_name = args[++i];
-        } else if (arg == "--db" && has_value) {
-            db_path = args[++i];
-        } else if (arg.starts_with("--")) {
-            std::cerr << "spark-executor import: unknown or incomplete option " << arg << '\n';
-            return kExitConfig;
-        } else {
-            files.push_back(arg);
-        }
-    }
-    const std::optional<Interval> interval = Interval::Parse(interval_name);
-    static const std::regex kSymbol("[A-Z0-9]{1,20}");
-    if (!std::regex_match(symbol, kSymbol) || !interval || files.empty() ||
-        (exchange != "binance" && exchange != "binance-futures")) {
-        std::cerr << "usage: spark-executor import --exchange binance|binance-futures --symbol SYMBOL "
-                     "--interval INTERVAL [--db PATH] FILE...\n";
-        return kExitConfig;
-    }
-    EnsureParentDirectory(db_path);
-    auto cache = BacktestCache::Open({.path = db_path});
-    if (!cache) {
-        std::cerr << "spark-executor import: " << cache.error().message << '\n';
-        return kExitFailure;
-    }
-    const SeriesKey series{exchange, symbol, interval_name};
-    int status = 0;
-    for (const std::string& file : files) {
-        Result<ImportReport> report = ImportKlineFile(**cache, series, *interval, file, NowEpochMs());
-        if (!report) {
-            std::cerr << "spark-executor import: " << report.error().message << '\n';
-            status = kExitFailure;
-            continue;
-        }
-        PrintReport(*report);
-        if (report->imported == 0) {
-            std::cerr << "spark-executor import: " << file << ": no valid bars\n";
-            status = kExitFailure;
-        }
-    }
-    return status;
 }
 
 }  // namespace spark::app
