@@ -1,5 +1,7 @@
 #include "common/time_format.h"
 
+#include <fmt/format.h>
+
 #include <charconv>
 #include <cstdio>
 
@@ -34,11 +36,27 @@ unsigned DaysInMonth(int64_t year, unsigned month) {
     return month == 2 && leap ? 29 : kDays[month - 1];
 }
 
+//! What to send instead, for every unreadable time.
+constexpr const char* kAccepted =
+    "send YYYY-MM-DD (2024-01-31), an ISO-8601 UTC time (2024-01-31T12:00:00Z) or epoch milliseconds "
+    "(1706702400000)";
+
+//! Names the common wrong formats: slashed dates (whose day/month order is ambiguous) and
+//! day-first dashed dates.
+std::string Unreadable(std::string_view text) {
+    const bool slashed = text.find('/') != std::string_view::npos;
+    const bool day_first = text.size() >= 10 && text[2] == '-' && text[5] == '-';
+    if (slashed || day_first) {
+        return fmt::format("is a {} date, which this service does not read (is it day or month first?): {}",
+                           slashed ? "slashed" : "day- or month-first", kAccepted);
+    }
+    return fmt::format("is not a date: {}", kAccepted);
+}
+
 std::expected<ParsedTime, std::string> ParseEpochMillis(std::string_view text) {
     int64_t value = 0;
     const auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), value);
-    if (ec != std::errc() || end != text.data() + text.size())
-        return std::unexpected("is not a valid epoch-millisecond integer");
+    if (ec != std::errc() || end != text.data() + text.size()) return std::unexpected(Unreadable(text));
     if (value < 0 || value > kMaxEpochMs) return std::unexpected("is outside 1970-01-01 .. 9999-12-31");
     return ParsedTime{value, false};
 }
@@ -93,7 +111,7 @@ std::expected<ParsedTime, std::string> ParseTime(std::string_view text) {
     int64_t year = 0, month = 0, day = 0;
     if (!ReadDigits(text, pos, 4, year) || !Expect(text, pos, '-') || !ReadDigits(text, pos, 2, month) ||
         !Expect(text, pos, '-') || !ReadDigits(text, pos, 2, day)) {
-        return std::unexpected("is not YYYY-MM-DD, an ISO-8601 date-time or epoch milliseconds");
+        return std::unexpected(Unreadable(text));
     }
     if (month < 1 || month > 12 || day < 1 || day > DaysInMonth(year, static_cast<unsigned>(month))) {
         return std::unexpected("is not a calendar date");

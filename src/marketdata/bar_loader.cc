@@ -45,7 +45,36 @@ std::unexpected<Error> NoBars(const BarQuery& query, std::string_view where) {
                                  FormatIsoUtc(query.range.start_ms), FormatIsoUtc(query.range.end_ms)));
 }
 
+std::string DescribeRanges(const std::vector<TimeRange>& ranges) {
+    constexpr size_t kShown = 4;
+    std::string out;
+    for (size_t i = 0; i < ranges.size() && i < kShown; ++i) {
+        out += fmt::format("{}{} .. {}", i == 0 ? "" : ", ", FormatIsoUtc(ranges[i].start_ms),
+                           FormatIsoUtc(ranges[i].end_ms));
+    }
+    if (ranges.size() > kShown) out += fmt::format(" and {} more", ranges.size() - kShown);
+    return out;
+}
+
+bool IsUpstreamFailure(const Error& error) {
+    return error.code == ErrorCode::kMarketDataUnavailable || error.code == ErrorCode::kMarketDataTimeout ||
+           error.code == ErrorCode::kMarketDataBanned;
+}
+
 }  // namespace
+
+Error BarLoader::ExplainUpstreamFailure(const BarQuery& query, const std::vector<TimeRange>& missing,
+                                        Error error) const {
+    if (!IsUpstreamFailure(error)) return error;
+    const SeriesKey& s = query.series;
+    Result<std::vector<TimeRange>> coverage = cache_.Coverage(s);
+    const std::string held = coverage && !coverage->empty() ? DescribeRanges(*coverage) : "nothing";
+    error.message += fmt::format(
+        ". The cache lacks {} {} {} bars for {} (it holds {}). Either import those bars from Binance's dump files "
+        "(spark-executor import; docs/operations.md) or send a range the cache holds",
+        s.exchange, s.symbol, s.interval, DescribeRanges(missing), held);
+    return error;
+}
 
 Result<LoadedBars> BarLoader::LoadDirect(const BarQuery& query) const {
     if (upstream_ == nullptr || !upstream_->Enabled(query.series.exchange)) {
@@ -122,7 +151,7 @@ Result<LoadedBars> BarLoader::Load(const BarQuery& query) const {
         const bool had_cached_bars = !cached->bars.empty();
         for (const TimeRange& missing : cached->uncovered) {
             Result<Fetch> fetched = FetchIntoCache(query, missing);
-            if (!fetched) return std::unexpected(fetched.error());
+            if (!fetched) return std::unexpected(ExplainUpstreamFailure(query, cached->uncovered, fetched.error()));
             out.fetched += fetched->bars;
             out.upstream_requests += fetched->requests;
         }

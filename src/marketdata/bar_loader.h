@@ -64,6 +64,8 @@ class BarLoader {
     //! Fetches `range` and stores it, or waits for the identical fetch already under way.
     Result<Fetch> FetchIntoCache(const BarQuery& query, TimeRange range) const;
     Result<LoadedBars> LoadDirect(const BarQuery& query) const;
+    //! An upstream failure's message with what the cache lacks and holds, and the ways forward.
+    Error ExplainUpstreamFailure(const BarQuery& query, const std::vector<TimeRange>& missing, Error error) const;
 
     BacktestCache& cache_;
     BinanceClient* upstream_;

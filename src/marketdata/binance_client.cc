@@ -62,6 +62,35 @@ std::pair<int, std::string> ReadBinanceError(const std::string& body) {
     return {code, TruncateForEcho(message, 200)};
 }
 
+//! `url` up to the endpoint, without user information (user:password@): what messages may show.
+std::string BaseForMessages(const std::string& url, const std::string& endpoint) {
+    std::string base = url.substr(0, url.find(endpoint));
+    const size_t scheme = base.find("://");
+    const size_t authority = scheme == std::string::npos ? 0 : scheme + 3;
+    const size_t at = base.find('@', authority);
+    if (at != std::string::npos && at < base.find('/', authority)) base.erase(authority, at + 1 - authority);
+    return base;
+}
+
+//! A refusal that is not in Binance's error format ({"code":..., "msg":...}): the base URL points
+//! at something else (a proxy's 404 page, a typo'd host serving HTML). The operator's to fix, so a
+//! 502, not the client's 400.
+std::unexpected<Error> Misconfigured(const std::string& endpoint, const std::string& url, int status,
+                                     const std::string& answer) {
+    const bool futures = endpoint.starts_with("/fapi");
+    const std::string body = answer.empty()          ? "an empty body"
+                             : answer.find('<') < 16 ? "an HTML page"
+                                                     : fmt::format("'{}'", TruncateForEcho(answer, 80));
+    return MakeError(ErrorCode::kMarketDataUnavailable,
+                     fmt::format("the market-data upstream {} answered HTTP {} to {} with {}, not a Binance API "
+                                 "answer: {} must be Binance's API root ({})",
+                                 BaseForMessages(url, endpoint), status, endpoint, body,
+                                 futures ? "BINANCE_FUTURES_BASE_URL" : "BINANCE_BASE_URL",
+                                 futures ? "https://fapi.binance.com"
+                                         : "https://api.binance.com or https://data-api.binance.vision"),
+                     "", "UPSTREAM_MISCONFIGURED");
+}
+
 //! Reads the two headers the client acts on: Retry-After and the 1-minute used weight.
 size_t ReadHeader(char* data, size_t size, size_t count, void* out) {
     auto* headers = static_cast<std::pair<int64_t, int64_t>*>(out);
@@ -259,6 +288,8 @@ Result<std::string> BinanceClient::GetWithRetries(const std::string& endpoint, c
                 return MakeError(ErrorCode::kInvalidSymbol, fmt::format("Binance: {}", message), "symbol",
                                  "INVALID_SYMBOL");
             }
+            // Binance answers its klines endpoints with its own error format, never with a 404.
+            if (code == 0 || r.status == 404) return Misconfigured(endpoint, url, r.status, r.body);
             return MakeError(ErrorCode::kInvalidRequest, fmt::format("Binance refused the request: {}", message), "",
                              "UPSTREAM_REJECTED");
         }

@@ -7,6 +7,7 @@
 #include <set>
 
 #include "common/bounded_text.h"
+#include "common/closest_name.h"
 #include "rules/parser.h"
 
 namespace spark::rules {

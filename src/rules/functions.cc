@@ -84,21 +84,6 @@ constexpr std::array<std::string_view, 8> kPriceSeries = {"open",   "high", "low
 constexpr std::array<Price, 8> kPrices = {Price::kOpen,   Price::kHigh, Price::kLow,  Price::kClose,
                                           Price::kVolume, Price::kHl2,  Price::kHlc3, Price::kOhlc4};
 
-size_t EditDistance(std::string_view a, std::string_view b) {
-    std::vector<size_t> row(b.size() + 1);
-    for (size_t j = 0; j <= b.size(); ++j) row[j] = j;
-    for (size_t i = 1; i <= a.size(); ++i) {
-        size_t diagonal = row[0];
-        row[0] = i;
-        for (size_t j = 1; j <= b.size(); ++j) {
-            const size_t above = row[j];
-            row[j] = std::min({row[j] + 1, row[j - 1] + 1, diagonal + (a[i - 1] == b[j - 1] ? 0 : 1)});
-            diagonal = above;
-        }
-    }
-    return row[b.size()];
-}
-
 }  // namespace
 
 std::string_view ValueTypeName(ValueType type) { return type == ValueType::kNumber ? "a number" : "a condition"; }
@@ -125,22 +110,6 @@ std::optional<Price> PriceOf(std::string_view name) {
 bool IsReservedWord(std::string_view name) {
     return IsPriceSeries(name) || FindFunction(name) != nullptr || name == "and" || name == "or" || name == "not" ||
            name == "true" || name == "false";
-}
-
-std::string ClosestName(std::string_view name, const std::vector<std::string>& candidates) {
-    // Names are at most a few dozen characters; longer input is not a typo worth a suggestion.
-    if (name.size() > 64) return {};
-    const size_t allowed = std::max<size_t>(1, name.size() / 3);
-    std::string best;
-    size_t best_distance = allowed + 1;
-    for (const std::string& candidate : candidates) {
-        const size_t d = EditDistance(name, candidate);
-        if (d < best_distance) {
-            best_distance = d;
-            best = candidate;
-        }
-    }
-    return best;
 }
 
 }  // namespace spark::rules

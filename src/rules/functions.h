@@ -43,8 +43,4 @@ std::optional<Price> PriceOf(std::string_view name);
 //! Words with a fixed meaning that cannot name a `let` (parameters, always written `$name`, may).
 bool IsReservedWord(std::string_view name);
 
-//! The candidate closest to `name` by edit distance, when close enough to be a likely typo
-//! (at most a third of the name's length, at least 1); empty otherwise.
-std::string ClosestName(std::string_view name, const std::vector<std::string>& candidates);
-
 }  // namespace spark::rules

@@ -251,6 +251,41 @@ TEST_F(Binance, ATimeoutIs504) {
     EXPECT_EQ(Run(kWeek, 504)["error"]["code"], "MARKET_DATA_TIMEOUT");
 }
 
+TEST_F(Binance, ABaseUrlThatIsNotBinanceIsAMisconfigurationNamingIt) {
+    // A path prefix the replay does not serve answers 404, as a proxy's or a wrong host's would.
+    server_ = std::make_unique<ServerProcess>(
+        directory_, /*seed=*/false,
+        std::vector<std::string>{"--binance-base-url", replay_->BaseUrl() + "/not-binance"});
+    ASSERT_TRUE(server_->Started()) << server_->Stderr();
+    const json error = Run(kWeek, 502);
+    EXPECT_EQ(error["error"]["code"], "MARKET_DATA_UNAVAILABLE");
+    EXPECT_EQ(error["error"]["details"]["reason"], "UPSTREAM_MISCONFIGURED");
+    const std::string message = error["error"]["message"];
+    EXPECT_NE(message.find(replay_->BaseUrl() + "/not-binance answered HTTP 404 to /api/v3/klines"), std::string::npos)
+        << message;
+    EXPECT_NE(message.find("BINANCE_BASE_URL must be Binance's API root"), std::string::npos) << message;
+}
+
+TEST_F(Binance, AnUnreachableUpstreamSaysWhatIsMissingWhatIsCachedAndWhatToDo) {
+    // The seeded cache holds BTCUSDT 1h for 2023-2024; the request runs into January 2025.
+    server_ = std::make_unique<ServerProcess>(
+        directory_, /*seed=*/true,
+        std::vector<std::string>{"--binance-base-url", "http://127.0.0.1:1", "--binance-max-attempts", "1"});
+    ASSERT_TRUE(server_->Started()) << server_->Stderr();
+    const json error = Run(R"({"symbol":"BTCUSDT","timeframe":"1h","start":"2024-12-25","end":"2025-01-05"})", 502);
+    EXPECT_EQ(error["error"]["code"], "MARKET_DATA_UNAVAILABLE");
+    const std::string message = error["error"]["message"];
+    EXPECT_NE(message.find("The cache lacks binance BTCUSDT 1h bars for 2025-01-01T00:00:00Z .. 2025-01-06T00:00:00Z "
+                           "(it holds 2023-01-01T00:00:00Z .. 2025-01-01T00:00:00Z)"),
+              std::string::npos)
+        << message;
+    EXPECT_NE(message.find("spark-executor import"), std::string::npos) << message;
+    EXPECT_NE(message.find("send a range the cache holds"), std::string::npos) << message;
+    const json nothing = Run(R"({"symbol":"SOLUSDT","timeframe":"4h","start":"2024-01-01","end":"2024-01-05"})", 502);
+    EXPECT_NE(nothing["error"]["message"].get<std::string>().find("(it holds nothing)"), std::string::npos)
+        << nothing.dump();
+}
+
 TEST_F(Binance, AnInvalidSymbolIsBinancesOwnMessage) {
     StartServer();
     const json error = Run(R"({"symbol":"NOPEUSDT","timeframe":"1h","start":"2024-01-01","end":"2024-01-07"})", 400);

@@ -68,6 +68,38 @@ TEST(RunRequest, RangeClipsToClosedBars) {
     EXPECT_EQ(r->range.end_ms, ParseTime("2026-06-15T12:00:00Z")->epoch_ms);
 }
 
+TEST(RunRequest, ErrorsSayWhatToSend) {
+    const auto message = [](const char* body) {
+        const auto r = Parse(body);
+        EXPECT_FALSE(r.has_value()) << body;
+        return r ? std::string() : r.error().message;
+    };
+    const std::string slashed =
+        message(R"({"symbol":"BTCUSDT","timeframe":"1h","start":"01/01/2024","end":"2024-01-07"})");
+    EXPECT_NE(slashed.find("start '01/01/2024' is a slashed date"), std::string::npos) << slashed;
+    EXPECT_NE(slashed.find("send YYYY-MM-DD (2024-01-31)"), std::string::npos) << slashed;
+    const std::string day_first =
+        message(R"({"symbol":"BTCUSDT","timeframe":"1h","start":"31-01-2024","end":"2024-02-07"})");
+    EXPECT_NE(day_first.find("day- or month-first"), std::string::npos) << day_first;
+    const std::string words =
+        message(R"({"symbol":"BTCUSDT","timeframe":"1h","start":"yesterday","end":"2024-02-07"})");
+    EXPECT_NE(words.find("is not a date: send YYYY-MM-DD"), std::string::npos) << words;
+    const std::string seconds = message(R"({"symbol":"BTCUSDT","timeframe":"1h","start":1704067200,"end":1704672000})");
+    EXPECT_NE(
+        seconds.find("1704067200 looks like epoch seconds: send milliseconds (1704067200000 is 2024-01-01T00:00:00Z)"),
+        std::string::npos)
+        << seconds;
+    const std::string end_seconds =
+        message(R"({"symbol":"BTCUSDT","timeframe":"1h","start":1704067200000,"end":"1704672000"})");
+    EXPECT_NE(end_seconds.find("1704672000 looks like epoch seconds"), std::string::npos) << end_seconds;
+    const std::string typo = message(R"({"symbol":"BTCUSDT","timeframe":"1h","start":"2024-01-01","end":"2024-01-07",
+                                         "feebps":5})");
+    EXPECT_NE(typo.find("unknown field 'feebps' (did you mean 'feeBps'?)"), std::string::npos) << typo;
+    const std::string far = message(R"({"symbol":"BTCUSDT","timeframe":"1h","start":"2024-01-01","end":"2024-01-07",
+                                        "leverage":5})");
+    EXPECT_EQ(far, "unknown field 'leverage'");
+}
+
 struct BadCase {
     const char* label;
     const char* body;

@@ -6,6 +6,7 @@
 #include <cmath>
 
 #include "common/bounded_text.h"
+#include "common/closest_name.h"
 
 namespace spark::api {
 
@@ -92,7 +93,11 @@ Result<void> CheckKnownFields(const json& body, std::span<const std::string_view
     for (const auto& [key, value] : body.items()) {
         if (std::find(known_fields.begin(), known_fields.end(), key) == known_fields.end()) {
             const std::string shown = TruncateForEcho(key);
-            return Invalid(shown, fmt::format("unknown field '{}'", shown), "UNKNOWN_FIELD");
+            const std::string closest = ClosestName(key, known_fields);
+            return Invalid(shown,
+                           closest.empty() ? fmt::format("unknown field '{}'", shown)
+                                           : fmt::format("unknown field '{}' (did you mean '{}'?)", shown, closest),
+                           "UNKNOWN_FIELD");
         }
     }
     return {};

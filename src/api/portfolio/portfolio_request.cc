@@ -8,6 +8,7 @@
 #include <set>
 
 #include "api/json/json_fields.h"
+#include "common/bounded_text.h"
 #include "strategy/strategy_registry.h"
 
 namespace spark::api {
@@ -23,7 +24,10 @@ Result<void> ReadAsset(const json& item, size_t index, PortfolioAssetRequest& ou
         return Invalid(prefix, prefix + " must be an object {symbol, weight, strategy?}", "WRONG_TYPE");
     for (const auto& [key, value] : item.items()) {
         if (key != "symbol" && key != "weight" && key != "strategy") {
-            return Invalid(prefix + "." + key, fmt::format("unknown field {}.{}", prefix, key), "UNKNOWN_FIELD");
+            const std::string shown = TruncateForEcho(key);
+            return Invalid(prefix + "." + shown,
+                           fmt::format("unknown field {}.{} (expected symbol, weight, strategy)", prefix, shown),
+                           "UNKNOWN_FIELD");
         }
     }
     if (!item.contains("symbol")) return Invalid(prefix + ".symbol", prefix + ".symbol is required", "MISSING_FIELD");

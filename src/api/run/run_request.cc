@@ -99,6 +99,16 @@ Result<void> ReadExchangeAndTimeframe(const json& body, RunRequest& out) {
     return {};
 }
 
+//! For a time sent as digits that is implausibly early as milliseconds but plausible as seconds:
+//! the hint to send milliseconds; empty otherwise.
+std::string EpochSecondsHint(const std::string& as_given, int64_t epoch_ms) {
+    const bool digits =
+        !as_given.empty() && std::all_of(as_given.begin(), as_given.end(), [](char c) { return c >= '0' && c <= '9'; });
+    if (!digits || epoch_ms > kMaxEpochMs / 1000 || epoch_ms * 1000 < kEarliestStartMs) return {};
+    return fmt::format("; {} looks like epoch seconds: send milliseconds ({}000 is {})", as_given, as_given,
+                       FormatIsoUtc(epoch_ms * 1000));
+}
+
 //! SEMANTICS.md "Time and ranges": [start, end_exclusive), a date-only end covering its whole
 //! day; nothing before 2017-07-01 or in the future; only closed bars.
 Result<void> ReadRange(const json& body, int64_t now_ms, RunRequest& out) {
@@ -109,8 +119,8 @@ Result<void> ReadRange(const json& body, int64_t now_ms, RunRequest& out) {
     const int64_t end_exclusive = end->date_only ? end->epoch_ms + kMillisPerDay : end->epoch_ms;
     if (start->epoch_ms < kEarliestStartMs) {
         return Invalid("start",
-                       fmt::format("start {} is before 2017-07-01, where Binance spot history begins",
-                                   FormatIsoUtc(start->epoch_ms)),
+                       fmt::format("start {} is before 2017-07-01, where Binance spot history begins{}",
+                                   FormatIsoUtc(start->epoch_ms), EpochSecondsHint(out.start, start->epoch_ms)),
                        "DATE_OUT_OF_BOUNDS");
     }
     if (start->epoch_ms > now_ms) {
@@ -123,8 +133,9 @@ Result<void> ReadRange(const json& body, int64_t now_ms, RunRequest& out) {
     }
     if (start->epoch_ms >= end_exclusive) {
         return Invalid("end",
-                       fmt::format("the range is empty: start {} is not before the exclusive end {}",
-                                   FormatIsoUtc(start->epoch_ms), FormatIsoUtc(end_exclusive)),
+                       fmt::format("the range is empty: start {} is not before the exclusive end {}{}",
+                                   FormatIsoUtc(start->epoch_ms), FormatIsoUtc(end_exclusive),
+                                   EpochSecondsHint(out.end, end->epoch_ms)),
                        "INVALID_RANGE");
     }
     // A bar that is still forming is never traded: stop at the open of the current bar.
