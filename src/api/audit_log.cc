@@ -19,12 +19,20 @@ std::string ToJsonLine(const AuditEntry& e) {
     json.BeginObject();
     json.Field("time", NowIso()).Field("runId", e.run_id).Field("route", e.route).Field("mode", e.mode);
     json.Field("requestDigest", e.request_digest).Field("symbol", e.symbol).Field("timeframe", e.timeframe);
+    json.Field("strategy", e.strategy);
     json.Field("start", e.start).Field("end", e.end).Field("barSource", e.bar_source);
     json.Field("status", e.status).Key("errorCode");
     if (e.error_code.empty()) {
         json.Null();
     } else {
         json.String(e.error_code);
+    }
+    json.Key("error");
+    if (e.error_code.empty()) {
+        json.Null();
+    } else {
+        json.BeginObject().Field("reason", e.error_reason).Field("field", e.error_field);
+        json.Field("message", e.error_message).EndObject();
     }
     json.Field("latencyMs", e.latency_ms);
     json.EndObject();

@@ -18,14 +18,18 @@ struct AuditEntry {
     std::string run_id;
     std::string route;           //!< run, optimize, walkforward, portfolio
     std::string request_digest;  //!< FNV-1a 64 of the request body, hex
-    std::string symbol;          //!< comma-separated for portfolios
+    std::string symbol;          //!< comma-separated for portfolios; empty when the request did not parse
     std::string timeframe;
+    std::string strategy;  //!< a built-in's name or "rules" (distinct names, comma-separated, for portfolios)
     std::string start;
     std::string end;
     std::string bar_source;  //!< cache, binance, mixed, or empty when no bars were loaded
     std::string mode;        //!< real or deterministic
     int status = 0;
     std::string error_code;  //!< empty on success
+    std::string error_reason;
+    std::string error_field;
+    std::string error_message;  //!< the answer's message: for a request that did not parse, all there is
     double latency_ms = 0;
 };
 

@@ -4,6 +4,31 @@
 
 namespace spark::api {
 
+Result<LoadedBars> LoadCounted(const BarLoader& loader, ServiceMetrics& metrics, const BarQuery& query) {
+    Result<LoadedBars> bars = loader.Load(query);
+    if (!bars) {
+        if (bars.error().code != ErrorCode::kCacheUnavailable) metrics.RecordCacheMiss();
+        return bars;
+    }
+    if (bars->cache_hit) {
+        metrics.RecordCacheHit(bars->from_memory ? "memory" : "duckdb");
+    } else {
+        metrics.RecordCacheMiss();
+    }
+    metrics.RecordBarsServed(BarSourceName(bars->source), static_cast<int64_t>(bars->bars.size()));
+    metrics.RecordBarsFetched(bars->fetched);
+    return bars;
+}
+
+JobInfo IdentityOf(const RunRequest& request) {
+    return {.symbol = request.symbol,
+            .timeframe = std::string(request.interval.Name()),
+            .start = request.start,
+            .end = request.end,
+            .bar_source = {},
+            .strategy = request.strategy.name};
+}
+
 void WriteTiming(JsonWriter& json, double load_ms, double compute_ms, double total_ms) {
     json.Key("timing").BeginObject();
     json.Field("loadMs", load_ms).Field("computeMs", compute_ms).Field("totalMs", total_ms);

@@ -3,8 +3,12 @@
 #include <chrono>
 #include <cstdint>
 
+#include "api/http/http_types.h"
 #include "api/json/json_writer.h"
 #include "api/routes.h"
+#include "api/run/run_request.h"
+#include "api/service_metrics.h"
+#include "marketdata/bar_loader.h"
 #include "research/grid.h"
 
 namespace spark::api {
@@ -21,6 +25,14 @@ inline int64_t NowEpochMs() {
     return std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::system_clock::now().time_since_epoch())
         .count();
 }
+
+//! Bars for a job route, counted: a cache hit by layer when the cache covered the whole range,
+//! else a miss whatever the fetch's outcome (a failure of the cache itself is neither); bars
+//! served and fetched on success.
+Result<LoadedBars> LoadCounted(const BarLoader& loader, ServiceMetrics& metrics, const BarQuery& query);
+
+//! The audit identity of a parsed single-symbol request (bar source filled in later).
+JobInfo IdentityOf(const RunRequest& request);
 
 //! "timing": {loadMs, computeMs, totalMs}.
 void WriteTiming(JsonWriter& json, double load_ms, double compute_ms, double total_ms);

@@ -3,7 +3,16 @@
 #include <prometheus/text_serializer.h>
 #include <unistd.h>
 
+#include <sys/resource.h>
+
+#include <array>
+#include <filesystem>
 #include <fstream>
+#include <iterator>
+#include <sstream>
+#include <vector>
+
+#include "common/error.h"
 
 namespace spark::api {
 namespace {
@@ -30,6 +39,86 @@ prometheus::Gauge& UnlabelledGauge(prometheus::Registry& registry, const char* n
     return BuildGauge().Name(name).Help(help).Register(registry).Add({});
 }
 
+//! The label values the service can produce, so every series an alert or panel reads exists (at
+//! 0) from start-up instead of reading "no data" until its first event.
+constexpr std::array<const char*, 2> kExchanges = {"binance", "binance-futures"};
+constexpr std::array<const char*, 16> kTimeframes = {"1s", "1m", "3m", "5m",  "15m", "30m", "1h", "2h",
+                                                     "4h", "6h", "8h", "12h", "1d",  "3d",  "1w", "1M"};
+constexpr std::array<const char*, 13> kRouteNames = {"run",        "optimize",  "walkforward", "portfolio", "runs",
+                                                     "strategies", "validate",  "healthz",     "readyz",    "version",
+                                                     "metrics",    "unmatched", "preflight"};
+constexpr std::array<int, 11> kStatuses = {200, 400, 401, 403, 404, 405, 413, 500, 502, 503, 504};
+
+std::vector<std::string> ErrorCodeNames() {
+    std::vector<std::string> names;
+    for (int code = 0; code <= static_cast<int>(ErrorCode::kInternal); ++code) {
+        names.emplace_back(ErrorCodeName(static_cast<ErrorCode>(code)));
+    }
+    return names;
+}
+
+void AddJobSeries(prometheus::Family<prometheus::Counter>& jobs, prometheus::Family<prometheus::Counter>& errors) {
+    for (const char* exchange : kExchanges) {
+        for (const char* timeframe : kTimeframes) jobs.Add({{"exchange", exchange}, {"timeframe", timeframe}});
+    }
+    for (const std::string& code : ErrorCodeNames()) errors.Add({{"code", code}});
+}
+
+//! /proc/self/stat fields (man 5 proc): utime and stime (14, 15) in clock ticks, vsize (23) in bytes.
+struct ProcStat {
+    double cpu_seconds = 0;
+    double virtual_bytes = 0;
+};
+
+ProcStat ReadProcStat() {
+    std::ifstream stat("/proc/self/stat");
+    std::string text((std::istreambuf_iterator<char>(stat)), std::istreambuf_iterator<char>());
+    // The command name (field 2) may hold spaces; fields are counted after its closing parenthesis.
+    const size_t close = text.rfind(')');
+    if (close == std::string::npos) return {};
+    std::istringstream rest(text.substr(close + 2));
+    std::vector<std::string> fields{std::istream_iterator<std::string>(rest), std::istream_iterator<std::string>()};
+    constexpr size_t kFirst = 3;  // rest starts at field 3 (state)
+    if (fields.size() < 23 - kFirst + 1) return {};
+    const double ticks = static_cast<double>(sysconf(_SC_CLK_TCK));
+    return {(std::stod(fields[14 - kFirst]) + std::stod(fields[15 - kFirst])) / ticks, std::stod(fields[23 - kFirst])};
+}
+
+//! Process start in seconds since the epoch: boot time plus field 22 (starttime, in ticks).
+double ProcessStartSeconds() {
+    std::ifstream stat("/proc/self/stat");
+    std::string text((std::istreambuf_iterator<char>(stat)), std::istreambuf_iterator<char>());
+    const size_t close = text.rfind(')');
+    std::ifstream kernel("/proc/stat");
+    std::string line;
+    double boot = 0;
+    while (std::getline(kernel, line)) {
+        if (line.starts_with("btime ")) boot = std::stod(line.substr(6));
+    }
+    if (close == std::string::npos || boot == 0) return 0;
+    std::istringstream rest(text.substr(close + 2));
+    std::vector<std::string> fields{std::istream_iterator<std::string>(rest), std::istream_iterator<std::string>()};
+    constexpr size_t kStartTime = 22 - 3;
+    if (fields.size() <= kStartTime) return 0;
+    return boot + std::stod(fields[kStartTime]) / static_cast<double>(sysconf(_SC_CLK_TCK));
+}
+
+double OpenFds() {
+    std::error_code ec;
+    double count = 0;
+    for (auto it = std::filesystem::directory_iterator("/proc/self/fd", ec);
+         !ec && it != std::filesystem::directory_iterator(); it.increment(ec)) {
+        ++count;
+    }
+    return count;
+}
+
+double MaxFds() {
+    rlimit limit{};
+    if (getrlimit(RLIMIT_NOFILE, &limit) != 0 || limit.rlim_cur == RLIM_INFINITY) return 0;
+    return static_cast<double>(limit.rlim_cur);
+}
+
 }  // namespace
 
 ServiceMetrics::ServiceMetrics()
@@ -49,11 +138,13 @@ ServiceMetrics::ServiceMetrics()
                           .Add({}, RunLatencyBucketsMs())),
       cache_hits_(BuildCounter()
                       .Name("spark_backtest_cache_hits_total")
-                      .Help("Runs whose range the cache fully covered, by the layer that served every bar")
+                      .Help("Bar loads of job routes whose range the cache fully covered, by the layer that "
+                            "served every bar")
                       .Register(*registry_)),
       cache_misses_(BuildCounter()
                         .Name("spark_backtest_cache_misses_total")
-                        .Help("Runs whose range the cache did not fully cover")
+                        .Help("Bar loads of job routes whose range the cache did not fully cover, whatever the "
+                              "fetch's outcome")
                         .Register(*registry_)
                         .Add({})),
       bars_served_(BuildCounter()
@@ -122,7 +213,25 @@ ServiceMetrics::ServiceMetrics()
       connections_(UnlabelledGauge(*registry_, "spark_http_open_connections", "Open client connections")),
       waiting_upstream_(UnlabelledGauge(*registry_, "spark_compute_tasks_waiting_upstream",
                                         "Compute tasks waiting on Binance, their worker slot lent to others")),
-      resident_bytes_(UnlabelledGauge(*registry_, "process_resident_memory_bytes", "Resident memory size in bytes")) {
+      workers_(UnlabelledGauge(*registry_, "spark_compute_workers", "Compute worker slots (SPARK_WORKERS)")),
+      workers_busy_(UnlabelledGauge(*registry_, "spark_compute_workers_busy",
+                                    "Compute slots computing now (a task waiting on Binance lends its slot)")),
+      resident_bytes_(UnlabelledGauge(*registry_, "process_resident_memory_bytes", "Resident memory size in bytes")),
+      virtual_bytes_(UnlabelledGauge(*registry_, "process_virtual_memory_bytes", "Virtual memory size in bytes")),
+      open_fds_(UnlabelledGauge(*registry_, "process_open_fds", "Open file descriptors")),
+      max_fds_(UnlabelledGauge(*registry_, "process_max_fds", "The file-descriptor limit (soft)")),
+      cpu_seconds_(BuildCounter()
+                       .Name("process_cpu_seconds_total")
+                       .Help("User and system CPU time spent, in seconds")
+                       .Register(*registry_)
+                       .Add({})) {
+    UnlabelledGauge(*registry_, "process_start_time_seconds", "Start time of the process since the epoch, in seconds")
+        .Set(ProcessStartSeconds());
+    AddJobSeries(run_jobs_, run_errors_);
+    AddJobSeries(optimize_jobs_, optimize_errors_);
+    for (const char* route : kRouteNames) {
+        for (int status : kStatuses) http_requests_.Add({{"route", route}, {"status", std::to_string(status)}});
+    }
     for (const char* lane : {"interactive", "batch"}) queue_depth_.Add({{"lane", lane}});
     // Refusals the server makes itself exist at 0 from start-up; field-level reasons (MISSING_FIELD,
     // TOO_DEEP, ...) appear when first seen: alert on sum by (reason).
@@ -147,6 +256,7 @@ ServiceMetrics::ServiceMetrics()
                                             .Help(std::string(route) + " latency in seconds")
                                             .Register(*registry_)
                                             .Add({}, OptimizeLatencyBucketsSeconds())};
+        AddJobSeries(*routes_[route].jobs, *routes_[route].errors);
     }
     // Pre-create the label sets operators alert on, so the series exist (at 0) from start-up.
     cache_hits_.Add({{"layer", "memory"}});
@@ -257,8 +367,21 @@ std::string ServiceMetrics::Serialize() const {
         in_flight_.Set(static_cast<double>(load.in_flight));
         connections_.Set(static_cast<double>(load.connections));
         waiting_upstream_.Set(static_cast<double>(load.threads_waiting_upstream));
+        workers_.Set(static_cast<double>(load.workers));
+        workers_busy_.Set(static_cast<double>(load.workers_busy));
     }
     resident_bytes_.Set(ResidentBytes());
+    const ProcStat stat = ReadProcStat();
+    {
+        std::lock_guard lock(cpu_mutex_);
+        if (stat.cpu_seconds > cpu_reported_) {
+            cpu_seconds_.Increment(stat.cpu_seconds - cpu_reported_);
+            cpu_reported_ = stat.cpu_seconds;
+        }
+    }
+    virtual_bytes_.Set(stat.virtual_bytes);
+    open_fds_.Set(OpenFds());
+    max_fds_.Set(MaxFds());
     return prometheus::TextSerializer().Serialize(registry_->Collect());
 }
 

@@ -10,6 +10,7 @@
 #include <functional>
 #include <map>
 #include <memory>
+#include <mutex>
 #include <string>
 #include <string_view>
 
@@ -27,7 +28,8 @@ class ServiceMetrics {
     //! Any failed /backtest/run request, by error code (INVALID_REQUEST, DATA_NOT_FOUND, ...).
     void RecordRunError(std::string_view code);
     void RecordRunLatency(double milliseconds);
-    //! `layer` is memory or duckdb.
+    //! One bar load of a job route: a hit (`layer` memory or duckdb) when the cache covered the
+    //! whole range, else a miss, whether the fetch that followed succeeded or not.
     void RecordCacheHit(std::string_view layer);
     void RecordCacheMiss();
     void RecordBarsServed(std::string_view source, int64_t bars);
@@ -63,6 +65,8 @@ class ServiceMetrics {
         int64_t in_flight = 0;
         int64_t connections = 0;
         size_t threads_waiting_upstream = 0;
+        size_t workers = 0;       //!< compute slots
+        size_t workers_busy = 0;  //!< slots computing now (waiting on Binance lends the slot)
     };
     void SetLoadSampler(std::function<Load()> sampler);
 
@@ -100,7 +104,15 @@ class ServiceMetrics {
     prometheus::Gauge& in_flight_;
     prometheus::Gauge& connections_;
     prometheus::Gauge& waiting_upstream_;
+    prometheus::Gauge& workers_;
+    prometheus::Gauge& workers_busy_;
     prometheus::Gauge& resident_bytes_;
+    prometheus::Gauge& virtual_bytes_;
+    prometheus::Gauge& open_fds_;
+    prometheus::Gauge& max_fds_;
+    prometheus::Counter& cpu_seconds_;
+    mutable std::mutex cpu_mutex_;
+    mutable double cpu_reported_ = 0;  //!< what cpu_seconds_ holds: it advances by the /proc delta
     std::function<Load()> sampler_;
 };
 

@@ -84,6 +84,11 @@ size_t ThreadPool::Waiting() const {
     return waiting_;
 }
 
+size_t ThreadPool::Running() const {
+    std::lock_guard lock(mutex_);
+    return running_;
+}
+
 bool ThreadPool::HasQueuedLocked() const {
     return std::any_of(queues_.begin(), queues_.end(), [](const auto& queue) { return !queue.empty(); });
 }

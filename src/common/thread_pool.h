@@ -46,6 +46,8 @@ class ThreadPool final : private BlockingWaitListener {
     size_t Threads() const;
     //! Tasks inside a BlockingWait scope right now.
     size_t Waiting() const;
+    //! Tasks computing right now (started and not in a wait scope): the busy compute slots.
+    size_t Running() const;
 
   private:
     void StartThreadLocked();

@@ -1,6 +1,8 @@
 // GET /metrics: real prometheus-cpp output that moves with the traffic and passes promtool.
 #include <gtest/gtest.h>
 
+#include <ctime>
+#include <filesystem>
 #include <fstream>
 
 #include "support/seeded_server.h"
@@ -52,6 +54,44 @@ TEST_F(Metrics, CountersAndHistogramMoveWithRuns) {
         EXPECT_GE(MetricValue(after, std::string("spark_backtest_run_latency_ms_bucket{le=\"") + le + "\"}"), 0) << le;
     }
     EXPECT_EQ(MetricValue(after, R"(spark_backtest_run_latency_ms_bucket{le="+Inf"})"), latency + kRuns + 2);
+}
+
+TEST(MetricsAtStart, EverySeriesAPanelOrAlertReadsExistsBeforeTheFirstEvent) {
+    const std::string directory = MakeTempDirectory("metrics-at-start");
+    {
+        ServerProcess server(directory, /*seed=*/false);
+        ASSERT_TRUE(server.Started()) << server.Stderr();
+        const std::string fresh = HttpCall(server.Port(), "GET", "/metrics").body;
+        for (const char* series : {
+                 R"(spark_backtest_run_errors_total{code="DATA_NOT_FOUND"})",
+                 R"(spark_backtest_run_errors_total{code="MARKET_DATA_UNAVAILABLE"})",
+                 R"(spark_backtest_optimize_errors_total{code="INTERNAL_ERROR"})",
+                 R"(spark_backtest_walkforward_errors_total{code="INVALID_REQUEST"})",
+                 R"(spark_backtest_portfolio_errors_total{code="MARKET_DATA_TIMEOUT"})",
+                 R"(spark_backtest_optimize_jobs_total{exchange="binance",timeframe="1h"})",
+                 R"(spark_backtest_portfolio_jobs_total{exchange="binance-futures",timeframe="1d"})",
+                 R"(spark_http_requests_total{route="run",status="502"})",
+                 R"(spark_http_requests_total{route="metrics",status="200"})",
+                 "spark_backtest_cache_misses_total",
+                 "spark_compute_workers_busy",
+             }) {
+            EXPECT_EQ(MetricValue(fresh, series), 0) << series;
+        }
+        EXPECT_EQ(MetricValue(fresh, "spark_compute_workers"), 2);
+        EXPECT_GE(MetricValue(fresh, R"(spark_compute_queue_depth{lane="interactive"})"), 0);
+        EXPECT_GE(MetricValue(fresh, "spark_http_in_flight_requests"), 1);  // this scrape
+        // The standard process metrics.
+        EXPECT_GT(MetricValue(fresh, "process_cpu_seconds_total"), 0);
+        EXPECT_GT(MetricValue(fresh, "process_resident_memory_bytes"), 1e6);
+        EXPECT_GT(MetricValue(fresh, "process_virtual_memory_bytes"), 1e6);
+        EXPECT_GT(MetricValue(fresh, "process_open_fds"), 3);
+        EXPECT_GE(MetricValue(fresh, "process_max_fds"), MetricValue(fresh, "process_open_fds"));
+        const double started = MetricValue(fresh, "process_start_time_seconds");
+        const double now = static_cast<double>(std::time(nullptr));
+        EXPECT_GT(started, now - 120);
+        EXPECT_LE(started, now + 1);
+    }
+    std::filesystem::remove_all(directory);
 }
 
 TEST_F(Metrics, PassesPromtoolCheckMetrics) {

@@ -103,6 +103,42 @@ TEST_F(Operations, BadConfigurationFailsStartUpWithTheSetting) {
     }
 }
 
+TEST_F(Operations, AFailedJobsAuditLineSaysWhatItWasAndWhy) {
+    // Offline, with an upstream that cannot be reached: the job parses, then its fetch fails.
+    ServerProcess server(directory_, /*seed=*/true,
+                         {"--binance-base-url", "http://127.0.0.1:1", "--binance-max-attempts", "1"});
+    ASSERT_TRUE(server.Started()) << server.Stderr();
+    const std::string run = R"json({"symbol":"SOLUSDT","timeframe":"4h","start":"2024-01-01","end":"2024-01-05",
+        "strategy":{"name":"ema_cross"}})json";
+    const std::string optimize = R"json({"symbol":"SOLUSDT","timeframe":"4h","start":"2024-01-01","end":"2024-01-05",
+        "strategy":{"name":"sma_cross"},"grid":{"fast":[5,10],"slow":[20]}})json";
+    const std::string portfolio = R"json({"timeframe":"1h","start":"2024-01-01","end":"2024-01-05",
+        "assets":[{"symbol":"BTCUSDT","weight":0.5},
+                  {"symbol":"XRPUSDT","weight":0.5,"strategy":{"entry":"close > sma(close, 5)"}}]})json";
+    EXPECT_EQ(HttpCall(server.Port(), "POST", "/backtest/run", run).status, 502);
+    EXPECT_EQ(HttpCall(server.Port(), "POST", "/backtest/optimize", optimize).status, 502);
+    EXPECT_EQ(HttpCall(server.Port(), "POST", "/backtest/portfolio", portfolio).status, 502);
+    const auto lines = AuditLines();
+    ASSERT_EQ(lines.size(), 3u);
+    for (const json& line : lines) {
+        EXPECT_EQ(line["status"], 502) << line;
+        EXPECT_EQ(line["errorCode"], "MARKET_DATA_UNAVAILABLE") << line;
+        EXPECT_NE(line["error"]["message"].get<std::string>().find("The cache lacks"), std::string::npos) << line;
+        EXPECT_EQ(line["start"], "2024-01-01") << line;
+    }
+    EXPECT_EQ(lines[0]["symbol"], "SOLUSDT");
+    EXPECT_EQ(lines[0]["timeframe"], "4h");
+    EXPECT_EQ(lines[0]["strategy"], "ema_cross");
+    EXPECT_EQ(lines[1]["route"], "optimize");
+    EXPECT_EQ(lines[1]["strategy"], "sma_cross");
+    EXPECT_EQ(lines[2]["symbol"], "BTCUSDT,XRPUSDT");
+    EXPECT_EQ(lines[2]["strategy"], "buy_and_hold,rules");  // a portfolio sleeve holds by default
+    EXPECT_EQ(lines[2]["error"]["field"], "assets[1].symbol");
+    // Each failed fetch was a cache miss, whatever its outcome (the portfolio's BTCUSDT a hit).
+    const std::string metrics = HttpCall(server.Port(), "GET", "/metrics").body;
+    EXPECT_EQ(MetricValue(metrics, "spark_backtest_cache_misses_total"), 3) << metrics;
+}
+
 TEST_F(Operations, TheAuditLogHasOneLinePerJobAndSurvivesARestart) {
     {
         ServerProcess server(directory_);
@@ -123,6 +159,8 @@ TEST_F(Operations, TheAuditLogHasOneLinePerJobAndSurvivesARestart) {
         EXPECT_EQ(lines[0]["timeframe"], "1h");
         EXPECT_EQ(lines[0]["barSource"], "cache");
         EXPECT_TRUE(lines[0]["errorCode"].is_null());
+        EXPECT_TRUE(lines[0]["error"].is_null());
+        EXPECT_EQ(lines[0]["strategy"], "sma_cross");
         EXPECT_EQ(lines[3]["route"], "optimize");
         std::set<std::string> ids;
         for (const json& line : lines) ids.insert(line["runId"].get<std::string>());
@@ -189,7 +227,7 @@ TEST_F(Operations, PromtoolAcceptsTheDeployFiles) {
     EXPECT_EQ(config.status, 0) << config.output;
     const CommandResult rules = RunCommand(std::string(SPARK_PROMTOOL) + " check rules " + deploy + "/alerts.yml");
     EXPECT_EQ(rules.status, 0) << rules.output;
-    EXPECT_NE(rules.output.find("5 rules found"), std::string::npos) << rules.output;
+    EXPECT_NE(rules.output.find("8 rules found"), std::string::npos) << rules.output;
 }
 
 json Query(uint16_t port, const std::string& expression) {
@@ -209,6 +247,37 @@ double ScalarSum(const json& answer) {
     double sum = 0;
     for (const json& sample : answer["data"]["result"]) sum += std::stod(sample["value"][1].get<std::string>());
     return sum;
+}
+
+//! The `expr` of every rule in deploy/prometheus/alerts.yml: one line, or a `|` block of the lines
+//! indented below it.
+std::vector<std::string> AlertExpressions() {
+    std::ifstream in(std::string(SPARK_SOURCE_DIR) + "/deploy/prometheus/alerts.yml");
+    std::vector<std::string> out;
+    std::string line;
+    bool in_block = false;
+    size_t block_indent = 0;
+    while (std::getline(in, line)) {
+        const size_t indent = line.find_first_not_of(' ');
+        if (in_block) {
+            if (indent != std::string::npos && indent > block_indent) {
+                out.back() += " " + line.substr(indent);
+                continue;
+            }
+            in_block = false;
+        }
+        const size_t at = line.find("expr:");
+        if (at == std::string::npos) continue;
+        const std::string value = line.substr(line.find_first_not_of(' ', at + 5));
+        if (value == "|") {
+            in_block = true;
+            block_indent = indent;
+            out.emplace_back();
+        } else {
+            out.push_back(value);
+        }
+    }
+    return out;
 }
 
 // A real Prometheus scrapes a real executor; the dashboard's queries run against it.
@@ -246,7 +315,22 @@ TEST_F(Operations, ARealPrometheusScrapesTheExecutorAndTheDashboardQueriesWork) 
     EXPECT_TRUE(dashboard["schemaVersion"].is_number_integer());
     ASSERT_TRUE(dashboard["panels"].is_array());
     ASSERT_GE(dashboard["panels"].size(), 8u);
-    // Labelled families appear with their first sample: exercise every job route, and each error path.
+    ASSERT_GE(AlertExpressions().size(), 8u);
+    // On a process that has only served runs, every panel already has data: the series it reads
+    // exist from start-up (at 0), so no panel or alert reads "no data" on a healthy process.
+    for (const json& panel : dashboard["panels"]) {
+        for (const json& target : panel["targets"]) {
+            const std::string expression = target["expr"];
+            const json answer = wait_for(expression, [](const json& a) { return !a["data"]["result"].empty(); });
+            EXPECT_FALSE(answer.is_null()) << panel["title"] << ": no data for " << expression;
+        }
+    }
+    // Every alert's expression evaluates on the real Prometheus (promtool checks their syntax).
+    for (const std::string& expression : AlertExpressions()) {
+        const json answer = Query(prometheus.Port(), expression);
+        EXPECT_EQ(answer["status"], "success") << expression << ": " << answer.dump();
+    }
+    // Every job route and each error path.
     for (const auto& [path, body] :
          {std::pair{"/backtest/optimize", kOptimize}, std::pair{"/backtest/walkforward", kWalkForward},
           std::pair{"/backtest/portfolio", kPortfolio}}) {

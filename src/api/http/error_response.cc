@@ -64,6 +64,8 @@ HttpResponse ErrorResponse(const Error& error) {
     HttpResponse response{HttpStatusFor(error.code), json.Take()};
     response.error_code = std::string(ErrorCodeName(error.code));
     response.error_reason = error.reason;
+    response.error_field = TruncateForEcho(error.field, kMaxErrorFieldBytes);
+    response.error_message = TruncateForEcho(error.message, kMaxErrorMessageBytes);
     return response;
 }
 

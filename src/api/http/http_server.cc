@@ -360,12 +360,16 @@ class Session : public std::enable_shared_from_this<Session> {
                                   .request_digest = job_->digest,
                                   .symbol = response.job.symbol,
                                   .timeframe = response.job.timeframe,
+                                  .strategy = response.job.strategy,
                                   .start = response.job.start,
                                   .end = response.job.end,
                                   .bar_source = response.job.bar_source,
                                   .mode = job_->mode,
                                   .status = response.status,
                                   .error_code = response.error_code,
+                                  .error_reason = response.error_reason,
+                                  .error_field = response.error_field,
+                                  .error_message = response.error_message,
                                   .latency_ms = latency_ms});
         }
         std::cerr << fmt::format(
@@ -551,7 +555,9 @@ HttpServer::HttpServer(ServerOptions options, const Router& router, ThreadPool& 
                                     .batch_waiting = state.batch_gate.Waiting(),
                                     .in_flight = state.in_flight.load(),
                                     .connections = state.connections.load(),
-                                    .threads_waiting_upstream = state.compute.Waiting()};
+                                    .threads_waiting_upstream = state.compute.Waiting(),
+                                    .workers = state.compute.Size(),
+                                    .workers_busy = state.compute.Running()};
     });
 }
 

@@ -17,13 +17,15 @@ struct HttpRequest {
     bool authenticated = false;  //!< a configured SPARK_API_TOKEN was presented
 };
 
-//! What a job route tells the audit log about the work it did.
+//! What a job route tells the audit log about the work it did: set as soon as the request
+//! parsed, so a job that fails later is still on record with what it was.
 struct JobInfo {
-    std::string symbol;
+    std::string symbol;  //!< comma-separated for portfolios
     std::string timeframe;
     std::string start;
     std::string end;
-    std::string bar_source;
+    std::string bar_source;  //!< empty when no bars were loaded
+    std::string strategy;    //!< a built-in's name, or "rules"; comma-separated distinct names for portfolios
 };
 
 struct HttpResponse {
@@ -37,6 +39,8 @@ struct HttpResponse {
     std::vector<std::pair<std::string, std::string>> headers;  //!< extra headers, e.g. Allow on a 405
     std::string error_code;                                    //!< the envelope's code on errors (for logs)
     std::string error_reason;                                  //!< the envelope's details.reason, if any
+    std::string error_field;                                   //!< the envelope's details.field, if any
+    std::string error_message;                                 //!< the envelope's message (bounded)
     //! The server refused the request before any handler ran (queue full, over the connection
     //! cap, shutting down, unauthorized, ...): counted and logged as a rejection, never audited.
     bool refused = false;

@@ -15,15 +15,19 @@
 namespace spark::api {
 void OptimizeRoute::Handle(const HttpRequest& http, Respond respond, CancelFlag cancelled) const {
     const Clock::time_point started = Clock::now();
+    JobInfo identity;
     auto fail = [&](const Error& error) {
         metrics_.RecordOptimizeError(ErrorCodeName(error.code));
         metrics_.RecordOptimizeLatency(MillisSince(started));
-        respond(ErrorResponse(error));
+        HttpResponse response = ErrorResponse(error);
+        response.job = identity;
+        respond(std::move(response));
     };
     Result<OptimizeRequest> parsed = ParseOptimizeRequest(http.body, NowEpochMs());
     if (!parsed) return fail(parsed.error());
     auto request = std::make_shared<OptimizeRequest>(std::move(*parsed));
     metrics_.RecordOptimizeJob(request->run.exchange, request->run.interval.Name());
+    identity = IdentityOf(request->run);
 
     const StrategyDefinition* strategy = request->run.strategy.definition.get();
     Result<research::GridExpansion> grid = ExpandWithinCap(*strategy, request->grid, limits_);
@@ -33,8 +37,9 @@ void OptimizeRoute::Handle(const HttpRequest& http, Respond respond, CancelFlag 
                          request->run.interval,
                          request->run.range,
                          request->run.use_cache};
-    Result<LoadedBars> loaded = loader_.Load(query);
+    Result<LoadedBars> loaded = LoadCounted(loader_, metrics_, query);
     if (!loaded) return fail(loaded.error());
+    identity.bar_source = BarSourceName(loaded->source);
     if (Result<void> ok = CheckBars(loaded->bars); !ok) return fail(ok.error());
     auto bars = std::make_shared<LoadedBars>(std::move(*loaded));
     const double load_ms = MillisSince(started);
@@ -52,19 +57,20 @@ void OptimizeRoute::Handle(const HttpRequest& http, Respond respond, CancelFlag 
     const int64_t skipped = grid->skipped;
     research::StartGridSearch(
         compute_, lanes, std::move(input), cancelled,
-        [this, request, combinations, skipped, bars, respond, started, compute_started,
-         load_ms](research::GridSearchOutcome outcome) {
+        [this, request, combinations, skipped, bars, respond, started, compute_started, load_ms,
+         identity](research::GridSearchOutcome outcome) {
             metrics_.RecordCombinationsEvaluated(outcome.evaluated);
             if (!outcome.error.empty()) {
                 metrics_.RecordOptimizeError("INTERNAL_ERROR");
-                return respond(
-                    ErrorResponse({ErrorCode::kInternal, "the grid search failed: " + outcome.error, "", ""}));
+                HttpResponse failed =
+                    ErrorResponse({ErrorCode::kInternal, "the grid search failed: " + outcome.error, "", ""});
+                failed.job = identity;
+                return respond(std::move(failed));
             }
             const OptimizeTiming timing{load_ms, MillisSince(compute_started), MillisSince(started)};
             metrics_.RecordOptimizeLatency(timing.total_ms);
             HttpResponse ok{200, WriteOptimizeResponse(*request, *combinations, skipped, *bars, outcome, timing)};
-            ok.job = {request->run.symbol, std::string(request->run.interval.Name()), request->run.start,
-                      request->run.end, std::string(BarSourceName(bars->source))};
+            ok.job = identity;
             respond(std::move(ok));
         });
 }

@@ -37,6 +37,29 @@ void WriteRequestEcho(JsonWriter& json, const PortfolioRequest& request) {
     json.EndObject();
 }
 
+//! Appends `item` to a comma-separated list unless it is there already.
+void AddDistinct(std::string& list, std::string_view item) {
+    for (size_t start = 0; start <= list.size();) {
+        const size_t comma = std::min(list.find(',', start), list.size());
+        if (std::string_view(list).substr(start, comma - start) == item) return;
+        start = comma + 1;
+    }
+    if (!list.empty()) list += ',';
+    list += item;
+}
+
+//! The audit identity: every asset's symbol, the distinct strategies.
+JobInfo PortfolioIdentity(const PortfolioRequest& request) {
+    JobInfo identity = IdentityOf(request.run);
+    identity.symbol.clear();
+    identity.strategy.clear();
+    for (const PortfolioAssetRequest& a : request.assets) {
+        identity.symbol += (identity.symbol.empty() ? "" : ",") + a.symbol;
+        AddDistinct(identity.strategy, a.strategy.name);
+    }
+    return identity;
+}
+
 std::string WriteResponse(const PortfolioRequest& request, const std::vector<LoadedBars>& loaded,
                           const research::PortfolioResult& result, double load_ms, double compute_ms, double total_ms) {
     JsonWriter json(8192 + result.timeline.size() * 40);
@@ -99,14 +122,18 @@ std::string WriteResponse(const PortfolioRequest& request, const std::vector<Loa
 
 HttpResponse PortfolioRoute::Handle(const HttpRequest& http) const {
     const Clock::time_point started = Clock::now();
+    JobInfo identity;
     auto fail = [&](const Error& error) {
         metrics_.RecordRouteError("portfolio", ErrorCodeName(error.code));
         metrics_.RecordRouteLatency("portfolio", MillisSince(started));
-        return ErrorResponse(error);
+        HttpResponse response = ErrorResponse(error);
+        response.job = identity;
+        return response;
     };
     Result<PortfolioRequest> request = ParsePortfolioRequest(http.body, NowEpochMs(), max_assets_);
     if (!request) return fail(request.error());
     metrics_.RecordRouteJob("portfolio", request->run.exchange, request->run.interval.Name());
+    identity = PortfolioIdentity(*request);
 
     // Every asset cache-first, a few at a time in parallel.
     std::vector<Result<LoadedBars>> loads;
@@ -118,7 +145,8 @@ HttpResponse PortfolioRoute::Handle(const HttpRequest& http) const {
                 request->run.interval,
                 request->run.range,
                 request->run.use_cache};
-            batch.push_back(std::async(std::launch::async, [this, query] { return loader_.Load(query); }));
+            batch.push_back(
+                std::async(std::launch::async, [this, query] { return LoadCounted(loader_, metrics_, query); }));
         }
         // The loads run on their own threads; this worker only waits, and lends its slot meanwhile.
         const BlockingWait waiting_for_loads;
@@ -147,14 +175,8 @@ HttpResponse PortfolioRoute::Handle(const HttpRequest& http) const {
     const double total_ms = MillisSince(started);
     metrics_.RecordRouteLatency("portfolio", total_ms);
     HttpResponse ok{200, WriteResponse(*request, loaded, result, load_ms, compute_ms, total_ms)};
-    std::string symbols;
-    for (const PortfolioAssetRequest& a : request->assets) symbols += (symbols.empty() ? "" : ",") + a.symbol;
-    std::string sources;
-    for (const LoadedBars& bars : loaded) {
-        const std::string source(BarSourceName(bars.source));
-        if (sources.find(source) == std::string::npos) sources += (sources.empty() ? "" : ",") + source;
-    }
-    ok.job = {symbols, std::string(request->run.interval.Name()), request->run.start, request->run.end, sources};
+    for (const LoadedBars& bars : loaded) AddDistinct(identity.bar_source, BarSourceName(bars.source));
+    ok.job = std::move(identity);
     return ok;
 }
 

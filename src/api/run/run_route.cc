@@ -76,27 +76,20 @@ HttpResponse RunRoute::Fail(const Error& error) const {
 
 HttpResponse RunRoute::Handle(const HttpRequest& http) const {
     const Clock::time_point started = Clock::now();
+    JobInfo identity;
     HttpResponse response = [&]() -> HttpResponse {
         Result<RunRequest> request = ParseRunRequest(http.body, NowEpochMs());
         if (!request) return Fail(request.error());
         metrics_.RecordRunJob(request->exchange, request->interval.Name());
+        identity = IdentityOf(*request);
 
         const BarQuery query{{request->exchange, request->symbol, std::string(request->interval.Name())},
                              request->interval,
                              request->range,
                              request->use_cache};
-        Result<LoadedBars> bars = loader_.Load(query);
-        if (!bars) {
-            if (bars.error().code == ErrorCode::kDataNotFound) metrics_.RecordCacheMiss();
-            return Fail(bars.error());
-        }
-        if (bars->cache_hit) {
-            metrics_.RecordCacheHit(bars->from_memory ? "memory" : "duckdb");
-        } else {
-            metrics_.RecordCacheMiss();
-        }
-        metrics_.RecordBarsServed(BarSourceName(bars->source), static_cast<int64_t>(bars->bars.size()));
-        metrics_.RecordBarsFetched(bars->fetched);
+        Result<LoadedBars> bars = LoadCounted(loader_, metrics_, query);
+        if (!bars) return Fail(bars.error());
+        identity.bar_source = BarSourceName(bars->source);
 
         Warnings warnings;
         Result<std::vector<Candle>> loaded_warmup = LoadWarmup(*request, query, warnings);
@@ -118,10 +111,9 @@ HttpResponse RunRoute::Handle(const HttpRequest& http) const {
         const RunTiming timing{load_ms, MillisSince(compute_started), MillisSince(started)};
         HttpResponse ok{200, WriteRunResponse(http.run_id.empty() ? NewRunId() : http.run_id, *request, *bars,
                                               warmup.size(), strategy->LookbackBars(), warnings, *result, timing)};
-        ok.job = {request->symbol, std::string(request->interval.Name()), request->start, request->end,
-                  std::string(BarSourceName(bars->source))};
         return ok;
     }();
+    response.job = std::move(identity);
     metrics_.RecordRunLatency(MillisSince(started));
     return response;
 }

@@ -15,24 +15,29 @@
 namespace spark::api {
 void WalkForwardRoute::Handle(const HttpRequest& http, Respond respond, CancelFlag cancelled) const {
     const Clock::time_point started = Clock::now();
+    JobInfo identity;
     auto fail = [&](const Error& error) {
         metrics_.RecordRouteError("walkforward", ErrorCodeName(error.code));
         metrics_.RecordRouteLatency("walkforward", MillisSince(started));
-        respond(ErrorResponse(error));
+        HttpResponse response = ErrorResponse(error);
+        response.job = identity;
+        respond(std::move(response));
     };
     Result<WalkForwardRequest> parsed = ParseWalkForwardRequest(http.body, NowEpochMs());
     if (!parsed) return fail(parsed.error());
     auto request = std::make_shared<WalkForwardRequest>(std::move(*parsed));
     const RunRequest& run = request->search.run;
     metrics_.RecordRouteJob("walkforward", run.exchange, run.interval.Name());
+    identity = IdentityOf(run);
 
     const StrategyDefinition* strategy = run.strategy.definition.get();
     Result<research::GridExpansion> grid = ExpandWithinCap(*strategy, request->search.grid, limits_);
     if (!grid) return fail(grid.error());
     const BarQuery query{
         {run.exchange, run.symbol, std::string(run.interval.Name())}, run.interval, run.range, run.use_cache};
-    Result<LoadedBars> loaded = loader_.Load(query);
+    Result<LoadedBars> loaded = LoadCounted(loader_, metrics_, query);
     if (!loaded) return fail(loaded.error());
+    identity.bar_source = BarSourceName(loaded->source);
     if (Result<void> ok = CheckBars(loaded->bars); !ok) return fail(ok.error());
     Result<std::vector<research::FoldWindow>> folds = research::PlanFolds(loaded->bars.size(), request->windows);
     if (!folds) return fail(folds.error());
@@ -51,19 +56,19 @@ void WalkForwardRoute::Handle(const HttpRequest& http, Respond respond, CancelFl
     const Clock::time_point compute_started = Clock::now();
     research::StartWalkForward(
         compute_, std::min(limits_.max_concurrency, compute_.Size()), std::move(input), std::move(*folds), cancelled,
-        [this, request, combinations, bars, threshold, respond, started, compute_started,
-         load_ms](research::WalkForwardOutcome outcome) {
+        [this, request, combinations, bars, threshold, respond, started, compute_started, load_ms,
+         identity](research::WalkForwardOutcome outcome) {
             if (!outcome.error.empty()) {
                 metrics_.RecordRouteError("walkforward", "INTERNAL_ERROR");
-                return respond(
-                    ErrorResponse({ErrorCode::kInternal, "the walk-forward failed: " + outcome.error, "", ""}));
+                HttpResponse failed =
+                    ErrorResponse({ErrorCode::kInternal, "the walk-forward failed: " + outcome.error, "", ""});
+                failed.job = identity;
+                return respond(std::move(failed));
             }
             const WalkForwardTiming timing{load_ms, MillisSince(compute_started), MillisSince(started)};
             metrics_.RecordRouteLatency("walkforward", timing.total_ms);
             HttpResponse ok{200, WriteWalkForwardResponse(*request, threshold, *combinations, *bars, outcome, timing)};
-            const RunRequest& r = request->search.run;
-            ok.job = {r.symbol, std::string(r.interval.Name()), r.start, r.end,
-                      std::string(BarSourceName(bars->source))};
+            ok.job = identity;
             respond(std::move(ok));
         });
 }
