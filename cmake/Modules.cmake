@@ -13,6 +13,7 @@ endfunction()
 function(spark_link_modules target)
     target_link_libraries(${target} PRIVATE ${SPARK_MODULES})
     # The npm-provided libduckdb.so lives in the source tree: point the runtime linker at it.
-    # Installed, the binary finds libduckdb.so next to itself.
-    set_target_properties(${target} PROPERTIES BUILD_RPATH "${DUCKDB_ROOT}/lib" INSTALL_RPATH "$ORIGIN")
+    # Installed (cmake --install), the binary finds it in the prefix's lib/, relative to itself, so
+    # the prefix can be moved or copied whole.
+    set_target_properties(${target} PROPERTIES BUILD_RPATH "${DUCKDB_ROOT}/lib" INSTALL_RPATH "$ORIGIN/../lib")
 endfunction()

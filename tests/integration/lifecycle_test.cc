@@ -192,6 +192,37 @@ TEST_F(Lifecycle, EveryCommandHasHelpWithDefaultsAndAVersion) {
     EXPECT_NE(unknown.output.find("send a Binance interval"), std::string::npos) << unknown.output;
 }
 
+TEST_F(Lifecycle, TheInstalledBinaryRunsFromItsPrefixAlone) {
+    const std::string prefix = directory_ + "/prefix";
+    const CommandResult install =
+        RunCommand(std::string(SPARK_CMAKE) + " --install " + SPARK_BUILD_DIR + " --prefix " + prefix + " 2>&1");
+    ASSERT_EQ(install.status, 0) << install.output;
+    for (const char* file :
+         {"bin/spark-executor", "lib/libduckdb.so", "share/doc/spark-executor/operations.md",
+          "share/doc/spark-executor/README.md", "share/spark-executor/systemd/spark-executor.service",
+          "share/spark-executor/systemd/spark-executor.env.example",
+          "share/spark-executor/deploy/prometheus/alerts.yml",
+          "share/spark-executor/deploy/grafana/spark-executor.json", "share/spark-executor/sample/BTCUSDT-1h.csv.gz"}) {
+        EXPECT_TRUE(std::filesystem::exists(prefix + "/" + file)) << file;
+    }
+    // The binary finds DuckDB relative to itself, never in the build or source tree.
+    const CommandResult dynamic = RunCommand("readelf -d " + prefix + "/bin/spark-executor");
+    EXPECT_NE(dynamic.output.find("RUNPATH"), std::string::npos) << dynamic.output;
+    EXPECT_NE(dynamic.output.find("[$ORIGIN/../lib]"), std::string::npos) << dynamic.output;
+    EXPECT_EQ(dynamic.output.find(SPARK_SOURCE_DIR), std::string::npos) << dynamic.output;
+    // Moved elsewhere, with the source tree's DuckDB out of reach, it still starts and answers.
+    const std::string moved = directory_ + "/moved";
+    std::filesystem::rename(prefix, moved);
+    const std::string executable = moved + "/bin/spark-executor";
+    EXPECT_EQ(RunCommand("env -u LD_LIBRARY_PATH " + executable + " --version").status, 0);
+    ServerProcess server(directory_, /*seed=*/false, {"--seed-dir", moved + "/share/spark-executor/sample"},
+                         executable);
+    ASSERT_TRUE(server.Started()) << server.Stderr();
+    const HttpResult run = HttpCall(server.Port(), "POST", "/backtest/run", kPlanRequest);
+    EXPECT_EQ(run.status, 200) << run.body;
+    EXPECT_EQ(server.Stop(), 0);
+}
+
 TEST_F(Lifecycle, BadConfigurationFailsAtStart) {
     const CommandResult result = RunCommand("PORT=99999 " + std::string(SPARK_EXECUTOR_PATH) + " serve");
     EXPECT_EQ(result.status, 2);

@@ -50,9 +50,10 @@ std::string MakeTempDirectory(const std::string& label) {
     return dir.string();
 }
 
-ServerProcess::ServerProcess(const std::string& directory, bool seed, std::vector<std::string> extra_args) {
+ServerProcess::ServerProcess(const std::string& directory, bool seed, std::vector<std::string> extra_args,
+                             const std::string& executable) {
     stderr_path_ = directory + "/stderr.log";
-    std::vector<std::string> args = {SPARK_EXECUTOR_PATH, "serve", "--port", "0", "--workers", "2"};
+    std::vector<std::string> args = {executable, "serve", "--port", "0", "--workers", "2"};
     // Offline by default: no Binance unless a test points the client at the replay server.
     args.insert(args.end(), {"--db", directory + "/cache.duckdb", "--audit-log", directory + "/audit.jsonl",
                              "--binance-base-url=", "--binance-futures-base-url="});

@@ -13,7 +13,9 @@ namespace spark::testing {
 class ServerProcess {
   public:
     //! `seed` imports the bundled sample candles at start (--seed-dir).
-    explicit ServerProcess(const std::string& directory, bool seed = true, std::vector<std::string> extra_args = {});
+    //! `executable`: the built binary by default; the install test starts an installed one.
+    explicit ServerProcess(const std::string& directory, bool seed = true, std::vector<std::string> extra_args = {},
+                           const std::string& executable = SPARK_EXECUTOR_PATH);
     ~ServerProcess();
     ServerProcess(const ServerProcess&) = delete;
     ServerProcess& operator=(const ServerProcess&) = delete;
