@@ -12,17 +12,14 @@
 #include <thread>
 #include <vector>
 
+#include "driver_support.h"
 #include "support/http_client.h"
 
 namespace {
 
 using Clock = std::chrono::steady_clock;
 
-double Percentile(const std::vector<double>& sorted, double p) {
-    if (sorted.empty()) return 0;
-    const size_t index = std::min(sorted.size() - 1, static_cast<size_t>(p * static_cast<double>(sorted.size())));
-    return sorted[index];
-}
+using spark::bench::Percentile;
 
 }  // namespace
 

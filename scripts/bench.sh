@@ -13,7 +13,8 @@ echo "== engine (Google Benchmark, real BTCUSDT 1h, 17,543 bars)"
 workdir=$(mktemp -d)
 replay_pid=""
 cold_pid=""
-trap 'kill $server_pid $replay_pid $cold_pid 2>/dev/null || true; wait 2>/dev/null || true; rm -rf "$workdir"' EXIT
+soak_pid=""
+trap 'kill $server_pid $replay_pid $cold_pid $soak_pid 2>/dev/null || true; wait 2>/dev/null || true; rm -rf "$workdir"' EXIT
 "$build/bin/spark-executor" serve --port 0 --db "$workdir/cache.duckdb" --seed-dir data/sample \
     >"$workdir/stdout" 2>"$workdir/stderr" &
 server_pid=$!
@@ -86,3 +87,16 @@ curl -s -o /dev/null -X POST "localhost:$replay_port/__faults" -d '{"delayMs":10
 uncached='{"symbol":"BTCUSDT","timeframe":"1h","start":"2024-03-01","end":"2024-03-07","useCache":false}'
 printf '== slow upstream (1 s an answer), 8 uncached connections + cached runs: '
 "$build/bin/spark_flood_driver" "$cold_port" 8 20 /backtest/run "$uncached" "$plan" 2
+
+# Soak: 64 connections for SOAK_SECONDS (default 600) on a fresh server without an upstream,
+# every route plus requests that must fail (bad input, missing data). Latency and the server's
+# memory in the first and the last minute; exits non-zero on any unexpected answer or on growth.
+soak_seconds=${SOAK_SECONDS:-600}
+"$build/bin/spark-executor" serve --port 0 --db "$workdir/soak.duckdb" --audit-log "$workdir/soak.jsonl" \
+    --seed-dir data/sample --binance-base-url= --binance-futures-base-url= \
+    >"$workdir/soak.out" 2>"$workdir/soak.err" &
+soak_pid=$!
+for _ in $(seq 1 300); do grep -q 'listening on' "$workdir/soak.out" 2>/dev/null && break; sleep 0.1; done
+soak_port=$(sed -n 's/.*127\.0\.0\.1:\([0-9]*\).*/\1/p' "$workdir/soak.out" | head -1)
+printf '== soak, 64 connections, mixed routes with failures, %s s: ' "$soak_seconds"
+"$build/bin/spark_soak_driver" "$soak_port" 64 "$soak_seconds"

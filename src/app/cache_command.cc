@@ -72,6 +72,7 @@ struct SeriesFilter {
     std::string symbol;
     std::string interval;
 
+    bool Empty() const { return exchange.empty() && symbol.empty() && interval.empty(); }
     bool Matches(const SeriesKey& key) const {
         return (exchange.empty() || key.exchange == exchange) && (symbol.empty() || key.symbol == symbol) &&
                (interval.empty() || key.interval == interval);
@@ -103,6 +104,10 @@ int Verify(BacktestCache& cache, const SeriesFilter& filter) {
         ++with_problems;
         std::cout << fmt::format("{}: {} PROBLEMS ({})\n", Describe(entry.series), result->problems.size(), facts);
         for (const std::string& problem : result->problems) std::cout << "  " << problem << '\n';
+    }
+    if (checked == 0 && filter.Empty()) {
+        std::cout << "the cache holds no series: nothing to verify\n";
+        return 0;
     }
     if (checked == 0) {
         std::cerr << "spark-executor cache verify: no series matches (see 'spark-executor cache list')\n";

@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <filesystem>
 
+#include "common/failpoint.h"
 #include "common/time_format.h"
 #include "marketdata/coverage.h"
 #include "marketdata/duckdb_rows.h"
@@ -327,6 +328,7 @@ Result<void> BacktestCache::StoreWith(Session& session, std::span<const KlineRow
         !ok) {
         return fail(ok);
     }
+    Failpoint("cache-store-mid-transaction");  // the bars are in, their coverage not yet
     duckdb_prepared_statement stmt = session.insert_coverage.Handle();
     for (const TimeRange& range : covered) {
         BindSeries(stmt, series);
@@ -339,6 +341,7 @@ Result<void> BacktestCache::StoreWith(Session& session, std::span<const KlineRow
         }
     }
     if (auto ok = conn.Execute("COMMIT"); !ok) return fail(ok);
+    Failpoint("cache-store-after-commit");
     // The data is committed; emptying the staging table is housekeeping (it is emptied before
     // every use anyway), so its failure must not report the write as failed.
     (void)conn.Execute("DELETE FROM staging_candles");
