@@ -67,7 +67,7 @@ Result<std::unique_ptr<AuditLog>> AuditLog::Open(const std::string& path, int64_
         std::ifstream in(path);
         std::string line;
         while (std::getline(in, line)) {
-            if (line.empty()) continue;
+            if (line.empty() || IsActionLine(line)) continue;
             log->recent_.push_back(line);
             if (log->recent_.size() > kAuditRecentLines) log->recent_.pop_front();
         }
@@ -105,9 +105,25 @@ void AuditLog::Rotate() {
     Reopen();
 }
 
+bool IsActionLine(const std::string& line) {
+    // Actions start {"time":"...","action": and carry no runId; job lines always have one.
+    return line.find("\"action\":") != std::string::npos && line.find("\"runId\":") == std::string::npos;
+}
+
+void AuditLog::AppendAction(const std::string& json_line) {
+    std::lock_guard lock(mutex_);
+    Write(json_line);
+}
+
 void AuditLog::Append(const AuditEntry& entry) {
     std::string line = ToJsonLine(entry);
     std::lock_guard lock(mutex_);
+    Write(line);
+    recent_.push_back(std::move(line));
+    if (recent_.size() > kAuditRecentLines) recent_.pop_front();
+}
+
+void AuditLog::Write(const std::string& line) {
     if (size_ > 0 && size_ + static_cast<int64_t>(line.size()) + 1 > max_bytes_) Rotate();
     if (!file_ && !Reopen()) {
         // Still recorded in memory and on stderr; the file is retried with the next line.
@@ -119,8 +135,6 @@ void AuditLog::Append(const AuditEntry& entry) {
         std::fflush(file_);  // one answered job, one durable line
         size_ += static_cast<int64_t>(line.size()) + 1;
     }
-    recent_.push_back(std::move(line));
-    if (recent_.size() > kAuditRecentLines) recent_.pop_front();
 }
 
 std::vector<std::string> AuditLog::Recent(size_t limit) {

@@ -42,6 +42,9 @@ class AuditLog {
     ~AuditLog();
 
     void Append(const AuditEntry& entry);
+    //! A line that is not a job (a route transition at start): written and rotated like the
+    //! others, never listed by Recent (GET /backtest/runs lists jobs).
+    void AppendAction(const std::string& json_line);
     //! The `limit` most recent lines (JSON objects), newest first.
     std::vector<std::string> Recent(size_t limit);
 
@@ -49,6 +52,7 @@ class AuditLog {
     AuditLog(std::string path, int64_t max_bytes, int keep_files)
         : path_(std::move(path)), max_bytes_(max_bytes), keep_(keep_files) {}
     bool Reopen();
+    void Write(const std::string& line);
     void Rotate();
 
     std::mutex mutex_;
@@ -61,6 +65,9 @@ class AuditLog {
 };
 
 inline constexpr size_t kAuditRecentLines = 1000;
+
+//! Whether an audit line is an action (a route transition), not a job.
+bool IsActionLine(const std::string& line);
 
 //! FNV-1a 64-bit digest of `text`, as 16 hex digits.
 std::string Fnv1aHex(std::string_view text);

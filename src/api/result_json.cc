@@ -2,6 +2,10 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
+
+#include "common/time_format.h"
+
 namespace spark::api {
 
 std::string_view ExitReasonName(ExitReason reason) {
@@ -107,6 +111,37 @@ Warning LookbackWarning(size_t lookback_bars, size_t warmup_bars, size_t bars) {
             fmt::format("the strategy needs {} bars before its first possible entry, but the run has {} ({} in the "
                         "range, {} of warm-up): it cannot trade; widen the range or add warmupBars",
                         lookback_bars, warmup_bars + bars, bars, warmup_bars)};
+}
+
+Warnings BarWarnings(const LoadedBars& bars, const Interval& interval, std::string_view symbol) {
+    Warnings out;
+    const std::string who = symbol.empty() ? std::string() : fmt::format("{}: ", symbol);
+    int64_t never_loaded = 0;
+    for (const TimeRange& r : bars.uncovered) never_loaded += interval.CountOpenTimes(r.start_ms, r.end_ms);
+    if (never_loaded > 0) {
+        out.push_back({"RANGE_NOT_LOADED",
+                       fmt::format("{}{} of the range's {} bars were never loaded (first from {}) and no upstream is "
+                                   "configured to fetch them: the result stands on the {} cached bars only; import "
+                                   "the missing bars or configure BINANCE_BASE_URL",
+                                   who, never_loaded, bars.expected, FormatIsoUtc(bars.uncovered.front().start_ms),
+                                   bars.bars.size())});
+    }
+    const int64_t gaps = bars.missing - never_loaded;
+    if (gaps > 0) {
+        const auto unloaded = [&](int64_t t) {
+            return std::any_of(bars.uncovered.begin(), bars.uncovered.end(),
+                               [t](const TimeRange& r) { return r.Contains(t); });
+        };
+        const auto first = std::find_if_not(bars.missing_sample.begin(), bars.missing_sample.end(), unloaded);
+        out.push_back(
+            {"BARS_MISSING",
+             fmt::format(
+                 "{}{} of the range's {} bars do not exist on the exchange (gaps in its data{}); "
+                 "indicators skip them and open positions are held across them",
+                 who, gaps, bars.expected,
+                 first == bars.missing_sample.end() ? "" : fmt::format(", the first at {}", FormatIsoUtc(*first)))});
+    }
+    return out;
 }
 
 void WriteTrades(JsonWriter& json, const std::vector<Trade>& trades) {

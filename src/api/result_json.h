@@ -38,5 +38,9 @@ void WriteStrategyAndWarnings(JsonWriter& json, std::string_view name, size_t lo
                               size_t warmup_bars = 0, Warnings warnings = {});
 //! LOOKBACK_EXCEEDS_RANGE: the strategy needs more bars than were loaded before it can signal.
 Warning LookbackWarning(size_t lookback_bars, size_t warmup_bars, size_t bars);
+//! What the loaded bars change about a result: RANGE_NOT_LOADED when part of the range was never
+//! loaded and no upstream could fetch it (the run stands on the cached part), BARS_MISSING when
+//! loaded data has exchange gaps. `symbol` prefixes the messages (a portfolio's assets).
+Warnings BarWarnings(const LoadedBars& bars, const Interval& interval, std::string_view symbol = {});
 
 }  // namespace spark::api

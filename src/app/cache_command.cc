@@ -40,14 +40,15 @@ int List(BacktestCache& cache, bool as_json) {
             for (const TimeRange& r : s.coverage) {
                 coverage.push_back({{"start", FormatIsoUtc(r.start_ms)}, {"end", FormatIsoUtc(r.end_ms)}});
             }
-            out.push_back({{"exchange", s.series.exchange},
-                           {"symbol", s.series.symbol},
-                           {"interval", s.series.interval},
-                           {"bars", s.bars},
-                           {"firstBar", s.first_open_ms < 0 ? nlohmann::json() : nlohmann::json(FormatIsoUtc(s.first_open_ms))},
-                           {"lastBar", s.last_open_ms < 0 ? nlohmann::json() : nlohmann::json(FormatIsoUtc(s.last_open_ms))},
-                           {"coverage", coverage},
-                           {"sources", s.sources}});
+            out.push_back(
+                {{"exchange", s.series.exchange},
+                 {"symbol", s.series.symbol},
+                 {"interval", s.series.interval},
+                 {"bars", s.bars},
+                 {"firstBar", s.first_open_ms < 0 ? nlohmann::json() : nlohmann::json(FormatIsoUtc(s.first_open_ms))},
+                 {"lastBar", s.last_open_ms < 0 ? nlohmann::json() : nlohmann::json(FormatIsoUtc(s.last_open_ms))},
+                 {"coverage", coverage},
+                 {"sources", s.sources}});
         }
         std::cout << out.dump(2) << '\n';
         return 0;

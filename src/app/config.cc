@@ -334,8 +334,9 @@ std::string ServeUsage() {
     for (const Setting& s : Settings()) {
         text += fmt::format("  {:<28} {:<30} {} [{}]\n", s.flag, s.env, s.help, default_of(s.flag));
     }
-    text += "  --help                       print this help and exit\n"
-            "  --version                    print the version and exit\n";
+    text +=
+        "  --help                       print this help and exit\n"
+        "  --version                    print the version and exit\n";
     return text;
 }
 

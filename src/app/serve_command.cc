@@ -11,6 +11,7 @@
 #include <sys/resource.h>
 
 #include "api/http/http_server.h"
+#include "api/route_transitions.h"
 #include "api/routes.h"
 #include "api/service_metrics.h"
 #include "app/cli_support.h"
@@ -172,6 +173,10 @@ int RunServe(const std::vector<std::string>& args) {
         std::cerr << "spark-executor: " << ok.error().message << '\n';
         return kExitFailure;
     }
+    // Only a start that serves changes which routes are real: recorded once listening.
+    api::RecordRouteTransitions(**audit, {.real_routes = config->real_routes,
+                                          .state_path = config->audit_log + ".routes",
+                                          .upstream = !config->binance_base_url.empty()});
     // Tests and scripts read this line to learn the (possibly ephemeral) port.
     std::cout << fmt::format("spark-executor listening on http://{}:{} (cache {}, {} workers)", config->host,
                              server.Port(), config->db_path, config->workers)

@@ -1,8 +1,10 @@
 // The Binance fallback against the replay server: cache-first loading, faults, errors, metrics.
 #include <gtest/gtest.h>
 
+#include <fmt/format.h>
 #include <chrono>
 #include <filesystem>
+#include <fstream>
 #include <future>
 #include <thread>
 
@@ -284,6 +286,57 @@ TEST_F(Binance, AnUnreachableUpstreamSaysWhatIsMissingWhatIsCachedAndWhatToDo) {
     const json nothing = Run(R"({"symbol":"SOLUSDT","timeframe":"4h","start":"2024-01-01","end":"2024-01-05"})", 502);
     EXPECT_NE(nothing["error"]["message"].get<std::string>().find("(it holds nothing)"), std::string::npos)
         << nothing.dump();
+}
+
+TEST_F(Binance, TheEvidenceCommandRecordsAColdAndAWarmRunWithTheirAuditLines) {
+    StartServer();
+    const std::string out = directory_ + "/evidence";
+    const auto evidence = [&](const std::string& route) {
+        const CommandResult result =
+            RunCommand(fmt::format("{}/scripts/evidence.sh --url http://127.0.0.1:{} --route {} --start 2024-03-01 "
+                                   "--out {} --notes 'wired {}' 2>/dev/null",
+                                   SPARK_SOURCE_DIR, server_->Port(), route, out, route));
+        EXPECT_EQ(result.status, 0) << result.output;
+        std::string folder = result.output;
+        while (!folder.empty() && folder.back() == '\n') folder.pop_back();
+        return folder;
+    };
+    const std::string folder = evidence("run");
+    EXPECT_EQ(folder.rfind(out + "/run/", 0), 0u) << folder;
+    std::ifstream summary_file(folder + "/summary.json");
+    const json summary = json::parse(summary_file);
+    EXPECT_EQ(summary["cold"]["barSource"], "binance");
+    EXPECT_GE(summary["cold"]["upstreamRequests"], 1);
+    EXPECT_EQ(summary["warm"]["barSource"], "cache");
+    EXPECT_EQ(summary["warm"]["upstreamRequests"], 0);
+    EXPECT_GT(summary["coldWarmRatio"].get<double>(), 0);
+    EXPECT_EQ(summary["auditLines"], 2);
+    EXPECT_EQ(summary["payload"]["start"], "2024-03-01");
+    std::ifstream audit(folder + "/audit.jsonl");
+    int audit_lines = 0;
+    for (std::string line; std::getline(audit, line); ++audit_lines) {
+        const json parsed = json::parse(line);
+        EXPECT_TRUE(parsed["runId"] == summary["cold"]["runId"] || parsed["runId"] == summary["warm"]["runId"]);
+    }
+    EXPECT_EQ(audit_lines, 2);
+    std::ifstream metrics(folder + "/metrics.txt");
+    EXPECT_NE(std::string(std::istreambuf_iterator<char>(metrics), {}).find("spark_backtest_run_jobs_total"),
+              std::string::npos);
+    std::ifstream version(folder + "/version.json");
+    EXPECT_TRUE(json::parse(version).contains("config"));
+    std::ifstream notes(folder + "/notes.md");
+    EXPECT_NE(std::string(std::istreambuf_iterator<char>(notes), {}).find("wired run"), std::string::npos);
+    // The same start again: that week is cached now, so the cold run moves a week back.
+    std::ifstream again(evidence("run") + "/summary.json");
+    const json second = json::parse(again);
+    EXPECT_EQ(second["payload"]["start"], "2024-02-23");
+    EXPECT_EQ(second["cold"]["barSource"], "binance");
+    // A portfolio's evidence: two assets, cold then warm.
+    std::ifstream portfolio(evidence("portfolio") + "/summary.json");
+    const json sleeves = json::parse(portfolio);
+    EXPECT_NE(sleeves["cold"]["barSource"], "cache");
+    EXPECT_EQ(sleeves["warm"]["barSource"], "cache");
+    EXPECT_EQ(RunCommand(std::string(SPARK_SOURCE_DIR) + "/scripts/evidence.sh --route run").status, 2);
 }
 
 TEST_F(Binance, AnInvalidSymbolIsBinancesOwnMessage) {

@@ -27,11 +27,15 @@ class Operations : public ::testing::Test {
     }
     void TearDown() override { std::filesystem::remove_all(directory_); }
 
-    std::vector<json> AuditLines() const {
+    //! The audit file's job lines (`actions` false) or its route-transition lines (true).
+    std::vector<json> AuditLines(bool actions = false) const {
         std::vector<json> lines;
         std::ifstream in(directory_ + "/audit.jsonl");
         std::string line;
-        while (std::getline(in, line)) lines.push_back(json::parse(line));
+        while (std::getline(in, line)) {
+            json parsed = json::parse(line);
+            if (parsed.contains("action") == actions) lines.push_back(std::move(parsed));
+        }
         return lines;
     }
 
@@ -137,6 +141,53 @@ TEST_F(Operations, AFailedJobsAuditLineSaysWhatItWasAndWhy) {
     // Each failed fetch was a cache miss, whatever its outcome (the portfolio's BTCUSDT a hit).
     const std::string metrics = HttpCall(server.Port(), "GET", "/metrics").body;
     EXPECT_EQ(MetricValue(metrics, "spark_backtest_cache_misses_total"), 3) << metrics;
+}
+
+TEST_F(Operations, AStartThatChangesWhichRoutesAreRealSaysSoInTheAuditLog) {
+    {
+        ServerProcess first(directory_);
+        ASSERT_TRUE(first.Started()) << first.Stderr();
+        EXPECT_EQ(first.Stop(), 0);
+    }
+    std::vector<json> actions = AuditLines(/*actions=*/true);
+    ASSERT_EQ(actions.size(), 4u);  // the first start: every route made real
+    for (const json& line : actions) {
+        EXPECT_EQ(line["action"], "route_made_real") << line;
+        EXPECT_EQ(line["params"]["cache_mode"], "cache-only") << line;  // the tests' server has no upstream
+        EXPECT_EQ(line["dryRun"], false);
+        EXPECT_EQ(line["confirm_required"], true);
+        EXPECT_NE(line["reason"].get<std::string>().find("first start"), std::string::npos) << line;
+    }
+    EXPECT_EQ(actions[0]["params"]["route"], "run");
+    EXPECT_EQ(actions[0]["params"]["evidence_path"], "evidence/run/");
+    EXPECT_EQ(actions[0]["params"]["metrics"],
+              "spark_backtest_run_jobs_total,spark_backtest_run_errors_total,spark_backtest_run_latency_ms");
+    {
+        ServerProcess rolled_back(directory_, /*seed=*/false, {"--real-routes", "run,portfolio"});
+        ASSERT_TRUE(rolled_back.Started()) << rolled_back.Stderr();
+        // GET /backtest/runs lists jobs only.
+        const json runs = json::parse(HttpCall(rolled_back.Port(), "GET", "/backtest/runs").body);
+        EXPECT_TRUE(runs["runs"].empty()) << runs;
+        EXPECT_EQ(rolled_back.Stop(), 0);
+    }
+    actions = AuditLines(/*actions=*/true);
+    ASSERT_EQ(actions.size(), 6u);
+    for (size_t i = 4; i < 6; ++i) {
+        EXPECT_EQ(actions[i]["action"], "route_made_deterministic") << actions[i];
+        EXPECT_EQ(actions[i]["params"]["cache_mode"], "none");
+        EXPECT_EQ(actions[i]["confirm_required"], false);
+        EXPECT_EQ(actions[i]["reason"],
+                  "REAL_ROUTES changed from optimize,portfolio,run,walkforward to portfolio,run at this start");
+        EXPECT_EQ(actions[i]["realRoutes"], "portfolio,run");
+    }
+    EXPECT_EQ(actions[4]["params"]["route"], "optimize");
+    EXPECT_EQ(actions[5]["params"]["route"], "walkforward");
+    {
+        ServerProcess same(directory_, /*seed=*/false, {"--real-routes", "run,portfolio"});
+        ASSERT_TRUE(same.Started()) << same.Stderr();
+        EXPECT_EQ(same.Stop(), 0);
+    }
+    EXPECT_EQ(AuditLines(/*actions=*/true).size(), 6u);  // nothing changed: nothing recorded
 }
 
 TEST_F(Operations, TheAuditLogHasOneLinePerJobAndSurvivesARestart) {

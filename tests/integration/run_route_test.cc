@@ -88,8 +88,12 @@ TEST_F(RunRoute, AbsentDataIsDataNotFound) {
 // The sample cache starts on 2023-01-01: 96 hourly bars exist before 2023-01-05, not 500. A run
 // must not quietly start its indicators cold (it changed ema_cross 5/60 from 7 to 8 trades).
 TEST_F(RunRoute, AWarmUpThatCannotBeLoadedInFullFailsUnlessBestEffortIsAsked) {
-    json request = {{"symbol", "BTCUSDT"},  {"timeframe", "1h"},  {"start", "2023-01-05"},
-                    {"end", "2023-03-01"},  {"warmupBars", 500},  {"includeEquity", false},
+    json request = {{"symbol", "BTCUSDT"},
+                    {"timeframe", "1h"},
+                    {"start", "2023-01-05"},
+                    {"end", "2023-03-01"},
+                    {"warmupBars", 500},
+                    {"includeEquity", false},
                     {"strategy", {{"name", "ema_cross"}, {"params", {{"fast", 5}, {"slow", 60}}}}}};
     const HttpResult strict = Post("/backtest/run", request.dump());
     ASSERT_EQ(strict.status, 404) << strict.body;
@@ -190,6 +194,38 @@ TEST_F(RunRoute, PartlyLoadedRangesSayWhatIsUnknown) {
     EXPECT_EQ(body["bars"]["missingOpenTimes"][0], 1672444800000);
     EXPECT_EQ(body["bars"]["cacheHit"], false);
     EXPECT_EQ(body["bars"]["uncoveredRanges"], nlohmann::json::parse("[[1672444800000,1672531200000]]"));
+    // Not silently: the answer says the result stands on half the range (and that 24 bars are
+    // fewer than sma_cross's lookback).
+    ASSERT_EQ(body["warnings"].size(), 2u) << body["warnings"];
+    EXPECT_EQ(body["warnings"][0]["code"], "RANGE_NOT_LOADED");
+    EXPECT_NE(body["warnings"][0]["message"].get<std::string>().find(
+                  "24 of the range's 48 bars were never loaded (first from 2022-12-31T00:00:00Z)"),
+              std::string::npos)
+        << body["warnings"];
+}
+
+TEST_F(RunRoute, ExchangeGapsInsideTheRangeAreWarnedAbout) {
+    // 2023-03-24T13:00Z is missing from Binance's own data (data/sample/README.md).
+    const char* body = R"({"symbol":"BTCUSDT","timeframe":"1h","start":"2023-03-20","end":"2023-03-30"})";
+    const nlohmann::json run = Json(Post("/backtest/run", body));
+    ASSERT_EQ(run["warnings"].size(), 1u) << run["warnings"];
+    EXPECT_EQ(run["warnings"][0]["code"], "BARS_MISSING");
+    EXPECT_NE(run["warnings"][0]["message"].get<std::string>().find(
+                  "1 of the range's 264 bars do not exist on the exchange (gaps in its data, the first at "
+                  "2023-03-24T13:00:00Z)"),
+              std::string::npos)
+        << run["warnings"];
+    // Every route says so, not only /backtest/run.
+    const nlohmann::json optimize = Json(Post("/backtest/optimize", R"({"symbol":"BTCUSDT","timeframe":"1h",
+        "start":"2023-03-20","end":"2023-03-30","strategy":"sma_cross","grid":{"fast":[5],"slow":[20]}})"));
+    EXPECT_EQ(optimize["warnings"][0]["code"], "BARS_MISSING") << optimize["warnings"];
+    const nlohmann::json portfolio = Json(Post("/backtest/portfolio", R"({"timeframe":"1h","start":"2023-03-20",
+        "end":"2023-03-30","assets":[{"symbol":"BTCUSDT","weight":0.5},{"symbol":"ETHUSDT","weight":0.5}]})"));
+    ASSERT_EQ(portfolio["warnings"].size(), 2u) << portfolio["warnings"];
+    EXPECT_NE(portfolio["warnings"][0]["message"].get<std::string>().find("assets[0] (BTCUSDT): 1 of"),
+              std::string::npos);
+    // A range without gaps has none.
+    EXPECT_TRUE(Json(Post("/backtest/run", kPlanRequest))["warnings"].empty());
 }
 
 }  // namespace

@@ -56,7 +56,8 @@ std::string WriteOptimizeResponse(const OptimizeRequest& request, const std::vec
     WriteSemantics(json, request.run);
     WriteBars(json, bars);
     WriteStrategyAndWarnings(json, request.run.strategy.name,
-                             LongestLookback(request.run.strategy.definition.get(), combinations), bars.bars.size());
+                             LongestLookback(request.run.strategy.definition.get(), combinations), bars.bars.size(), 0,
+                             BarWarnings(bars, request.run.interval));
     json.Field("evaluated", outcome.evaluated).Field("skipped", skipped);
     json.Field("belowMinTrades", outcome.below_min_trades).Field("cancelled", outcome.cancelled);
     json.Field("concurrency", outcome.lanes);

@@ -81,6 +81,9 @@ std::string WriteResponse(const PortfolioRequest& request, const std::vector<Loa
             w.message = fmt::format("assets[{}] ({}): {}", i, a.symbol, w.message);
             warnings.push_back(std::move(w));
         }
+        for (Warning& w : BarWarnings(loaded[i], request.run.interval, fmt::format("assets[{}] ({})", i, a.symbol))) {
+            warnings.push_back(std::move(w));
+        }
     }
     WriteWarnings(json, warnings);
     json.Key("rebalancing").BeginObject();

@@ -33,7 +33,9 @@ std::string WriteRunResponse(std::string_view run_id, const RunRequest& request,
     WriteSemantics(json, request);
     WriteBars(json, bars);
     json.Field("warmupBars", warmup_bars);
-    WriteStrategyAndWarnings(json, request.strategy.name, lookback_bars, bars.bars.size(), warmup_bars, warnings);
+    Warnings all = warnings;
+    for (Warning& w : BarWarnings(bars, request.interval)) all.push_back(std::move(w));
+    WriteStrategyAndWarnings(json, request.strategy.name, lookback_bars, bars.bars.size(), warmup_bars, std::move(all));
     WriteMetrics(json, result.metrics);
     WriteTrades(json, result.trades);
     if (request.include_equity) {

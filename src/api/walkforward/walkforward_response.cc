@@ -136,7 +136,7 @@ std::string WriteWalkForwardResponse(const WalkForwardRequest& request, double t
     WriteBars(json, bars);
     // Each fold chooses on its in-sample window: the shortest stretch the strategy must trade on.
     WriteStrategyAndWarnings(json, run.strategy.name, LongestLookback(run.strategy.definition.get(), combinations),
-                             static_cast<size_t>(request.windows.in_sample));
+                             static_cast<size_t>(request.windows.in_sample), 0, BarWarnings(bars, run.interval));
     json.Field("combinationsPerFold", combinations.size()).Field("cancelled", outcome.cancelled);
 
     json.Key("folds").BeginArray();
