@@ -4,9 +4,11 @@
 
 namespace spark {
 
-void BuyAndHold::Signals(const SeriesContext&, std::span<Signal> out) const {
+void BuyAndHold::Signals(const SeriesContext& context, std::span<Signal> out) const {
     std::fill(out.begin(), out.end(), Signal::kNone);
-    if (!out.empty()) out[0] = Signal::kBullish;
+    // Bullish on the first bar trading may act on: bar 0, or the first after a warm-up (a signal
+    // inside the warm-up is never acted on, so one there would never buy).
+    if (!out.empty()) out[std::min(context.TradingStart(), out.size() - 1)] = Signal::kBullish;
 }
 
 }  // namespace spark

@@ -11,7 +11,8 @@
 
 namespace spark {
 
-SeriesContext::SeriesContext(std::span<const Candle> bars) : bars_(bars), closes_(bars.size()) {
+SeriesContext::SeriesContext(std::span<const Candle> bars, size_t trading_start)
+    : bars_(bars), trading_start_(trading_start), closes_(bars.size()) {
     for (size_t t = 0; t < bars.size(); ++t) closes_[t] = bars[t].close;
 }
 

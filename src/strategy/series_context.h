@@ -28,9 +28,13 @@ struct Series {
 //! series at once, one computes it and the others wait for it.
 class SeriesContext {
   public:
-    explicit SeriesContext(std::span<const Candle> bars);
+    //! `trading_start`: the first bar trading may act on (the bars before it only warm indicators
+    //! up, SEMANTICS "warm-up"); strategies whose decision is tied to the start of trading, not to
+    //! the data (buy_and_hold), read it.
+    explicit SeriesContext(std::span<const Candle> bars, size_t trading_start = 0);
 
     std::span<const Candle> Bars() const { return bars_; }
+    size_t TradingStart() const { return trading_start_; }
     std::span<const double> Closes() const { return closes_; }
 
     std::span<const double> Sma(size_t period) const;
@@ -64,6 +68,7 @@ class SeriesContext {
     const Series& Get(const Key& key, Compute compute) const;
 
     std::span<const Candle> bars_;
+    size_t trading_start_;
     std::vector<double> closes_;
     mutable std::mutex mutex_;
     mutable std::map<Key, std::shared_future<std::shared_ptr<const Series>>> cache_;

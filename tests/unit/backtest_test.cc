@@ -185,6 +185,22 @@ TEST(Backtest, BuyAndHoldFillsAtTheSecondOpenAndStaysOpen) {
     EXPECT_DOUBLE_EQ(result->metrics.buy_and_hold_return, 90.0 / 100.0 - 1);
 }
 
+TEST(Backtest, BuyAndHoldAfterAWarmUpBuysAtTheFirstTradeableBar) {
+    // Its signal belongs to the first bar trading may act on: with a warm-up of 3 bars the run
+    // equals one on the bars after the warm-up alone (it once signalled inside the warm-up and
+    // never bought).
+    const auto bars = testing::MakeBars({{100, 101}, {101, 102}, {102, 103}, {103, 104}, {104, 110}, {110, 120}});
+    const auto warmed = RunBacktest(bars, BuyAndHold(), BacktestOptions{}, kHourlyPeriods, 3);
+    const auto alone = RunBacktest(std::span(bars).subspan(3), BuyAndHold(), BacktestOptions{}, kHourlyPeriods);
+    ASSERT_TRUE(warmed.has_value());
+    ASSERT_TRUE(alone.has_value());
+    ASSERT_EQ(warmed->trades.size(), 1u);
+    EXPECT_EQ(warmed->trades[0].entry_bar, 1);  // bars count from the first traded one
+    EXPECT_DOUBLE_EQ(warmed->trades[0].entry_price, 104);
+    EXPECT_EQ(warmed->trades[0].entry_bar, alone->trades[0].entry_bar);
+    EXPECT_DOUBLE_EQ(warmed->metrics.final_equity, alone->metrics.final_equity);
+}
+
 TEST(Backtest, SingleBarRunsWithZeroStatistics) {
     const auto result = RunBacktest(testing::MakeBars({{10, 11}}), SmaCross(1, 2), BacktestOptions{}, kHourlyPeriods);
     ASSERT_TRUE(result.has_value());
