@@ -41,6 +41,10 @@ case "$route" in run|optimize|walkforward|portfolio) ;; *) echo "evidence: --rou
 date -u -d "$start" +%F >/dev/null 2>&1 || { echo "evidence: --start must be a date (YYYY-MM-DD)" >&2; exit 2; }
 command -v curl >/dev/null && command -v python3 >/dev/null || { echo "evidence: needs curl and python3" >&2; exit 1; }
 
+# A portfolio's second asset: ETHUSDT, or BTCUSDT when --symbol is ETHUSDT.
+other=ETHUSDT
+[ "$symbol" = "ETHUSDT" ] && other=BTCUSDT
+
 # The plan's payload for each route over [first, last] (inclusive days); its length in days.
 days=7
 [ "$route" = "walkforward" ] && days=120
@@ -49,19 +53,28 @@ payload() {  # first last
         run) printf '{"symbol":"%s","timeframe":"1h","start":"%s","end":"%s","useCache":true}' "$symbol" "$1" "$2" ;;
         optimize) printf '{"symbol":"%s","timeframe":"1h","start":"%s","end":"%s","strategy":"sma_cross","grid":{"fast":[5,10,20],"slow":[30,50,100]}}' "$symbol" "$1" "$2" ;;
         walkforward) printf '{"symbol":"%s","timeframe":"1h","start":"%s","end":"%s","strategy":"sma_cross","grid":{"fast":[5,10],"slow":[30,50]},"windows":{"inSample":"30d","outOfSample":"15d"}}' "$symbol" "$1" "$2" ;;
-        portfolio) printf '{"timeframe":"1h","start":"%s","end":"%s","assets":[{"symbol":"%s","weight":0.5},{"symbol":"ETHUSDT","weight":0.5}]}' "$1" "$2" "$symbol" ;;
+        portfolio) printf '{"timeframe":"1h","start":"%s","end":"%s","assets":[{"symbol":"%s","weight":0.5},{"symbol":"%s","weight":0.5}]}' "$1" "$2" "$symbol" "$other" ;;
     esac
 }
 
-auth=()
-[ -n "$token" ] && auth=(-H "Authorization: Bearer $token")
+# curl with the token, when there is one, read from its standard input: on the command line it
+# would show in `ps` to every user of the host.
+api() {
+    if [ -n "$token" ]; then
+        local escaped=${token//\\/\\\\}
+        escaped=${escaped//\"/\\\"}
+        printf 'header = "Authorization: Bearer %s"\n' "$escaped" | curl -K - "$@"
+    else
+        curl "$@"
+    fi
+}
 folder="$out/$route/$(date -u +%Y%m%dT%H%M%SZ)"
 mkdir -p "$folder"
 
 # POSTs the payload; writes <name>.json (the answer) and <name>.meta (status, wall seconds, run id).
 post() {  # name body
     local headers="$folder/$1.headers"
-    curl -sS -o "$folder/$1.json" -D "$headers" -w '%{http_code} %{time_total}\n' "${auth[@]}" \
+    api -sS -o "$folder/$1.json" -D "$headers" -w '%{http_code} %{time_total}\n' \
         -H 'Content-Type: application/json' -X POST "$url/backtest/$route" -d "$2" >"$folder/$1.meta" ||
         { echo "evidence: no answer from $url" >&2; exit 1; }
     tr -d '\r' <"$headers" | sed -n 's/^[Xx]-[Rr]un-[Ii]d: //p' >>"$folder/$1.meta"
@@ -105,7 +118,7 @@ post warm "$body"
 
 for snapshot in "metrics metrics.txt" "version version.json" "backtest/runs?limit=1000 runs.json"; do
     read -r path file <<<"$snapshot"
-    curl -sSf "${auth[@]}" "$url/$path" >"$folder/$file" || { echo "evidence: GET /$path failed" >&2; exit 1; }
+    api -sSf "$url/$path" >"$folder/$file" || { echo "evidence: GET /$path failed" >&2; exit 1; }
 done
 printf '%s\n' "$body" >"$folder/payload.json"
 

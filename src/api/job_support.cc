@@ -6,6 +6,14 @@ namespace spark::api {
 
 Result<LoadedBars> LoadCounted(const BarLoader& loader, ServiceMetrics& metrics, const BarQuery& query) {
     Result<LoadedBars> bars = loader.Load(query);
+    if (!query.use_cache) {
+        // useCache false reads Binance directly: the cache was not asked, so neither a hit nor a miss.
+        if (bars) {
+            metrics.RecordBarsServed(BarSourceName(bars->source), static_cast<int64_t>(bars->bars.size()));
+            metrics.RecordBarsFetched(bars->fetched);
+        }
+        return bars;
+    }
     if (!bars) {
         if (bars.error().code != ErrorCode::kCacheUnavailable) metrics.RecordCacheMiss();
         return bars;

@@ -36,7 +36,8 @@ void Remember(const std::string& path, const std::set<std::string>& routes) {
     {
         std::ofstream out(temporary, std::ios::trunc);
         out << fmt::format("{}\n", fmt::join(routes, ","));
-        if (!out) return;
+        out.close();
+        if (!out) return;  // written in full or not used: a short file would invent transitions
     }
     std::error_code ignored;
     std::filesystem::rename(temporary, path, ignored);

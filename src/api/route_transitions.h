@@ -11,7 +11,7 @@ namespace spark::api {
 struct RouteTransitionContext {
     std::set<std::string> real_routes;  //!< REAL_ROUTES in force
     std::string state_path;             //!< where the previous start's REAL_ROUTES is remembered
-    bool upstream = true;               //!< a Binance base URL is configured (cache-first, else cache-only)
+    bool upstream = true;  //!< a Binance base URL (spot or futures) is configured: cache-first, else cache-only
 };
 
 //! Compares the real routes in force with those of the previous start (a one-line file next to

@@ -40,7 +40,7 @@ int RunImport(const std::vector<std::string>& args) {
     CLI::App app{
         "Loads Binance kline files (CSV, .csv.gz or Binance's monthly .zip dumps) into the cache. Every "
         "file is checked first (rows, spacing, the file name's symbol and interval); if any file is "
-        "refused, nothing is written.",
+        "refused, nothing is written. Each file is then stored in its own transaction.",
         "spark-executor import"};
     ConfigureCommand(app);
     std::string exchange = "binance";
@@ -64,11 +64,13 @@ int RunImport(const std::vector<std::string>& args) {
     const Interval interval = *Interval::Parse(interval_name);
     const SeriesKey series{exchange, symbol, interval_name};
     const int64_t now_ms = NowEpochMs();
-    std::vector<PreparedImport> prepared;
+    const ImportOptions options{.allow_rejects = allow_rejects};
+    // First every file is checked, keeping only its report, so memory holds one file's rows at a
+    // time; nothing is written unless every file passes. Then each is read again and stored, in
+    // its own transaction.
     bool refused = false;
     for (const std::string& file : files) {
-        Result<PreparedImport> checked =
-            PrepareKlineImport(series, interval, file, now_ms, {.allow_rejects = allow_rejects});
+        Result<PreparedImport> checked = PrepareKlineImport(series, interval, file, now_ms, options);
         if (!checked) {
             std::cerr << "spark-executor import: " << checked.error().message << '\n';
             return kExitFailure;
@@ -78,22 +80,21 @@ int RunImport(const std::vector<std::string>& args) {
             std::cerr << "  refused: " << checked->refusal << '\n';
             refused = true;
         }
-        prepared.push_back(std::move(*checked));
     }
     if (refused) {
         std::cerr << "spark-executor import: nothing imported (a file was refused)\n";
         return kExitFailure;
     }
-
     std::unique_ptr<BacktestCache> cache = OpenCacheForCommand(db_path, "spark-executor import", false);
     if (!cache) return kExitFailure;
-    for (PreparedImport& file : prepared) {
-        Result<ImportReport> report = StoreKlineImport(*cache, series, std::move(file));
+    for (const std::string& file : files) {
+        Result<ImportReport> report = ImportKlineFile(*cache, series, interval, file, now_ms, options);
         if (!report) {
-            std::cerr << "spark-executor import: " << report.error().message << '\n';
+            std::cerr << "spark-executor import: " << report.error().message << " (the files before it are imported)\n";
             return kExitFailure;
         }
         PrintImportReport(*report);
+        if (!report->refusal.empty()) return kExitFailure;  // the file changed since it was checked
     }
     return 0;
 }

@@ -174,9 +174,10 @@ int RunServe(const std::vector<std::string>& args) {
         return kExitFailure;
     }
     // Only a start that serves changes which routes are real: recorded once listening.
-    api::RecordRouteTransitions(**audit, {.real_routes = config->real_routes,
-                                          .state_path = config->audit_log + ".routes",
-                                          .upstream = !config->binance_base_url.empty()});
+    api::RecordRouteTransitions(
+        **audit, {.real_routes = config->real_routes,
+                  .state_path = config->audit_log + ".routes",
+                  .upstream = !config->binance_base_url.empty() || !config->binance_futures_base_url.empty()});
     // Tests and scripts read this line to learn the (possibly ephemeral) port.
     std::cout << fmt::format("spark-executor listening on http://{}:{} (cache {}, {} workers)", config->host,
                              server.Port(), config->db_path, config->workers)

@@ -68,7 +68,9 @@ Error BarLoader::ExplainUpstreamFailure(const BarQuery& query, const std::vector
     if (!IsUpstreamFailure(error)) return error;
     const SeriesKey& s = query.series;
     Result<std::vector<TimeRange>> coverage = cache_.Coverage(s);
-    const std::string held = coverage && !coverage->empty() ? DescribeRanges(*coverage) : "nothing";
+    const std::string held = !coverage           ? "an unknown range: its coverage could not be read"
+                             : coverage->empty() ? "nothing"
+                                                 : DescribeRanges(*coverage);
     error.message += fmt::format(
         ". The cache lacks {} {} {} bars for {} (it holds {}). Either import those bars from Binance's dump files "
         "(spark-executor import; docs/operations.md) or send a range the cache holds",
@@ -149,9 +151,14 @@ Result<LoadedBars> BarLoader::Load(const BarQuery& query) const {
     const bool upstream = upstream_ != nullptr && upstream_->Enabled(query.series.exchange);
     if (!cached->fully_covered && upstream) {
         const bool had_cached_bars = !cached->bars.empty();
-        for (const TimeRange& missing : cached->uncovered) {
-            Result<Fetch> fetched = FetchIntoCache(query, missing);
-            if (!fetched) return std::unexpected(ExplainUpstreamFailure(query, cached->uncovered, fetched.error()));
+        for (size_t i = 0; i < cached->uncovered.size(); ++i) {
+            Result<Fetch> fetched = FetchIntoCache(query, cached->uncovered[i]);
+            if (!fetched) {
+                // The parts before this one were fetched and stored: only the rest is lacking.
+                const std::vector<TimeRange> lacking(cached->uncovered.begin() + static_cast<std::ptrdiff_t>(i),
+                                                     cached->uncovered.end());
+                return std::unexpected(ExplainUpstreamFailure(query, lacking, fetched.error()));
+            }
             out.fetched += fetched->bars;
             out.upstream_requests += fetched->requests;
         }

@@ -43,23 +43,31 @@ size_t WriteBody(char* data, size_t size, size_t count, void* out) {
     return size * count;
 }
 
-//! Binance's error answer {"code": -1121, "msg": "..."}; anything else leaves code 0 and the raw
-//! text (bounded) as the message. Never throws, whatever the upstream sent.
-std::pair<int, std::string> ReadBinanceError(const std::string& body) {
+struct BinanceError {
+    bool binance_format = false;  //!< an object with an integer `code` and a string `msg`
     int code = 0;
-    std::string message = body;
+    std::string message;  //!< `msg`, or the raw text (bounded)
+};
+
+//! Binance's error answer {"code": -1121, "msg": "..."}. Binance uses code 0 too (HTTP 451,
+//! restricted location), so the format, not the code, tells Binance from something else.
+//! Never throws, whatever the upstream sent.
+BinanceError ReadBinanceError(const std::string& body) {
+    BinanceError out{.binance_format = false, .code = 0, .message = body};
     if (!FindJsonDepthExcess(body)) {
         const json error = json::parse(body, nullptr, false);
         if (error.is_object()) {
-            if (const auto it = error.find("code"); it != error.end() && it->is_number_integer()) {
-                code = static_cast<int>(it->get<int64_t>());
-            }
-            if (const auto it = error.find("msg"); it != error.end() && it->is_string()) {
-                message = it->get<std::string>();
+            const auto code = error.find("code");
+            const auto msg = error.find("msg");
+            if (code != error.end() && code->is_number_integer() && msg != error.end() && msg->is_string()) {
+                out = {.binance_format = true,
+                       .code = static_cast<int>(code->get<int64_t>()),
+                       .message = msg->get<std::string>()};
             }
         }
     }
-    return {code, TruncateForEcho(message, 200)};
+    out.message = TruncateForEcho(out.message, 200);
+    return out;
 }
 
 //! `url` up to the endpoint, without user information (user:password@): what messages may show.
@@ -283,13 +291,24 @@ Result<std::string> BinanceClient::GetWithRetries(const std::string& endpoint, c
         }
         const bool retryable = r.status == 429 || r.status >= 500 || r.status == 0;
         if (!retryable) {
-            const auto [code, message] = ReadBinanceError(r.body);
-            if (code == kBinanceInvalidSymbol) {
+            const BinanceError refusal = ReadBinanceError(r.body);
+            const std::string& message = refusal.message;
+            if (refusal.binance_format && refusal.code == kBinanceInvalidSymbol) {
                 return MakeError(ErrorCode::kInvalidSymbol, fmt::format("Binance: {}", message), "symbol",
                                  "INVALID_SYMBOL");
             }
+            // Binance's documented refusals of the caller rather than of the request: its firewall
+            // (403) and restricted locations (451). Not the client's fault, and no retry helps.
+            if (r.status == 403 || r.status == 451) {
+                return MakeError(
+                    ErrorCode::kMarketDataUnavailable,
+                    fmt::format("Binance refuses this host (HTTP {}{}): {}; fetch from a host and "
+                                "location Binance serves, or import the bars from its dump files",
+                                r.status, r.status == 451 ? ", restricted location" : ", firewall", message),
+                    "", "UPSTREAM_REFUSED_HOST");
+            }
             // Binance answers its klines endpoints with its own error format, never with a 404.
-            if (code == 0 || r.status == 404) return Misconfigured(endpoint, url, r.status, r.body);
+            if (!refusal.binance_format || r.status == 404) return Misconfigured(endpoint, url, r.status, r.body);
             return MakeError(ErrorCode::kInvalidRequest, fmt::format("Binance refused the request: {}", message), "",
                              "UPSTREAM_REJECTED");
         }

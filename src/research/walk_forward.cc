@@ -56,11 +56,11 @@ class WalkForwardJob : public std::enable_shared_from_this<WalkForwardJob> {
             const auto& all = *input_.bars;
             const std::vector<Candle> bars(all.begin() + static_cast<std::ptrdiff_t>(fold.window.in_sample_begin),
                                            all.begin() + static_cast<std::ptrdiff_t>(fold.window.out_of_sample_end));
-            const SeriesContext context(bars);
+            const size_t warmup = fold.window.in_sample_end - fold.window.in_sample_begin;
+            const SeriesContext context(bars, warmup);
             const auto strategy = input_.strategy->create(input_.combinations[best]);
             BacktestWorkspace workspace;
-            RunBacktest(context, *strategy, input_.options, input_.periods_per_year, workspace,
-                        fold.window.in_sample_end - fold.window.in_sample_begin);
+            RunBacktest(context, *strategy, input_.options, input_.periods_per_year, workspace, warmup);
             fold.efficiency = WalkForwardEfficiency(fold.in_sample->cagr, workspace.result.metrics.cagr);
             fold.out_of_sample = std::move(workspace.result);
         }

@@ -268,6 +268,15 @@ TEST_F(Binance, ABaseUrlThatIsNotBinanceIsAMisconfigurationNamingIt) {
     EXPECT_NE(message.find("BINANCE_BASE_URL must be Binance's API root"), std::string::npos) << message;
 }
 
+TEST_F(Binance, ARestrictedLocationIsNotCalledAMisconfiguration) {
+    StartServer();
+    Inject({{"status", 451}});  // Binance's own answer: {"code":0,"msg":"Service unavailable from a restricted ..."}
+    const json error = Run(kWeek, 502);
+    EXPECT_EQ(error["error"]["details"]["reason"], "UPSTREAM_REFUSED_HOST");
+    EXPECT_NE(error["error"]["message"].get<std::string>().find("HTTP 451, restricted location"), std::string::npos)
+        << error;
+}
+
 TEST_F(Binance, AnUnreachableUpstreamSaysWhatIsMissingWhatIsCachedAndWhatToDo) {
     // The seeded cache holds BTCUSDT 1h for 2023-2024; the request runs into January 2025.
     server_ = std::make_unique<ServerProcess>(
@@ -337,6 +346,15 @@ TEST_F(Binance, TheEvidenceCommandRecordsAColdAndAWarmRunWithTheirAuditLines) {
     EXPECT_NE(sleeves["cold"]["barSource"], "cache");
     EXPECT_EQ(sleeves["warm"]["barSource"], "cache");
     EXPECT_EQ(RunCommand(std::string(SPARK_SOURCE_DIR) + "/scripts/evidence.sh --route run").status, 2);
+    // With a token: sent (from curl's standard input, never its command line) on every call.
+    server_.reset();
+    StartServer({"--api-token", "s3cret\"token"});
+    const std::string with_token =
+        fmt::format("{}/scripts/evidence.sh --url http://127.0.0.1:{} --start 2024-05-01 --out {}", SPARK_SOURCE_DIR,
+                    server_->Port(), out);
+    EXPECT_EQ(RunCommand(with_token + " 2>&1").status, 1);  // no token: 401
+    const CommandResult authorised = RunCommand(with_token + " --token 's3cret\"token' 2>/dev/null");
+    EXPECT_EQ(authorised.status, 0) << authorised.output;
 }
 
 TEST_F(Binance, AnInvalidSymbolIsBinancesOwnMessage) {

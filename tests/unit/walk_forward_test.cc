@@ -55,17 +55,19 @@ TEST(WalkForwardEfficiency, UndefinedWithoutAPositiveInSampleReturn) {
     EXPECT_FALSE(WalkForwardEfficiency(-0.1, 0.3).has_value());
 }
 
-WalkForwardOutcome RunFolds(std::shared_ptr<const std::vector<Candle>> bars, std::vector<FoldWindow> folds) {
-    const StrategyDefinition& sma = *StrategyRegistry::BuiltIn().Find("sma_cross");
+WalkForwardOutcome RunFolds(std::shared_ptr<const std::vector<Candle>> bars, std::vector<FoldWindow> folds,
+                            const std::string& strategy = "sma_cross") {
+    const StrategyDefinition& definition = *StrategyRegistry::BuiltIn().Find(strategy);
     ThreadPool pool(2);
-    GridSearchInput input{
-        .bars = bars,
-        .strategy = &sma,
-        .combinations = ExpandGrid(sma, {{{"fast", {5, 10, 20}}, {"slow", {30, 60}}}, {}})->combinations,
-        .options = {},
-        .periods_per_year = 8760,
-        .objective = Objective::kSharpe,
-        .min_trades = 1};
+    const GridSpec grid =
+        strategy == "sma_cross" ? GridSpec{{{"fast", {5, 10, 20}}, {"slow", {30, 60}}}, {}} : GridSpec{};
+    GridSearchInput input{.bars = bars,
+                          .strategy = &definition,
+                          .combinations = ExpandGrid(definition, grid)->combinations,
+                          .options = {},
+                          .periods_per_year = 8760,
+                          .objective = Objective::kSharpe,
+                          .min_trades = strategy == "sma_cross" ? 1 : 0};  // a held position is no closed trade
     std::promise<WalkForwardOutcome> done;
     StartWalkForward(pool, 2, std::move(input), std::move(folds), std::make_shared<std::atomic<bool>>(false),
                      [&](WalkForwardOutcome outcome) { done.set_value(std::move(outcome)); });
@@ -90,6 +92,28 @@ TEST(WalkForward, AlteringBarsAfterAFoldChangesNothingInIt) {
         ASSERT_TRUE(base.folds[k].best.has_value());
         EXPECT_EQ(changed.folds[k].best, base.folds[k].best) << "fold " << k;
         EXPECT_EQ(changed.folds[k].out_of_sample->equity, base.folds[k].out_of_sample->equity) << "fold " << k;
+    }
+}
+
+TEST(WalkForward, BuyAndHoldBuysAtTheStartOfEachOutOfSampleWindow) {
+    // Each fold's out-of-sample run is warmed up on its in-sample bars; buy_and_hold must still buy
+    // on the window's first bar (it once signalled inside the warm-up and never traded), exactly as
+    // a run on the window's bars alone does.
+    const auto real = testing::LoadSampleBars("BTCUSDT-1h", *Interval::Parse("1h"));
+    const auto bars = std::make_shared<const std::vector<Candle>>(real.begin(), real.begin() + 3000);
+    const auto folds = *PlanFolds(bars->size(), {.in_sample = 1000, .out_of_sample = 500, .step = 500});
+    const WalkForwardOutcome outcome = RunFolds(bars, folds, "buy_and_hold");
+    ASSERT_EQ(outcome.folds.size(), folds.size());
+    for (size_t k = 0; k < folds.size(); ++k) {
+        ASSERT_TRUE(outcome.folds[k].out_of_sample.has_value()) << "fold " << k;
+        const BacktestResult& oos = *outcome.folds[k].out_of_sample;
+        ASSERT_EQ(oos.trades.size(), 1u) << "fold " << k;
+        const std::span<const Candle> window(bars->data() + folds[k].in_sample_end,
+                                             folds[k].out_of_sample_end - folds[k].in_sample_end);
+        const auto alone = RunBacktest(window, *StrategyRegistry::BuiltIn().Find("buy_and_hold")->create({}), {}, 8760);
+        ASSERT_TRUE(alone.has_value());
+        EXPECT_EQ(oos.trades[0].entry_price, alone->trades[0].entry_price) << "fold " << k;
+        EXPECT_EQ(oos.metrics.final_equity, alone->metrics.final_equity) << "fold " << k;
     }
 }
 

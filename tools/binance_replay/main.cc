@@ -90,6 +90,12 @@ http::response<http::string_body> Klines(State& state, std::string_view target, 
         state.faults.pop_front();
         if (fault.delay_ms > 0) std::this_thread::sleep_for(std::chrono::milliseconds(fault.delay_ms));
         if (fault.retry_after >= 0) res.set(http::field::retry_after, std::to_string(fault.retry_after));
+        if (fault.status == 451) {  // Binance's answer to a restricted location, code 0 included
+            return error(http::status::unavailable_for_legal_reasons, 0,
+                         "Service unavailable from a restricted location according to 'b. Eligibility' in "
+                         "https://www.binance.com/en/terms. Please contact customer service if you believe you "
+                         "received this message in error.");
+        }
         if (fault.status != 0) {
             return error(static_cast<http::status>(fault.status), fault.status == 429 ? -1003 : -1000,
                          fault.status == 429 ? "Too much request weight used." : "Injected failure.");
