@@ -90,7 +90,7 @@ class BacktestCache {
     //! Every series with bars or coverage, sorted by exchange, symbol and interval.
     Result<std::vector<SeriesInventory>> Inventory();
     //! Checks every bar of the series (alignment, close time within its slot, OHLC sanity,
-    //! non-negative volumes), every bar lies inside coverage, coverage is aligned.
+    //! non-negative volumes), every bar lies inside coverage, no coverage row is empty.
     Result<SeriesVerification> Verify(const SeriesKey& series);
     //! Deletes the series' bars with open time in `range` and cuts `range` out of its coverage,
     //! in one transaction: afterwards the range is a miss, never a claimed gap.
