@@ -14,6 +14,7 @@
 #include "indicators/rsi.h"
 #include "indicators/sma.h"
 #include "indicators/wma.h"
+#include "model/resample.h"
 #include "rules/rule_definition.h"
 #include "strategy/strategy_registry.h"
 #include "support/bars.h"
@@ -131,6 +132,22 @@ void BM_RulesParseCompile50Nodes(benchmark::State& state) {
     }
 }
 BENCHMARK(BM_RulesParseCompile50Nodes)->Unit(benchmark::kMicrosecond);
+
+//! Resampling: the two years of 1h bars to 1d (items = 1h bars read), and the bundled 30,000
+//! minutes to 1h.
+void BM_Resample1hTo1d(benchmark::State& state) {
+    const Interval day = *Interval::Parse("1d");
+    for (auto _ : state) benchmark::DoNotOptimize(Resample(Bars(), day));
+    SetBars(state);
+}
+BENCHMARK(BM_Resample1hTo1d)->Unit(benchmark::kMicrosecond);
+void BM_Resample1mTo1h(benchmark::State& state) {
+    static const std::vector<Candle> minutes = testing::LoadSampleBars("BTCUSDT-1m", *Interval::Parse("1m"));
+    const Interval hour = *Interval::Parse("1h");
+    for (auto _ : state) benchmark::DoNotOptimize(Resample(minutes, hour));
+    state.SetItemsProcessed(state.iterations() * static_cast<int64_t>(minutes.size()));
+}
+BENCHMARK(BM_Resample1mTo1h)->Unit(benchmark::kMicrosecond);
 
 //! One indicator over the closes (or the bars); items = bars.
 template <typename Fn>

@@ -60,7 +60,13 @@ void WriteBars(JsonWriter& json, const LoadedBars& b) {
     json.Key("missingOpenTimes").BeginArray();
     for (const int64_t t : b.missing_sample) json.Integer(t);
     json.EndArray();
-    json.Field("source", BarSourceName(b.source)).Field("cacheHit", b.cache_hit);
+    json.Field("source", BarSourceName(b.source)).Key("resampledFrom");
+    if (b.resampled_from.empty()) {
+        json.Null();
+    } else {
+        json.String(b.resampled_from);
+    }
+    json.Field("cacheHit", b.cache_hit);
     json.Field("fetched", b.fetched).Field("upstreamRequests", b.upstream_requests);
     json.Key("uncoveredRanges").BeginArray();
     for (const TimeRange& r : b.uncovered) json.BeginArray().Integer(r.start_ms).Integer(r.end_ms).EndArray();
@@ -116,6 +122,12 @@ Warning LookbackWarning(size_t lookback_bars, size_t warmup_bars, size_t bars) {
 Warnings BarWarnings(const LoadedBars& bars, const Interval& interval, std::string_view symbol) {
     Warnings out;
     const std::string who = symbol.empty() ? std::string() : fmt::format("{}: ", symbol);
+    if (!bars.resampled_from.empty()) {
+        out.push_back(
+            {"RESAMPLED", fmt::format("{}the cache holds no {} bars for the range: they were built from its {} bars, "
+                                      "aggregated as Binance builds its own (docs/semantics.md, resampled bars)",
+                                      who, interval.Name(), bars.resampled_from)});
+    }
     int64_t never_loaded = 0;
     for (const TimeRange& r : bars.uncovered) never_loaded += interval.CountOpenTimes(r.start_ms, r.end_ms);
     if (never_loaded > 0) {

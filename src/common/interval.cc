@@ -93,6 +93,19 @@ int64_t Interval::Next(int64_t open_time_ms) const {
     return open_time_ms + fixed_ms_;
 }
 
+bool Interval::Divides(const Interval& coarser) const {
+    if (IsCalendarMonth() || *this == coarser) return false;
+    // Months start at midnight UTC: any interval that tiles a day from midnight tiles a month.
+    if (coarser.IsCalendarMonth()) return offset_ms_ == 0 && kMillisPerDay % fixed_ms_ == 0;
+    return coarser.fixed_ms_ % fixed_ms_ == 0 && (coarser.offset_ms_ - offset_ms_) % fixed_ms_ == 0;
+}
+
+std::vector<Interval> Interval::All() {
+    std::vector<Interval> all;
+    for (const IntervalSpec& spec : kIntervals) all.push_back(*Parse(spec.name));
+    return all;
+}
+
 int64_t Interval::CountOpenTimes(int64_t start_ms, int64_t end_ms) const {
     const int64_t first = AlignUp(start_ms);
     if (first >= end_ms) return 0;

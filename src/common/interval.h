@@ -3,6 +3,7 @@
 #include <cstdint>
 #include <optional>
 #include <string_view>
+#include <vector>
 
 namespace spark {
 
@@ -37,6 +38,12 @@ class Interval {
     int64_t Next(int64_t open_time_ms) const;
     //! Number of bar open times in [start_ms, end_ms).
     int64_t CountOpenTimes(int64_t start_ms, int64_t end_ms) const;
+
+    //! Whether every bar of `coarser` is exactly a run of whole bars of this interval (1m divides
+    //! 1h, 1h divides 1w and 3d, 1d divides 1M; 3d does not divide 1w, nothing divides itself).
+    bool Divides(const Interval& coarser) const;
+    //! Every interval, finest first.
+    static std::vector<Interval> All();
 
     friend bool operator==(const Interval&, const Interval&) = default;
 

@@ -4,7 +4,9 @@
 
 #include "common/blocking_wait.h"
 #include "common/time_format.h"
+#include "marketdata/coverage.h"
 #include "model/missing_bars.h"
+#include "model/resample.h"
 
 namespace spark {
 
@@ -16,6 +18,8 @@ std::string_view BarSourceName(BarSource source) {
             return "binance";
         case BarSource::kMixed:
             return "mixed";
+        case BarSource::kResampled:
+            return "resampled";
     }
     return "cache";
 }
@@ -141,10 +145,44 @@ Result<BarLoader::Fetch> BarLoader::FetchIntoCache(const BarQuery& query, TimeRa
     return outcome;
 }
 
+Result<std::optional<LoadedBars>> BarLoader::LoadResampled(const BarQuery& query) const {
+    const Interval& coarse = query.interval;
+    const int64_t first = coarse.AlignUp(query.range.start_ms);
+    if (first >= query.range.end_ms) return std::nullopt;
+    // Every bucket whose open lies in the range, whole: the last one may end after the range.
+    const TimeRange span{first, coarse.Next(coarse.AlignDown(query.range.end_ms - 1))};
+    for (const Interval& finer : Interval::All()) {  // finest first
+        if (!finer.Divides(coarse)) continue;
+        const SeriesKey series{query.series.exchange, query.series.symbol, std::string(finer.Name())};
+        Result<std::vector<TimeRange>> coverage = cache_.Coverage(series);
+        if (!coverage) return std::unexpected(coverage.error());
+        if (coverage->empty() || !UncoveredRanges(*coverage, span).empty()) continue;
+        Result<CachedBars> finer_bars = cache_.Read(series, finer, span);
+        if (!finer_bars) return std::unexpected(finer_bars.error());
+        if (!finer_bars->fully_covered) continue;
+        LoadedBars out;
+        out.bars = Resample(finer_bars->bars, coarse);
+        if (out.bars.empty()) return NoBars(query, fmt::format("the cache (from its {} bars)", finer.Name()));
+        out.source = BarSource::kResampled;
+        out.resampled_from = finer.Name();
+        out.cache_hit = true;
+        out.from_memory = finer_bars->from_memory;
+        Describe(query, out);
+        return out;
+    }
+    return std::nullopt;
+}
+
 Result<LoadedBars> BarLoader::Load(const BarQuery& query) const {
     if (!query.use_cache) return LoadDirect(query);
     Result<CachedBars> cached = cache_.Read(query.series, query.interval, query.range);
     if (!cached) return std::unexpected(cached.error());
+    // A timeframe the cache lacks is built from a finer one it holds before Binance is asked.
+    if (!cached->fully_covered) {
+        Result<std::optional<LoadedBars>> resampled = LoadResampled(query);
+        if (!resampled) return std::unexpected(resampled.error());
+        if (*resampled) return std::move(**resampled);
+    }
     LoadedBars out;
     out.cache_hit = cached->fully_covered;
     out.from_memory = cached->from_memory;

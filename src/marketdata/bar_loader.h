@@ -25,7 +25,7 @@ struct BarQuery {
     bool use_cache = true;
 };
 
-enum class BarSource { kCache, kBinance, kMixed };
+enum class BarSource { kCache, kBinance, kMixed, kResampled };
 std::string_view BarSourceName(BarSource source);
 
 //! Bars for a run plus what a user needs to judge them (SEMANTICS.md "Data quality").
@@ -38,6 +38,7 @@ struct LoadedBars {
     //! when `cache_hit`; until an upstream fills them, the run stands on the covered part only.
     std::vector<TimeRange> uncovered;
     BarSource source = BarSource::kCache;
+    std::string resampled_from;     //!< the cached interval the bars were aggregated from (kResampled)
     bool cache_hit = false;         //!< served entirely by the cache, range fully covered
     bool from_memory = false;       //!< ... and entirely by its in-memory layer
     int64_t fetched = 0;            //!< bars fetched from Binance for this request
@@ -64,6 +65,9 @@ class BarLoader {
     //! Fetches `range` and stores it, or waits for the identical fetch already under way.
     Result<Fetch> FetchIntoCache(const BarQuery& query, TimeRange range) const;
     Result<LoadedBars> LoadDirect(const BarQuery& query) const;
+    //! The query's bars aggregated from the finest cached interval that divides its interval and
+    //! covers every bucket of the range; nullopt when none does.
+    Result<std::optional<LoadedBars>> LoadResampled(const BarQuery& query) const;
     //! An upstream failure's message with what the cache lacks and holds, and the ways forward.
     Error ExplainUpstreamFailure(const BarQuery& query, const std::vector<TimeRange>& missing, Error error) const;
 

@@ -292,7 +292,7 @@ TEST_F(Binance, AnUnreachableUpstreamSaysWhatIsMissingWhatIsCachedAndWhatToDo) {
         << message;
     EXPECT_NE(message.find("spark-executor import"), std::string::npos) << message;
     EXPECT_NE(message.find("send a range the cache holds"), std::string::npos) << message;
-    const json nothing = Run(R"({"symbol":"SOLUSDT","timeframe":"4h","start":"2024-01-01","end":"2024-01-05"})", 502);
+    const json nothing = Run(R"({"symbol":"SOLUSDT","timeframe":"4h","start":"2023-06-01","end":"2023-06-05"})", 502);
     EXPECT_NE(nothing["error"]["message"].get<std::string>().find("(it holds nothing)"), std::string::npos)
         << nothing.dump();
 }
@@ -355,6 +355,22 @@ TEST_F(Binance, TheEvidenceCommandRecordsAColdAndAWarmRunWithTheirAuditLines) {
     EXPECT_EQ(RunCommand(with_token + " 2>&1").status, 1);  // no token: 401
     const CommandResult authorised = RunCommand(with_token + " --token 's3cret\"token' 2>/dev/null");
     EXPECT_EQ(authorised.status, 0) << authorised.output;
+}
+
+TEST_F(Binance, ACachedFinerTimeframeServesACoarserOneWithoutAskingBinance) {
+    StartServer();
+    EXPECT_EQ(Run(kWeek)["bars"]["source"], "binance");  // 1h for the week, fetched and cached
+    const int64_t asked = UpstreamRequests();
+    const json four_hours = Run(R"({"symbol":"BTCUSDT","timeframe":"4h","start":"2024-01-01","end":"2024-01-07"})");
+    EXPECT_EQ(four_hours["bars"]["source"], "resampled");
+    EXPECT_EQ(four_hours["bars"]["resampledFrom"], "1h");
+    EXPECT_EQ(four_hours["bars"]["count"], 42);
+    EXPECT_EQ(UpstreamRequests(), asked);
+    // Beyond what the 1h bars cover, the 4h bars come from Binance itself.
+    const json wider = Run(R"({"symbol":"BTCUSDT","timeframe":"4h","start":"2024-01-01","end":"2024-01-14"})");
+    EXPECT_EQ(wider["bars"]["source"], "binance");
+    EXPECT_EQ(wider["bars"]["resampledFrom"], nullptr);
+    EXPECT_GT(UpstreamRequests(), asked);
 }
 
 TEST_F(Binance, AnInvalidSymbolIsBinancesOwnMessage) {

@@ -112,11 +112,11 @@ TEST_F(Operations, AFailedJobsAuditLineSaysWhatItWasAndWhy) {
     ServerProcess server(directory_, /*seed=*/true,
                          {"--binance-base-url", "http://127.0.0.1:1", "--binance-max-attempts", "1"});
     ASSERT_TRUE(server.Started()) << server.Stderr();
-    const std::string run = R"json({"symbol":"SOLUSDT","timeframe":"4h","start":"2024-01-01","end":"2024-01-05",
+    const std::string run = R"json({"symbol":"SOLUSDT","timeframe":"4h","start":"2023-06-01","end":"2023-06-05",
         "strategy":{"name":"ema_cross"}})json";
-    const std::string optimize = R"json({"symbol":"SOLUSDT","timeframe":"4h","start":"2024-01-01","end":"2024-01-05",
+    const std::string optimize = R"json({"symbol":"SOLUSDT","timeframe":"4h","start":"2023-06-01","end":"2023-06-05",
         "strategy":{"name":"sma_cross"},"grid":{"fast":[5,10],"slow":[20]}})json";
-    const std::string portfolio = R"json({"timeframe":"1h","start":"2024-01-01","end":"2024-01-05",
+    const std::string portfolio = R"json({"timeframe":"1h","start":"2023-06-01","end":"2023-06-05",
         "assets":[{"symbol":"BTCUSDT","weight":0.5},
                   {"symbol":"XRPUSDT","weight":0.5,"strategy":{"entry":"close > sma(close, 5)"}}]})json";
     EXPECT_EQ(HttpCall(server.Port(), "POST", "/backtest/run", run).status, 502);
@@ -128,7 +128,7 @@ TEST_F(Operations, AFailedJobsAuditLineSaysWhatItWasAndWhy) {
         EXPECT_EQ(line["status"], 502) << line;
         EXPECT_EQ(line["errorCode"], "MARKET_DATA_UNAVAILABLE") << line;
         EXPECT_NE(line["error"]["message"].get<std::string>().find("The cache lacks"), std::string::npos) << line;
-        EXPECT_EQ(line["start"], "2024-01-01") << line;
+        EXPECT_EQ(line["start"], "2023-06-01") << line;
     }
     EXPECT_EQ(lines[0]["symbol"], "SOLUSDT");
     EXPECT_EQ(lines[0]["timeframe"], "4h");

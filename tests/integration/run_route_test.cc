@@ -204,6 +204,39 @@ TEST_F(RunRoute, PartlyLoadedRangesSayWhatIsUnknown) {
         << body["warnings"];
 }
 
+TEST_F(RunRoute, ATimeframeTheCacheLacksIsBuiltFromTheFinestOneThatCoversIt) {
+    // The cache holds BTCUSDT 1m (2024-01-01 .. 01-21) and 1h (2023-2024), never 4h, 1d or 1w.
+    const nlohmann::json january = Json(Post("/backtest/run", R"({"symbol":"BTCUSDT","timeframe":"4h",
+        "start":"2024-01-01","end":"2024-01-31"})"));
+    EXPECT_EQ(january["bars"]["source"], "resampled");
+    EXPECT_EQ(january["bars"]["resampledFrom"], "1h");  // the minutes stop on the 21st
+    EXPECT_EQ(january["bars"]["count"], 186);
+    EXPECT_EQ(january["bars"]["missing"], 0);
+    EXPECT_EQ(january["bars"]["cacheHit"], true);
+    ASSERT_EQ(january["warnings"].size(), 1u) << january["warnings"];
+    EXPECT_EQ(january["warnings"][0]["code"], "RESAMPLED");
+    // Inside the minutes' span the finest wins; built from 1m or from 1h, the bars are the same.
+    const char* early = R"({"symbol":"BTCUSDT","timeframe":"1d","start":"2024-01-02","end":"2024-01-19",
+        "strategy":{"name":"sma_cross","params":{"fast":2,"slow":5}}})";
+    const nlohmann::json from_minutes = Json(Post("/backtest/run", early));
+    EXPECT_EQ(from_minutes["bars"]["resampledFrom"], "1m");
+    EXPECT_EQ(from_minutes["bars"]["count"], 18);
+    const nlohmann::json later = Json(Post("/backtest/run", R"({"symbol":"BTCUSDT","timeframe":"1d",
+        "start":"2024-01-02","end":"2024-01-25","strategy":{"name":"sma_cross","params":{"fast":2,"slow":5}}})"));
+    EXPECT_EQ(later["bars"]["resampledFrom"], "1h");
+    EXPECT_EQ(later["trades"][0], from_minutes["trades"][0]);  // the first trade closes before the 19th
+    // Weeks open on Mondays: 2024-01-01 was one.
+    const nlohmann::json weeks = Json(Post("/backtest/run", R"({"symbol":"BTCUSDT","timeframe":"1w",
+        "start":"2024-01-01","end":"2024-03-31"})"));
+    EXPECT_EQ(weeks["bars"]["firstOpenTime"], 1704067200000);
+    EXPECT_EQ(weeks["bars"]["count"], 13);
+    // A range the cache covers in no timeframe is still a miss (no upstream here: 404).
+    EXPECT_EQ(Post("/backtest/run", R"({"symbol":"BTCUSDT","timeframe":"4h","start":"2022-06-01",
+        "end":"2022-06-30"})")
+                  .status,
+              404);
+}
+
 TEST_F(RunRoute, ExchangeGapsInsideTheRangeAreWarnedAbout) {
     // 2023-03-24T13:00Z is missing from Binance's own data (data/sample/README.md).
     const char* body = R"({"symbol":"BTCUSDT","timeframe":"1h","start":"2023-03-20","end":"2023-03-30"})";

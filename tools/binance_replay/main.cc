@@ -10,6 +10,7 @@
 //   POST /__faults {"status":429,"count":2,"retryAfter":1}   ({"status":418|500|...},
 //                  {"delayMs":3000}, {"malformed":true} likewise; faults queue up)
 //   GET  /__stats   {"klinesRequests": N}
+// An interval without a file is served resampled from the finest file that divides it.
 #include <utility>
 
 #include <fmt/format.h>
@@ -29,6 +30,7 @@
 
 #include "common/interval.h"
 #include "marketdata/kline_csv.h"
+#include "model/resample.h"
 
 namespace {
 
@@ -52,6 +54,26 @@ struct State {
     int64_t weight_minute = -1;
     int64_t weight_used = 0;
 };
+
+//! Binance serves every interval of a symbol: one the data directory lacks is built from the
+//! finest file that divides it (OHLCV aggregated as Binance does; the other columns are zero) and
+//! kept. Returns the end of the map when the symbol has no such file.
+std::map<std::string, std::vector<spark::KlineRow>>::iterator ServeByResampling(State& state, const std::string& symbol,
+                                                                                const spark::Interval& interval) {
+    for (const spark::Interval& finer : spark::Interval::All()) {
+        if (!finer.Divides(interval)) continue;
+        const auto source = state.series.find(symbol + "-" + std::string(finer.Name()));
+        if (source == state.series.end()) continue;
+        std::vector<spark::Candle> candles;
+        for (const spark::KlineRow& row : source->second) candles.push_back(row.candle);
+        std::vector<spark::KlineRow> rows;
+        for (const spark::Candle& c : spark::Resample(candles, interval)) {
+            rows.push_back({.candle = c, .close_time_ms = interval.Next(c.open_time_ms) - 1});
+        }
+        return state.series.emplace(symbol + "-" + std::string(interval.Name()), std::move(rows)).first;
+    }
+    return state.series.end();
+}
 
 std::map<std::string, std::string> Query(std::string_view target) {
     std::map<std::string, std::string> out;
@@ -108,7 +130,8 @@ http::response<http::string_body> Klines(State& state, std::string_view target, 
     auto q = Query(target);
     const auto interval = spark::Interval::Parse(q["interval"]);
     if (!interval) return error(http::status::bad_request, -1120, "Invalid interval.");
-    const auto it = state.series.find(q["symbol"] + "-" + q["interval"]);
+    auto it = state.series.find(q["symbol"] + "-" + q["interval"]);
+    if (it == state.series.end()) it = ServeByResampling(state, q["symbol"], *interval);
     if (it == state.series.end()) return error(http::status::bad_request, -1121, "Invalid symbol.");
     const int max_limit = futures ? 1500 : 1000;
     int64_t limit = 500;
