@@ -23,7 +23,7 @@ struct AuditEntry {
     std::string strategy;  //!< a built-in's name or "rules" (distinct names, comma-separated, for portfolios)
     std::string start;
     std::string end;
-    std::string bar_source;  //!< cache, binance, mixed, or empty when no bars were loaded
+    std::string bar_source;  //!< cache, binance, mixed, resampled, or empty when no bars were loaded
     std::string mode;        //!< real or deterministic
     int status = 0;
     std::string error_code;  //!< empty on success
