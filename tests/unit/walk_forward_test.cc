@@ -7,6 +7,7 @@
 #include "api/walkforward/walkforward_response.h"
 #include "research/grid.h"
 #include "research/walk_forward.h"
+#include "research/walk_forward_summary.h"
 #include "support/bars.h"
 
 namespace spark::research {
@@ -140,24 +141,41 @@ TEST(WalkForwardVerdict, EfficiencyAndPassOnAKnownCase) {
         fold.out_of_sample = oos;
         outcome.folds.push_back(fold);
     }
+    // The domain computes the stitched curve and the verdict; the answer only writes them.
+    const StitchedOutOfSample stitched = StitchOutOfSample(outcome, bars.bars, 10000, 8760);
+    ASSERT_EQ(stitched.equity.size(), 20u);
+    // Stitched: 20 bars each +0.1 %: final = 10000 × 1.001^20, over 20 bars of 8760 a year.
+    const double oos_cagr = std::pow(std::pow(1.001, 20), 8760.0 / 20) - 1;
+    const double efficiency = oos_cagr / 0.5;
+    EXPECT_NEAR(stitched.metrics.cagr, oos_cagr, 1e-9 * oos_cagr);
+    const WalkForwardVerdict verdict = JudgeWalkForward(outcome, stitched.metrics.cagr, 0.6);
+    ASSERT_TRUE(verdict.efficiency.has_value());
+    EXPECT_NEAR(*verdict.efficiency, efficiency, 1e-9 * efficiency);
+    EXPECT_EQ(verdict.pass, efficiency >= 0.6);
+    EXPECT_EQ(verdict.folds, 2u);
+    // The answer writes exactly that.
     api::WalkForwardRequest request;
     request.search.run.interval = *Interval::Parse("1h");
     const auto body =
         nlohmann::json::parse(api::WriteWalkForwardResponse(request, 0.6, combinations, bars, outcome, {}));
-    // Stitched: 20 bars each +0.1 %: final = 10000 × 1.001^20, over 20 bars of 8760 a year.
-    const double oos_cagr = std::pow(std::pow(1.001, 20), 8760.0 / 20) - 1;
-    const double efficiency = oos_cagr / 0.5;
-    EXPECT_NEAR(body["verdict"]["outOfSampleAnnualizedReturn"].get<double>(), oos_cagr, 1e-9 * oos_cagr);
-    EXPECT_NEAR(body["verdict"]["efficiency"].get<double>(), efficiency, 1e-9 * efficiency);
-    EXPECT_EQ(body["verdict"]["pass"], efficiency >= 0.6);
+    EXPECT_EQ(body["verdict"]["outOfSampleAnnualizedReturn"].get<double>(), verdict.out_of_sample_cagr);
+    EXPECT_EQ(body["verdict"]["efficiency"].get<double>(), *verdict.efficiency);
+    EXPECT_EQ(body["verdict"]["pass"], verdict.pass);
     EXPECT_EQ(body["outOfSample"]["equity"].size(), 20u);
     // The same with a negative in-sample mean: undefined efficiency, a failure with its reason.
     outcome.folds[0].in_sample->cagr = -0.9;
-    const auto failing =
-        nlohmann::json::parse(api::WriteWalkForwardResponse(request, 0.6, combinations, bars, outcome, {}));
-    EXPECT_TRUE(failing["verdict"]["efficiency"].is_null());
-    EXPECT_EQ(failing["verdict"]["pass"], false);
-    EXPECT_NE(failing["verdict"]["reason"].get<std::string>().find("not positive"), std::string::npos);
+    const WalkForwardVerdict failing = JudgeWalkForward(outcome, stitched.metrics.cagr, 0.6);
+    EXPECT_FALSE(failing.efficiency.has_value());
+    EXPECT_FALSE(failing.pass);
+    EXPECT_NE(failing.reason.find("not positive"), std::string::npos);
+    // Stability: both folds chose the one combination.
+    const Stability stability = ParameterStabilityOf(outcome, combinations);
+    ASSERT_EQ(stability.params.size(), 2u);
+    EXPECT_EQ(stability.params[0].name, "fast");
+    EXPECT_EQ(stability.params[0].by_fold, (std::vector<double>{5, 5}));
+    EXPECT_EQ(stability.params[0].stdev, 0);
+    EXPECT_EQ(stability.most_chosen, 0u);
+    EXPECT_EQ(stability.most_chosen_folds, 2);
 }
 
 }  // namespace

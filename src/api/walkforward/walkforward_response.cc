@@ -1,53 +1,14 @@
 #include "api/walkforward/walkforward_response.h"
 
-#include <fmt/format.h>
-
-#include <algorithm>
-#include <cmath>
-#include <map>
 #include <optional>
 
 #include "api/job_support.h"
 #include "api/json/json_writer.h"
 #include "api/result_json.h"
+#include "research/walk_forward_summary.h"
 
 namespace spark::api {
 namespace {
-
-//! The out-of-sample runs chained into one account: each fold starts where the previous ended.
-struct Stitched {
-    std::vector<double> equity;
-    std::vector<int64_t> times;
-    std::vector<Candle> bars;
-    std::vector<Trade> trades;
-    int64_t bars_in_market = 0;
-    double fees = 0;
-};
-
-Stitched Stitch(const research::WalkForwardOutcome& outcome, const std::vector<Candle>& all, double initial_cash) {
-    Stitched s;
-    double running = initial_cash;
-    for (const research::FoldOutcome& fold : outcome.folds) {
-        const size_t begin = fold.window.in_sample_end;
-        const size_t end = fold.window.out_of_sample_end;
-        s.bars.insert(s.bars.end(), all.begin() + static_cast<std::ptrdiff_t>(begin),
-                      all.begin() + static_cast<std::ptrdiff_t>(end));
-        for (size_t t = begin; t < end; ++t) s.times.push_back(all[t].open_time_ms);
-        if (!fold.out_of_sample) {
-            s.equity.insert(s.equity.end(), end - begin, running);  // nothing chosen: stay in cash
-            continue;
-        }
-        const BacktestResult& r = *fold.out_of_sample;
-        const double scale = running / initial_cash;
-        for (const double e : r.equity) s.equity.push_back(e * scale);
-        running = s.equity.back();
-        s.trades.insert(s.trades.end(), r.trades.begin(), r.trades.end());
-        s.bars_in_market +=
-            static_cast<int64_t>(std::llround(r.metrics.exposure * static_cast<double>(r.equity.size())));
-        s.fees += r.metrics.total_fees * scale;
-    }
-    return s;
-}
 
 void WriteParams(JsonWriter& json, const ParamValues& params) {
     json.Key("params").BeginObject();
@@ -63,49 +24,28 @@ void WriteWindow(JsonWriter& json, const char* key, const std::vector<Candle>& a
     json.EndObject();
 }
 
-void WriteStability(JsonWriter& json, const research::WalkForwardOutcome& outcome,
+void WriteStability(JsonWriter& json, const research::Stability& stability,
                     const std::vector<ParamValues>& combinations) {
-    std::map<std::string, std::vector<double>> values;
-    std::map<size_t, int64_t> chosen;  // combination → folds that chose it
-    for (const research::FoldOutcome& fold : outcome.folds) {
-        if (!fold.best) continue;
-        ++chosen[*fold.best];
-        for (const auto& [name, value] : combinations[*fold.best]) values[name].push_back(value);
-    }
     json.Key("stability").BeginObject();
     json.Key("params").BeginObject();
-    for (const auto& [name, series] : values) {
-        double sum = 0;
-        for (const double v : series) sum += v;
-        const double mean = sum / static_cast<double>(series.size());
-        double squares = 0;
-        for (const double v : series) squares += (v - mean) * (v - mean);
-        const double stdev = series.size() > 1 ? std::sqrt(squares / static_cast<double>(series.size() - 1)) : 0;
-        std::vector<double> distinct = series;
-        std::sort(distinct.begin(), distinct.end());
-        distinct.erase(std::unique(distinct.begin(), distinct.end()), distinct.end());
-        json.Key(name).BeginObject();
+    for (const research::ParameterStability& p : stability.params) {
+        json.Key(p.name).BeginObject();
         json.Key("byFold").BeginArray();
-        for (const double v : series) json.Number(v);
+        for (const double v : p.by_fold) json.Number(v);
         json.EndArray();
-        json.Field("mean", mean).Field("stdev", stdev);
-        json.Field("coefficientOfVariation", mean != 0 ? stdev / std::abs(mean) : 0.0);
-        json.Field("distinct", distinct.size());
+        json.Field("mean", p.mean).Field("stdev", p.stdev);
+        json.Field("coefficientOfVariation", p.coefficient_of_variation);
+        json.Field("distinct", p.distinct);
         json.EndObject();
     }
     json.EndObject();
     json.Key("mostChosen");
-    if (chosen.empty()) {
+    if (!stability.most_chosen) {
         json.Null();
     } else {
-        // Most folds first, then the earlier combination: deterministic.
-        auto best = chosen.begin();
-        for (auto it = chosen.begin(); it != chosen.end(); ++it) {
-            if (it->second > best->second) best = it;
-        }
         json.BeginObject();
-        WriteParams(json, combinations[best->first]);
-        json.Field("folds", best->second);
+        WriteParams(json, combinations[*stability.most_chosen]);
+        json.Field("folds", stability.most_chosen_folds);
         json.EndObject();
     }
     json.EndObject();
@@ -140,9 +80,6 @@ std::string WriteWalkForwardResponse(const WalkForwardRequest& request, double t
     json.Field("combinationsPerFold", combinations.size()).Field("cancelled", outcome.cancelled);
 
     json.Key("folds").BeginArray();
-    double in_sample_sum = 0;
-    int64_t chosen = 0;
-    int64_t passing = 0;
     for (size_t k = 0; k < outcome.folds.size(); ++k) {
         const research::FoldOutcome& fold = outcome.folds[k];
         json.BeginObject().Field("fold", k + 1);
@@ -150,9 +87,6 @@ std::string WriteWalkForwardResponse(const WalkForwardRequest& request, double t
         WriteWindow(json, "outOfSample", all, fold.window.in_sample_end, fold.window.out_of_sample_end, run.interval);
         json.Field("evaluated", fold.evaluated);
         if (fold.best && fold.in_sample && fold.out_of_sample) {
-            ++chosen;
-            in_sample_sum += fold.in_sample->cagr;
-            passing += fold.efficiency && *fold.efficiency >= threshold ? 1 : 0;
             WriteParams(json, combinations[*fold.best]);
             WriteMetrics(json, *fold.in_sample, "inSampleMetrics");
             WriteMetrics(json, fold.out_of_sample->metrics, "outOfSampleMetrics");
@@ -166,49 +100,26 @@ std::string WriteWalkForwardResponse(const WalkForwardRequest& request, double t
     }
     json.EndArray();
 
-    const Stitched stitched = Stitch(outcome, all, run.options.initial_cash);
-    const analysis::Metrics oos = analysis::ComputeMetrics({.equity = stitched.equity,
-                                                            .trades = stitched.trades,
-                                                            .bars = stitched.bars,
-                                                            .initial_cash = run.options.initial_cash,
-                                                            .periods_per_year = run.interval.PeriodsPerYear(),
-                                                            .bars_in_market = stitched.bars_in_market,
-                                                            .total_fees = stitched.fees});
-    std::optional<double> in_sample_cagr;
-    if (chosen > 0) in_sample_cagr = in_sample_sum / static_cast<double>(chosen);
-    const std::optional<double> efficiency =
-        in_sample_cagr ? research::WalkForwardEfficiency(*in_sample_cagr, oos.cagr) : std::nullopt;
-    const bool pass = efficiency && *efficiency >= threshold;
-    std::string reason;
-    if (!in_sample_cagr) {
-        reason = "no fold produced a ranked in-sample result, so there is nothing to judge";
-    } else if (!efficiency) {
-        reason = fmt::format(
-            "the mean in-sample annualised return ({:.4f}) is not positive: the optimisation found nothing worth "
-            "carrying out of sample, so the efficiency is undefined and the strategy fails",
-            *in_sample_cagr);
-    } else {
-        reason = fmt::format(
-            "out of sample the strategy earned {:.4f} a year against {:.4f} in sample: an efficiency of {:.4f}, {} the "
-            "threshold {:.4f}",
-            oos.cagr, *in_sample_cagr, *efficiency, pass ? "at or above" : "below", threshold);
-    }
+    const research::StitchedOutOfSample stitched =
+        research::StitchOutOfSample(outcome, all, run.options.initial_cash, run.interval.PeriodsPerYear());
+    const research::WalkForwardVerdict verdict = research::JudgeWalkForward(outcome, stitched.metrics.cagr, threshold);
     json.Key("verdict").BeginObject();
-    json.Field("pass", pass).Field("efficiency", efficiency).Field("threshold", threshold);
-    json.Field("inSampleAnnualizedReturn", in_sample_cagr).Field("outOfSampleAnnualizedReturn", oos.cagr);
-    json.Field("folds", outcome.folds.size()).Field("foldsAtOrAboveThreshold", passing);
-    json.Field("reason", reason);
+    json.Field("pass", verdict.pass).Field("efficiency", verdict.efficiency).Field("threshold", verdict.threshold);
+    json.Field("inSampleAnnualizedReturn", verdict.in_sample_cagr);
+    json.Field("outOfSampleAnnualizedReturn", verdict.out_of_sample_cagr);
+    json.Field("folds", verdict.folds).Field("foldsAtOrAboveThreshold", verdict.folds_at_or_above);
+    json.Field("reason", verdict.reason);
     json.EndObject();
 
     json.Key("outOfSample").BeginObject();
-    WriteMetrics(json, oos);
+    WriteMetrics(json, stitched.metrics);
     json.Key("equity").BeginArray();
     for (size_t t = 0; t < stitched.equity.size(); ++t) {
         json.BeginArray().Integer(stitched.times[t]).Number(stitched.equity[t]).EndArray();
     }
     json.EndArray();
     json.EndObject();
-    WriteStability(json, outcome, combinations);
+    WriteStability(json, research::ParameterStabilityOf(outcome, combinations), combinations);
     WriteTiming(json, timing.load_ms, timing.compute_ms, timing.total_ms);
     json.EndObject();
     return json.Take();
