@@ -6,6 +6,7 @@
 #include <sys/resource.h>
 
 #include <array>
+#include <cstdlib>
 #include <filesystem>
 #include <fstream>
 #include <iterator>
@@ -13,6 +14,7 @@
 #include <vector>
 
 #include "common/error.h"
+#include "common/interval.h"
 
 namespace spark::api {
 namespace {
@@ -42,8 +44,6 @@ prometheus::Gauge& UnlabelledGauge(prometheus::Registry& registry, const char* n
 //! The label values the service can produce, so every series an alert or panel reads exists (at
 //! 0) from start-up instead of reading "no data" until its first event.
 constexpr std::array<const char*, 2> kExchanges = {"binance", "binance-futures"};
-constexpr std::array<const char*, 16> kTimeframes = {"1s", "1m", "3m", "5m",  "15m", "30m", "1h", "2h",
-                                                     "4h", "6h", "8h", "12h", "1d",  "3d",  "1w", "1M"};
 constexpr std::array<const char*, 13> kRouteNames = {"run",        "optimize",  "walkforward", "portfolio", "runs",
                                                      "strategies", "validate",  "healthz",     "readyz",    "version",
                                                      "metrics",    "unmatched", "preflight"};
@@ -59,7 +59,9 @@ std::vector<std::string> ErrorCodeNames() {
 
 void AddJobSeries(prometheus::Family<prometheus::Counter>& jobs, prometheus::Family<prometheus::Counter>& errors) {
     for (const char* exchange : kExchanges) {
-        for (const char* timeframe : kTimeframes) jobs.Add({{"exchange", exchange}, {"timeframe", timeframe}});
+        for (const Interval& timeframe : Interval::All()) {
+            jobs.Add({{"exchange", exchange}, {"timeframe", std::string(timeframe.Name())}});
+        }
     }
     for (const std::string& code : ErrorCodeNames()) errors.Add({{"code", code}});
 }
@@ -70,37 +72,44 @@ struct ProcStat {
     double virtual_bytes = 0;
 };
 
+//! Field `number` (1-based, as man 5 proc numbers them; 3 and up) of /proc/self/stat as a
+//! number; 0 when it cannot be read.
+class ProcSelfStat {
+  public:
+    ProcSelfStat() {
+        std::ifstream stat("/proc/self/stat");
+        const std::string text((std::istreambuf_iterator<char>(stat)), std::istreambuf_iterator<char>());
+        // The command name (field 2) may hold spaces; fields are counted after its closing parenthesis.
+        const size_t close = text.rfind(')');
+        if (close == std::string::npos || close + 2 > text.size()) return;
+        std::istringstream rest(text.substr(close + 2));
+        fields_.assign(std::istream_iterator<std::string>(rest), std::istream_iterator<std::string>());
+    }
+    double Field(size_t number) const {
+        constexpr size_t kFirst = 3;  // what follows the name starts at field 3 (state)
+        return number >= kFirst && number - kFirst < fields_.size() ? std::atof(fields_[number - kFirst].c_str()) : 0;
+    }
+
+  private:
+    std::vector<std::string> fields_;
+};
+
+double ClockTicks() { return static_cast<double>(sysconf(_SC_CLK_TCK)); }
+
 ProcStat ReadProcStat() {
-    std::ifstream stat("/proc/self/stat");
-    std::string text((std::istreambuf_iterator<char>(stat)), std::istreambuf_iterator<char>());
-    // The command name (field 2) may hold spaces; fields are counted after its closing parenthesis.
-    const size_t close = text.rfind(')');
-    if (close == std::string::npos) return {};
-    std::istringstream rest(text.substr(close + 2));
-    std::vector<std::string> fields{std::istream_iterator<std::string>(rest), std::istream_iterator<std::string>()};
-    constexpr size_t kFirst = 3;  // rest starts at field 3 (state)
-    if (fields.size() < 23 - kFirst + 1) return {};
-    const double ticks = static_cast<double>(sysconf(_SC_CLK_TCK));
-    return {(std::stod(fields[14 - kFirst]) + std::stod(fields[15 - kFirst])) / ticks, std::stod(fields[23 - kFirst])};
+    const ProcSelfStat stat;
+    return {(stat.Field(14) + stat.Field(15)) / ClockTicks(), stat.Field(23)};  // utime + stime, vsize
 }
 
 //! Process start in seconds since the epoch: boot time plus field 22 (starttime, in ticks).
 double ProcessStartSeconds() {
-    std::ifstream stat("/proc/self/stat");
-    std::string text((std::istreambuf_iterator<char>(stat)), std::istreambuf_iterator<char>());
-    const size_t close = text.rfind(')');
     std::ifstream kernel("/proc/stat");
     std::string line;
     double boot = 0;
     while (std::getline(kernel, line)) {
-        if (line.starts_with("btime ")) boot = std::stod(line.substr(6));
+        if (line.starts_with("btime ")) boot = std::atof(line.c_str() + 6);
     }
-    if (close == std::string::npos || boot == 0) return 0;
-    std::istringstream rest(text.substr(close + 2));
-    std::vector<std::string> fields{std::istream_iterator<std::string>(rest), std::istream_iterator<std::string>()};
-    constexpr size_t kStartTime = 22 - 3;
-    if (fields.size() <= kStartTime) return 0;
-    return boot + std::stod(fields[kStartTime]) / static_cast<double>(sysconf(_SC_CLK_TCK));
+    return boot == 0 ? 0 : boot + ProcSelfStat().Field(22) / ClockTicks();
 }
 
 double OpenFds() {

@@ -94,10 +94,10 @@ std::optional<int> ParseCommandLine(CLI::App& app, const std::vector<std::string
     std::vector<std::string> reversed(args.rbegin(), args.rend());
     try {
         app.parse(reversed);
-    } catch (const CLI::CallForHelp& help) {
+    } catch (const CLI::CallForHelp&) {
         std::cout << app.help();
         return 0;
-    } catch (const CLI::CallForAllHelp& help) {
+    } catch (const CLI::CallForAllHelp&) {
         std::cout << app.help("", CLI::AppFormatMode::All);
         return 0;
     } catch (const CLI::CallForVersion& version) {

@@ -219,6 +219,23 @@ Result<std::vector<TimeRange>> BacktestCache::Coverage(const SeriesKey& series) 
     return CoverageWith(*lease, series);
 }
 
+Result<std::vector<std::string>> BacktestCache::IntervalsWithCoverage(const std::string& exchange,
+                                                                      const std::string& symbol) {
+    Lease lease(*this);
+    auto statement = PreparedStatement::Prepare(
+        (*lease).connection, "SELECT DISTINCT bar_interval FROM coverage WHERE exchange = $1 AND symbol = $2");
+    if (!statement) return std::unexpected(Scrubbed(statement.error()));
+    duckdb_bind_varchar_length(statement->Handle(), 1, exchange.data(), exchange.size());
+    duckdb_bind_varchar_length(statement->Handle(), 2, symbol.data(), symbol.size());
+    QueryResult result;
+    if (duckdb_execute_prepared(statement->Handle(), result.Get()) != DuckDBSuccess) {
+        return std::unexpected(Scrubbed(CacheError("cannot read coverage", duckdb_result_error(result.Get())).error()));
+    }
+    std::vector<std::string> intervals;
+    ForEachRow(*result.Get(), [&](duckdb_data_chunk chunk, idx_t i) { intervals.push_back(VarcharAt(chunk, 0, i)); });
+    return intervals;
+}
+
 Result<std::vector<TimeRange>> BacktestCache::CoverageWith(Session& session, const SeriesKey& series) {
     // Loaded and inserted under the lock, and erased under it after every commit, so a reader
     // can never re-insert coverage that predates a write.

@@ -77,6 +77,9 @@ class BacktestCache {
     Result<CachedBars> Read(const SeriesKey& series, const Interval& interval, TimeRange range);
     //! The merged ranges ever loaded for the series.
     Result<std::vector<TimeRange>> Coverage(const SeriesKey& series);
+    //! The intervals of `symbol` on `exchange` with any coverage, in one query: what resampling
+    //! may build from, without asking for every interval of a symbol the cache may not hold.
+    Result<std::vector<std::string>> IntervalsWithCoverage(const std::string& exchange, const std::string& symbol);
     //! Writes `rows` and records `covered` in one transaction: all of it lands or none of it.
     Result<void> Store(const SeriesKey& series, std::span<const KlineRow> rows, std::span<const TimeRange> covered,
                        std::string_view source);

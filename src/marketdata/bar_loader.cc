@@ -2,6 +2,8 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
+
 #include "common/blocking_wait.h"
 #include "common/time_format.h"
 #include "marketdata/coverage.h"
@@ -151,8 +153,10 @@ Result<std::optional<LoadedBars>> BarLoader::LoadResampled(const BarQuery& query
     if (first >= query.range.end_ms) return std::nullopt;
     // Every bucket whose open lies in the range, whole: the last one may end after the range.
     const TimeRange span{first, coarse.Next(coarse.AlignDown(query.range.end_ms - 1))};
+    Result<std::vector<std::string>> held = cache_.IntervalsWithCoverage(query.series.exchange, query.series.symbol);
+    if (!held) return std::unexpected(held.error());
     for (const Interval& finer : Interval::All()) {  // finest first
-        if (!finer.Divides(coarse)) continue;
+        if (!finer.Divides(coarse) || std::find(held->begin(), held->end(), finer.Name()) == held->end()) continue;
         const SeriesKey series{query.series.exchange, query.series.symbol, std::string(finer.Name())};
         Result<std::vector<TimeRange>> coverage = cache_.Coverage(series);
         if (!coverage) return std::unexpected(coverage.error());

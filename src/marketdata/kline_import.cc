@@ -3,7 +3,6 @@
 #include <fmt/format.h>
 
 #include <algorithm>
-#include <array>
 #include <filesystem>
 #include <map>
 #include <regex>
@@ -19,15 +18,10 @@ struct OpenTimeLess {
     bool operator()(int64_t t, const KlineRow& row) const { return t < row.candle.open_time_ms; }
 };
 
-//! Binance's dump intervals; files spell the month `1mo` (for case-insensitive file systems).
-constexpr std::array<std::string_view, 16> kIntervalNames{"1s", "1m", "3m", "5m",  "15m", "30m", "1h", "2h",
-                                                          "4h", "6h", "8h", "12h", "1d",  "3d",  "1w", "1M"};
-
 //! The interval whose bars are `spacing_ms` apart, for the message; empty when none is.
 std::string_view IntervalNamed(int64_t spacing_ms) {
-    for (std::string_view name : kIntervalNames) {
-        const std::optional<Interval> interval = Interval::Parse(name);
-        if (interval && !interval->IsCalendarMonth() && interval->NominalMs() == spacing_ms) return name;
+    for (const Interval& interval : Interval::All()) {
+        if (!interval.IsCalendarMonth() && interval.NominalMs() == spacing_ms) return interval.Name();
     }
     return {};
 }
