@@ -1,6 +1,14 @@
 #include "marketdata/duckdb_connection.h"
 
+#include "common/failpoint.h"
+
 #include <fmt/format.h>
+#include <signal.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <filesystem>
+#include <system_error>
 
 namespace spark {
 
@@ -9,7 +17,70 @@ Result<void> CacheError(std::string_view what, const char* detail) {
                      fmt::format("{}: {}", what, detail ? detail : "unknown DuckDB error"));
 }
 
+namespace {
+
+namespace fs = std::filesystem;
+
+constexpr std::string_view kCreatingSuffix = ".creating-";
+
+bool InMemory(const std::string& path) { return path.empty() || path == ":memory:"; }
+
+//! Files `<name>.creating-<pid>` left by a creator that was killed: its process is gone.
+void RemoveAbandonedCreations(const fs::path& target) {
+    std::error_code ignored;
+    const std::string prefix = target.filename().string() + std::string(kCreatingSuffix);
+    const fs::path directory = target.has_parent_path() ? target.parent_path() : fs::path(".");
+    for (const fs::directory_entry& entry : fs::directory_iterator(directory, ignored)) {
+        const std::string name = entry.path().filename().string();
+        if (!name.starts_with(prefix)) continue;
+        std::string pid_text = name.substr(prefix.size());
+        if (pid_text.ends_with(".wal")) pid_text.resize(pid_text.size() - 4);
+        char* end = nullptr;
+        const long pid = std::strtol(pid_text.c_str(), &end, 10);
+        if (end == pid_text.c_str() || *end != '\0' || pid <= 0) continue;
+        if (::kill(static_cast<pid_t>(pid), 0) == 0 || errno != ESRCH) continue;  // its creator still runs
+        fs::remove(entry.path(), ignored);
+    }
+}
+
+}  // namespace
+
+Result<void> DuckDbDatabase::CreateAtomically(const std::string& path) {
+    // DuckDB creates its file first and writes the headers after: a process killed in between
+    // leaves a file DuckDB then refuses to open ("not a valid DuckDB database file"), and the
+    // service would not start on it. So a new file is made complete under a private name and
+    // linked into place, which either happens whole or not at all.
+    const fs::path target(path);
+    RemoveAbandonedCreations(target);
+    const std::string creating = fmt::format("{}{}{}", path, kCreatingSuffix, ::getpid());
+    {
+        duckdb_database db = nullptr;
+        char* error = nullptr;
+        if (duckdb_open_ext(creating.c_str(), &db, nullptr, &error) != DuckDBSuccess) {
+            std::string message =
+                fmt::format("cannot create cache file '{}': {}", path, error ? error : "unknown error");
+            if (error) duckdb_free(error);
+            return MakeError(ErrorCode::kCacheUnavailable, std::move(message));
+        }
+        duckdb_close(&db);
+    }
+    Failpoint("cache-create-before-link");  // complete under its private name, not yet in place
+    std::error_code linked;
+    fs::create_hard_link(creating, target, linked);  // fails, harmlessly, if another process won the race
+    std::error_code ignored;
+    fs::remove(creating, ignored);
+    fs::remove(creating + ".wal", ignored);
+    if (linked && !fs::exists(target)) {
+        return MakeError(ErrorCode::kCacheUnavailable,
+                         fmt::format("cannot create cache file '{}': {}", path, linked.message()));
+    }
+    return {};
+}
+
 Result<DuckDbDatabase> DuckDbDatabase::Open(const std::string& path, int threads) {
+    if (std::error_code ignored; !InMemory(path) && !fs::exists(path, ignored)) {
+        if (auto created = CreateAtomically(path); !created) return std::unexpected(created.error());
+    }
     duckdb_config config = nullptr;
     if (duckdb_create_config(&config) != DuckDBSuccess) {
         return MakeError(ErrorCode::kCacheUnavailable, "could not create a DuckDB configuration");

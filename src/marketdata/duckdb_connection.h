@@ -10,7 +10,8 @@
 namespace spark {
 
 //! The process's one DuckDB database handle. DuckDB locks the file: a second process cannot
-//! open it, which Open reports as kCacheUnavailable with DuckDB's own message.
+//! open it, which Open reports as kCacheUnavailable with DuckDB's own message. A file that does
+//! not exist yet is created atomically (CreateAtomically).
 class DuckDbDatabase {
   public:
     static Result<DuckDbDatabase> Open(const std::string& path, int threads);
@@ -21,6 +22,9 @@ class DuckDbDatabase {
     duckdb_database Handle() const { return db_; }
 
   private:
+    //! Makes a new, valid, empty database file at `path` such that a crash at any moment leaves
+    //! either no file or a complete one.
+    static Result<void> CreateAtomically(const std::string& path);
     explicit DuckDbDatabase(duckdb_database db) : db_(db) {}
     duckdb_database db_ = nullptr;
 };

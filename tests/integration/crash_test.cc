@@ -72,6 +72,24 @@ TEST_F(Crash, AnImportKilledRightAfterItsCommitKeepsAllOfIt) {
     ExpectVerified();
 }
 
+TEST_F(Crash, AnImportKilledWhileCreatingTheFileLeavesNoFileAndNothingInTheWay) {
+    // DuckDB writes a new file's headers after creating it: killed in between, the file would be
+    // one DuckDB refuses to open. A new file is complete before it takes the cache's name.
+    const CommandResult killed = Import("BTCUSDT", "BTCUSDT-1h.csv.gz", "SPARK_FAILPOINT=cache-create-before-link");
+    ASSERT_TRUE(Killed(killed)) << killed.status << killed.output;
+    EXPECT_FALSE(fs::exists(db_));
+    std::vector<std::string> left;
+    for (const auto& entry : fs::directory_iterator(directory_)) left.push_back(entry.path().filename().string());
+    ASSERT_EQ(left.size(), 1u);  // the killed creator's own file, under its private name
+    EXPECT_TRUE(left[0].starts_with("cache.duckdb.creating-")) << left[0];
+    ASSERT_EQ(Import("BTCUSDT", "BTCUSDT-1h.csv.gz").status, 0);
+    EXPECT_EQ(Bars(), (std::map<std::string, int64_t>{{"BTCUSDT", 17543}}));
+    ExpectVerified();
+    left.clear();  // the abandoned creation was cleared away by the next one
+    for (const auto& entry : fs::directory_iterator(directory_)) left.push_back(entry.path().filename().string());
+    EXPECT_EQ(left, std::vector<std::string>{"cache.duckdb"});
+}
+
 TEST_F(Crash, ImportsKilledAtMomentsSpreadOverTheirLengthAreAllOrNothing) {
     const std::string import = fmt::format("{} import --symbol BTCUSDT --interval 1m --db {} {}/BTCUSDT-1m.csv.gz",
                                            kExe, db_, SPARK_SAMPLE_DIR);
