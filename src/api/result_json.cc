@@ -14,6 +14,10 @@ std::string_view ExitReasonName(ExitReason reason) {
             return "signal";
         case ExitReason::kStopLoss:
             return "stop_loss";
+        case ExitReason::kTrailingStop:
+            return "trailing_stop";
+        case ExitReason::kTime:
+            return "time";
         case ExitReason::kTakeProfit:
             return "take_profit";
         case ExitReason::kLiquidation:
@@ -24,6 +28,43 @@ std::string_view ExitReasonName(ExitReason reason) {
     return "signal";
 }
 
+namespace {
+
+void WriteAtrDistance(JsonWriter& json, std::string_view key, const std::optional<AtrDistance>& atr) {
+    json.Key(key);
+    if (!atr) {
+        json.Null();
+        return;
+    }
+    json.BeginObject().Field("period", static_cast<int64_t>(atr->period)).Field("multiple", atr->multiple).EndObject();
+}
+
+void WriteSizing(JsonWriter& json, const Sizing& sizing) {
+    json.Key("sizing").BeginObject();
+    json.Field("mode", SizingModeName(sizing.mode)).Field("value", sizing.value);
+    json.EndObject();
+}
+
+//! Stops, targets, time exit and sizing, as the request gave them or their defaults.
+void WriteExitOptions(JsonWriter& json, const BacktestOptions& o) {
+    WriteSizing(json, o.sizing);
+    json.Field("stopLossPct", o.stop_loss_pct).Field("takeProfitPct", o.take_profit_pct);
+    WriteAtrDistance(json, "stopLossAtr", o.stop_loss_atr);
+    WriteAtrDistance(json, "takeProfitAtr", o.take_profit_atr);
+    json.Field("trailingStopPct", o.trailing_stop_pct);
+    WriteAtrDistance(json, "trailingStopAtr", o.trailing_stop_atr);
+    json.Field("maxBarsInTrade", o.max_bars_in_trade);
+}
+
+//! `positionSize` stays in answers for clients that read it: the fraction, or null when the
+//! sizing is another mode.
+std::optional<double> PositionSize(const Sizing& sizing) {
+    if (sizing.mode != SizingMode::kFraction) return std::nullopt;
+    return sizing.value;
+}
+
+}  // namespace
+
 void WriteRunFields(JsonWriter& json, const RunRequest& r, bool with_symbol) {
     json.Field("exchange", r.exchange);
     if (with_symbol) json.Field("symbol", r.symbol);
@@ -32,9 +73,9 @@ void WriteRunFields(JsonWriter& json, const RunRequest& r, bool with_symbol) {
     json.Field("startTime", r.range.start_ms).Field("endTimeExclusive", r.range.end_ms);
     json.Field("useCache", r.use_cache);
     json.Field("feeBps", r.options.fee_bps).Field("slippageBps", r.options.slippage_bps);
-    json.Field("initialCash", r.options.initial_cash).Field("positionSize", r.options.position_size);
+    json.Field("initialCash", r.options.initial_cash).Field("positionSize", PositionSize(r.options.sizing));
     json.Field("fill", FillModeName(r.options.fill)).Field("allowShort", r.options.allow_short);
-    json.Field("stopLossPct", r.options.stop_loss_pct).Field("takeProfitPct", r.options.take_profit_pct);
+    WriteExitOptions(json, r.options);
 }
 
 void WriteSemantics(JsonWriter& json, const RunRequest& r) {
@@ -42,13 +83,29 @@ void WriteSemantics(JsonWriter& json, const RunRequest& r) {
     json.Field("version", "v1");
     json.Field("fill", FillModeName(r.options.fill));
     json.Field("feeBps", r.options.fee_bps).Field("slippageBps", r.options.slippage_bps);
-    json.Field("positionSize", r.options.position_size);
+    json.Field("positionSize", PositionSize(r.options.sizing));
     json.Field("periodsPerYear", r.interval.PeriodsPerYear());
     json.Field("range", "[startTime, endTimeExclusive) over bar open times, UTC, closed bars only");
     json.Field("sides", r.options.allow_short ? "long-short" : "long-only");
-    json.Field("stopLossPct", r.options.stop_loss_pct).Field("takeProfitPct", r.options.take_profit_pct);
+    WriteExitOptions(json, r.options);
     json.Field("intrabarExits",
                "a bar opening beyond a level fills at the open; both levels in one bar: stop-loss first");
+    if (r.options.HasExitRules()) {
+        json.Field("exitOrder",
+                   "per bar: open beyond the stop in force (the tighter of the fixed and trailing stops), then open "
+                   "beyond the target, then the range reaching the stop, then the target, then maxBarsInTrade at "
+                   "the close; the trail takes in a bar's best price only after that bar (docs/strategies.md)");
+    }
+    if (r.options.stop_loss_atr || r.options.take_profit_atr || r.options.trailing_stop_atr) {
+        json.Field("atr",
+                   "Wilder's ATR over all loaded bars; fixed levels use the ATR at the entry decision's close, the "
+                   "trail the ATR at the previous bar's close");
+    }
+    if (r.options.sizing.mode == SizingMode::kRisk) {
+        json.Field("riskSizing",
+                   "quantity = min(value x equity / |fill - stop in force at entry|, all equity); no position when "
+                   "that stop does not exist yet");
+    }
     json.Field("riskFreeRate", 0);
     json.Field("openPositionAtEnd", "marked to market at the last close, listed as a trade with open: true");
     json.EndObject();

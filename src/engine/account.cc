@@ -12,13 +12,9 @@ constexpr double kBasisPoint = 1e-4;
 Account::Account(const BacktestOptions& options)
     : fee_rate_(options.fee_bps * kBasisPoint),
       slippage_(options.slippage_bps * kBasisPoint),
-      position_size_(options.position_size),
       cash_(options.initial_cash) {}
 
-void Account::Open(Side side, double market_price, int64_t bar, int64_t time_ms) {
-    // Buys pay up, sells receive less.
-    const double price = side == Side::kLong ? market_price * (1.0 + slippage_) : market_price * (1.0 - slippage_);
-    const double quantity = position_size_ * cash_ / (price * (1.0 + fee_rate_));
+void Account::Open(Side side, double price, double quantity, int64_t bar, int64_t time_ms) {
     const double notional = quantity * price;
     const double fee = notional * fee_rate_;
     cash_ += side == Side::kLong ? -(notional + fee) : notional - fee;

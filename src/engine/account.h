@@ -28,8 +28,15 @@ class Account {
     }
     double TotalFees() const { return total_fees_; }
 
-    //! Opens a position from flat: qty = positionSize × equity / (price × (1 + fee)).
-    void Open(Side side, double market_price, int64_t bar, int64_t time_ms);
+    //! Cash, which is the equity whenever an entry is made (entries are always from flat).
+    double Cash() const { return cash_; }
+    double FeeRate() const { return fee_rate_; }
+    //! An entry's fill price at `market_price`: buys pay up, sells receive less.
+    double EntryFillPrice(Side side, double market_price) const {
+        return side == Side::kLong ? market_price * (1.0 + slippage_) : market_price * (1.0 - slippage_);
+    }
+    //! Opens a position of `quantity` (engine/sizing.h) from flat at `fill_price`, from EntryFillPrice.
+    void Open(Side side, double fill_price, double quantity, int64_t bar, int64_t time_ms);
     //! Closes the whole position and returns the round trip.
     Trade Close(double market_price, int64_t bar, int64_t time_ms, ExitReason reason);
     //! The position still held after the last bar, marked at that bar's close without exit costs.
@@ -47,7 +54,6 @@ class Account {
   private:
     double fee_rate_;
     double slippage_;
-    double position_size_;
     double cash_;
     bool in_position_ = false;
     Side side_ = Side::kLong;

@@ -38,7 +38,7 @@ void RunBacktest(const SeriesContext& context, const Strategy& strategy, const B
     const std::span<const Signal> signals = std::span<const Signal>(workspace.signals).subspan(first);
     result.trades.clear();
     result.equity.resize(bars.size());
-    Simulation simulation(bars, options, result.trades);
+    Simulation simulation(bars, options, result.trades, ExitSeriesFor(context, options, first));
     int64_t bars_in_market = 0;
     for (size_t t = 0; t < bars.size(); ++t) {
         simulation.Step(t, signals[t]);

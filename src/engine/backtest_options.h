@@ -1,5 +1,7 @@
 #pragma once
 
+#include <cstddef>
+#include <cstdint>
 #include <optional>
 #include <string_view>
 
@@ -13,16 +15,50 @@ enum class FillMode {
 
 std::string_view FillModeName(FillMode mode);
 
-//! Costs and sizing of a single run, with SEMANTICS.md's defaults.
+//! A level `multiple × ATR(period)` away from a price (docs/strategies.md "Trailing stops, ATR
+//! levels and time exits").
+struct AtrDistance {
+    size_t period = 14;
+    double multiple = 2;
+};
+
+//! How an entry's quantity is chosen (docs/strategies.md "Sizing").
+enum class SizingMode {
+    kFraction,  //!< value × equity committed, value in (0, 1]
+    kNotional,  //!< value of quote currency per entry, capped by equity
+    kRisk,      //!< value × equity lost if the stop in force at entry is hit; needs a stop
+};
+
+std::string_view SizingModeName(SizingMode mode);
+
+struct Sizing {
+    SizingMode mode = SizingMode::kFraction;
+    double value = 1.0;
+};
+
+//! Costs, sizing and exits of a single run, with SEMANTICS.md's defaults.
 struct BacktestOptions {
     FillMode fill = FillMode::kNextOpen;
-    double fee_bps = 10;                    //!< of traded notional, every fill
-    double slippage_bps = 0;                //!< moves each fill price against the trader
-    double initial_cash = 10000;            //!< quote currency
-    double position_size = 1.0;             //!< fraction of equity committed per entry, (0, 1]
-    bool allow_short = false;               //!< bearish signals open shorts (docs/strategies.md)
-    std::optional<double> stop_loss_pct;    //!< fraction of the entry fill price, checked intrabar
-    std::optional<double> take_profit_pct;  //!< fraction of the entry fill price, checked intrabar
+    double fee_bps = 10;                           //!< of traded notional, every fill
+    double slippage_bps = 0;                       //!< moves each fill price against the trader
+    double initial_cash = 10000;                   //!< quote currency
+    Sizing sizing;                                 //!< `positionSize` is the fraction mode's value
+    bool allow_short = false;                      //!< bearish signals open shorts (docs/strategies.md)
+    std::optional<double> stop_loss_pct;           //!< fraction of the entry fill price, checked intrabar
+    std::optional<double> take_profit_pct;         //!< fraction of the entry fill price, checked intrabar
+    std::optional<AtrDistance> stop_loss_atr;      //!< ATR at the entry decision, fixed for the trade
+    std::optional<AtrDistance> take_profit_atr;    //!< ATR at the entry decision, fixed for the trade
+    std::optional<double> trailing_stop_pct;       //!< behind the best price since entry
+    std::optional<AtrDistance> trailing_stop_atr;  //!< behind the best price, ATR of the previous close
+    std::optional<int64_t> max_bars_in_trade;      //!< exit at the close of the Nth bar held
+
+    //! Whether anything can close a position other than a signal (the per-bar exit checks run).
+    bool HasExitRules() const {
+        return stop_loss_pct || take_profit_pct || stop_loss_atr || take_profit_atr || trailing_stop_pct ||
+               trailing_stop_atr || max_bars_in_trade;
+    }
+    //! Whether a stop exists to size `risk` entries by.
+    bool HasStop() const { return stop_loss_pct || stop_loss_atr || trailing_stop_pct || trailing_stop_atr; }
 };
 
 }  // namespace spark

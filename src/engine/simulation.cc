@@ -1,5 +1,9 @@
 #include "engine/simulation.h"
 
+#include <cmath>
+
+#include "engine/sizing.h"
+
 namespace spark {
 namespace {
 
@@ -23,12 +27,40 @@ Simulation::ActionTable Simulation::BuildActionTable(bool allow_short) {
     return table;
 }
 
-Simulation::Simulation(std::span<const Candle> bars, const BacktestOptions& options, std::vector<Trade>& trades)
+ExitSeries ExitSeriesFor(const SeriesContext& context, const BacktestOptions& options, size_t first) {
+    ExitSeries series;
+    series.offset = first;
+    if (options.stop_loss_atr) series.stop_loss_atr = context.Atr(options.stop_loss_atr->period);
+    if (options.take_profit_atr) series.take_profit_atr = context.Atr(options.take_profit_atr->period);
+    if (options.trailing_stop_atr) series.trailing_stop_atr = context.Atr(options.trailing_stop_atr->period);
+    return series;
+}
+
+Simulation::Simulation(std::span<const Candle> bars, const BacktestOptions& options, std::vector<Trade>& trades,
+                       ExitSeries exit_series)
     : bars_(bars),
       options_(options),
       account_(options),
       trades_(trades),
-      actions_(BuildActionTable(options.allow_short)) {}
+      actions_(BuildActionTable(options.allow_short)),
+      exit_series_(exit_series),
+      has_exit_rules_(options.HasExitRules()) {}
+
+std::optional<double> Simulation::AtrAt(std::span<const double> series, ptrdiff_t t) const {
+    const ptrdiff_t at = static_cast<ptrdiff_t>(exit_series_.offset) + t;
+    if (at < 0 || static_cast<size_t>(at) >= series.size() || std::isnan(series[at])) return std::nullopt;
+    return series[at];
+}
+
+std::optional<double> Simulation::TrailCandidate(ptrdiff_t t) const {
+    const double direction = account_.Long() ? 1.0 : -1.0;
+    if (options_.trailing_stop_pct) return levels_.best * (1.0 - direction * *options_.trailing_stop_pct);
+    if (options_.trailing_stop_atr) {
+        const std::optional<double> atr = AtrAt(exit_series_.trailing_stop_atr, t);
+        if (atr) return levels_.best - direction * options_.trailing_stop_atr->multiple * *atr;
+    }
+    return std::nullopt;
+}
 
 void Simulation::MarkOpenPositionAtEnd() {
     if (!account_.Flat())
@@ -55,7 +87,44 @@ void Simulation::Liquidate(size_t t) {
 
 void Simulation::Open(Side side, double price, size_t t) {
     if (ruined_) return;
-    account_.Open(side, price, static_cast<int64_t>(t), bars_[t].open_time_ms);
+    const double fill = account_.EntryFillPrice(side, price);
+    const double direction = side == Side::kLong ? 1.0 : -1.0;
+    // The bar whose close decided this entry: the one before under next_open, this one under close.
+    const ptrdiff_t decision = static_cast<ptrdiff_t>(t) - (options_.fill == FillMode::kNextOpen ? 1 : 0);
+    levels_ = Levels{};
+    levels_.best = fill;
+    if (options_.stop_loss_pct) {
+        levels_.stop = fill * (1.0 - direction * *options_.stop_loss_pct);
+    } else if (options_.stop_loss_atr) {
+        if (const auto atr = AtrAt(exit_series_.stop_loss_atr, decision))
+            levels_.stop = fill - direction * options_.stop_loss_atr->multiple * *atr;
+    }
+    if (options_.take_profit_pct) {
+        levels_.target = fill * (1.0 + direction * *options_.take_profit_pct);
+    } else if (options_.take_profit_atr) {
+        if (const auto atr = AtrAt(exit_series_.take_profit_atr, decision))
+            levels_.target = fill + direction * options_.take_profit_atr->multiple * *atr;
+    }
+    // The trail's first level is the one the first bar checked will see: the best price is the
+    // fill, and the ATR that bar reads (its previous close) is the decision's.
+    std::optional<double> stop_at_entry = levels_.stop;
+    if (options_.trailing_stop_pct || options_.trailing_stop_atr) {
+        const bool long_side = side == Side::kLong;
+        const double best = fill;
+        std::optional<double> trail;
+        if (options_.trailing_stop_pct) {
+            trail = best * (1.0 - direction * *options_.trailing_stop_pct);
+        } else if (const auto atr = AtrAt(exit_series_.trailing_stop_atr, decision)) {
+            trail = best - direction * options_.trailing_stop_atr->multiple * *atr;
+        }
+        if (trail && (!stop_at_entry || (long_side ? *trail > *stop_at_entry : *trail < *stop_at_entry)))
+            stop_at_entry = trail;
+    }
+    std::optional<double> stop_distance;
+    if (stop_at_entry) stop_distance = direction * (fill - *stop_at_entry);
+    const double quantity = EntryQuantity(options_.sizing, account_.Cash(), fill, account_.FeeRate(), stop_distance);
+    if (!(quantity > 0)) return;  // risk sizing with no stop beyond the fill: no position
+    account_.Open(side, fill, quantity, static_cast<int64_t>(t), bars_[t].open_time_ms);
     // Under next_open the entry bar trades after the fill; under close, trading starts next bar.
     exits_from_bar_ = options_.fill == FillMode::kNextOpen ? t : t + 1;
 }
@@ -66,36 +135,40 @@ void Simulation::Close(double price, size_t t, ExitReason reason) {
 
 void Simulation::CheckExits(size_t t) {
     if (account_.Flat() || t < exits_from_bar_) return;
-    if (!options_.stop_loss_pct && !options_.take_profit_pct) return;
     const Candle& bar = bars_[t];
-    const double entry = account_.EntryPrice();
     const bool is_long = account_.Long();
     const double direction = is_long ? 1.0 : -1.0;
-    // Adverse and favourable moves expressed so that "beyond" is always "greater than".
-    const auto adverse = [&](double price) { return -direction * price; };
-    const auto favourable = [&](double price) { return direction * price; };
+    // Expressed so that "further in the trade's favour" is always "greater".
+    const auto favour = [&](double price) { return direction * price; };
+    // The trail moves with the best price of the bars before this one (never this bar's own
+    // extreme: no look-ahead inside the bar) and never loosens.
+    if (const std::optional<double> candidate = TrailCandidate(static_cast<ptrdiff_t>(t) - 1)) {
+        if (!levels_.trail || favour(*candidate) > favour(*levels_.trail)) levels_.trail = candidate;
+    }
+    std::optional<double> stop = levels_.stop;
+    ExitReason stop_reason = ExitReason::kStopLoss;
+    if (levels_.trail && (!stop || favour(*levels_.trail) > favour(*stop))) {
+        stop = levels_.trail;
+        stop_reason = ExitReason::kTrailingStop;
+    }
+    const std::optional<double>& target = levels_.target;
     // The entry bar's open is the entry itself (only slippage separates them): it cannot have
     // gapped beyond a level, so the open checks start with the next bar.
     const bool entered_at_this_open =
         options_.fill == FillMode::kNextOpen && account_.EntryBar() == static_cast<int64_t>(t);
-    if (options_.stop_loss_pct && !entered_at_this_open) {
-        const double level = entry * (1.0 - direction * *options_.stop_loss_pct);
-        if (adverse(bar.open) >= adverse(level)) return Close(bar.open, t, ExitReason::kStopLoss);
+    if (!entered_at_this_open) {
+        if (stop && favour(bar.open) <= favour(*stop)) return Close(bar.open, t, stop_reason);
+        if (target && favour(bar.open) >= favour(*target)) return Close(bar.open, t, ExitReason::kTakeProfit);
     }
-    if (options_.take_profit_pct && !entered_at_this_open) {
-        const double level = entry * (1.0 + direction * *options_.take_profit_pct);
-        if (favourable(bar.open) >= favourable(level)) return Close(bar.open, t, ExitReason::kTakeProfit);
+    const double worst = is_long ? bar.low : bar.high;
+    const double best = is_long ? bar.high : bar.low;
+    if (stop && favour(worst) <= favour(*stop)) return Close(*stop, t, stop_reason);
+    if (target && favour(best) >= favour(*target)) return Close(*target, t, ExitReason::kTakeProfit);
+    if (options_.max_bars_in_trade) {
+        const int64_t held = static_cast<int64_t>(t) - account_.EntryBar() + (options_.fill == FillMode::kNextOpen);
+        if (held >= *options_.max_bars_in_trade) return Close(bar.close, t, ExitReason::kTime);
     }
-    if (options_.stop_loss_pct) {
-        const double level = entry * (1.0 - direction * *options_.stop_loss_pct);
-        const double worst = is_long ? bar.low : bar.high;
-        if (adverse(worst) >= adverse(level)) return Close(level, t, ExitReason::kStopLoss);
-    }
-    if (options_.take_profit_pct) {
-        const double level = entry * (1.0 + direction * *options_.take_profit_pct);
-        const double best = is_long ? bar.high : bar.low;
-        if (favourable(best) >= favourable(level)) return Close(level, t, ExitReason::kTakeProfit);
-    }
+    if (favour(best) > favour(levels_.best)) levels_.best = best;
 }
 
 }  // namespace spark

@@ -3,6 +3,7 @@
 #include <array>
 #include <cstddef>
 #include <cstdint>
+#include <optional>
 #include <span>
 #include <vector>
 
@@ -14,6 +15,19 @@
 
 namespace spark {
 
+//! The ATR series the exit options read (empty when an option is not set), each over the whole
+//! series of which the simulation steps the bars from `offset` on: an ATR is read at the bar
+//! before the first stepped one too, and warm-up bars feed it.
+struct ExitSeries {
+    std::span<const double> stop_loss_atr;
+    std::span<const double> take_profit_atr;
+    std::span<const double> trailing_stop_atr;
+    size_t offset = 0;
+};
+
+//! The series `options` needs from `context`, for a simulation stepping its bars from `first`.
+ExitSeries ExitSeriesFor(const SeriesContext& context, const BacktestOptions& options, size_t first);
+
 //! What a signal does in a position state (docs/strategies.md "Signals").
 enum class Action : uint8_t { kNone, kClose, kOpenLong, kOpenShort, kCloseThenOpenLong, kCloseThenOpenShort };
 
@@ -22,7 +36,8 @@ enum class Action : uint8_t { kNone, kClose, kOpenLong, kOpenShort, kCloseThenOp
 //! steps through every bar; a portfolio steps each sleeve when its instrument has a bar.
 class Simulation {
   public:
-    Simulation(std::span<const Candle> bars, const BacktestOptions& options, std::vector<Trade>& trades);
+    Simulation(std::span<const Candle> bars, const BacktestOptions& options, std::vector<Trade>& trades,
+               ExitSeries exit_series = {});
 
     //! Bar `t` of `bars`, with the signal decided at its close. Inline: it runs once per bar.
     void Step(size_t t, Signal signal);
@@ -45,6 +60,10 @@ class Simulation {
     void Open(Side side, double price, size_t t);
     void Close(double price, size_t t, ExitReason reason = ExitReason::kSignal);
     void CheckExits(size_t t);
+    //! The ATR of `series` at bar `t` of the stepped bars (t may be −1: the bar before them), when defined.
+    std::optional<double> AtrAt(std::span<const double> series, ptrdiff_t t) const;
+    //! The trail's level from the best price so far and the ATR of bar `t` (trailingStop*).
+    std::optional<double> TrailCandidate(ptrdiff_t t) const;
 
     using ActionTable = std::array<std::array<Action, 3>, 6>;
     static ActionTable BuildActionTable(bool allow_short);
@@ -54,6 +73,15 @@ class Simulation {
     Account account_;
     std::vector<Trade>& trades_;
     ActionTable actions_;
+    ExitSeries exit_series_;
+    bool has_exit_rules_;
+    //! The open trade's levels (docs/strategies.md "Trailing stops, ATR levels and time exits").
+    struct Levels {
+        std::optional<double> stop;    //!< fixed, from stopLoss*
+        std::optional<double> target;  //!< fixed, from takeProfit*
+        std::optional<double> trail;   //!< ratchets, from trailingStop*
+        double best = 0;               //!< best price since entry, bars checked so far
+    } levels_;
     Signal pending_ = Signal::kNone;
     size_t exits_from_bar_ = 0;
     size_t last_stepped_ = 0;
@@ -64,7 +92,7 @@ inline void Simulation::Step(size_t t, Signal signal) {
     const Candle& bar = bars_[t];
     last_stepped_ = t;
     // Most bars carry no signal and no stop: those skip the calls altogether.
-    const bool has_exit_levels = options_.stop_loss_pct || options_.take_profit_pct;
+    const bool has_exit_levels = has_exit_rules_;
     if (options_.fill == FillMode::kNextOpen) {
         if (pending_ != Signal::kNone) Apply(pending_, bar.open, t);
         if (has_exit_levels && !account_.Flat()) CheckExits(t);

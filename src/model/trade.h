@@ -7,7 +7,7 @@ namespace spark {
 enum class Side { kLong, kShort };
 
 //! Why a position was closed.
-enum class ExitReason { kSignal, kStopLoss, kTakeProfit, kLiquidation, kEnd };
+enum class ExitReason { kSignal, kStopLoss, kTrailingStop, kTakeProfit, kTime, kLiquidation, kEnd };
 
 //! One round trip. Prices are fill prices after slippage; `fees` is in quote currency and `pnl`
 //! includes both fees. An `open` trade is still held after the last bar: its exit fields are the

@@ -25,6 +25,7 @@ struct Sleeve {
     BacktestOptions options;
     std::vector<Signal> signals;
     std::vector<Trade> trades;
+    std::unique_ptr<SeriesContext> context;  //!< the ATRs of ATR-based exits
     std::unique_ptr<Simulation> simulation;
     size_t next = 0;    //!< next bar of the asset to step
     double equity = 0;  //!< at the last close, after any rebalancing (or the starting capital)
@@ -112,7 +113,9 @@ PortfolioResult RunPortfolio(const PortfolioInput& input) {
         s.index = s.initial;
         s.signals.resize(s.asset->bars.size());
         s.asset->strategy->GenerateSignals(s.asset->bars, s.signals);
-        s.simulation = std::make_unique<Simulation>(s.asset->bars, s.options, s.trades);
+        s.context = std::make_unique<SeriesContext>(s.asset->bars);
+        s.simulation =
+            std::make_unique<Simulation>(s.asset->bars, s.options, s.trades, ExitSeriesFor(*s.context, s.options, 0));
     }
     const double fee_rate = input.options.fee_bps * kBasisPoint;
     std::vector<bool> has_bar(sleeves.size());

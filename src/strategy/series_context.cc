@@ -2,6 +2,7 @@
 
 #include <optional>
 
+#include "indicators/atr.h"
 #include "indicators/bollinger.h"
 #include "indicators/donchian.h"
 #include "indicators/ema.h"
@@ -116,6 +117,15 @@ const Series& SeriesContext::Donchian(size_t period) const {
         s.b.resize(c.bars_.size());
         indicators::ComputeDonchian(c.bars_, k.p1, s.a, s.b);
     });
+}
+
+std::span<const double> SeriesContext::Atr(size_t period) const {
+    return Get({Kind::kAtr, period},
+               [](const SeriesContext& c, const Key& k, Series& s) {
+                   s.a.resize(c.bars_.size());
+                   indicators::ComputeAtr(c.bars_, k.p1, s.a);
+               })
+        .a;
 }
 
 }  // namespace spark

@@ -43,6 +43,7 @@ class SeriesContext {
     const Series& Macd(size_t fast, size_t slow, size_t signal) const;  //!< a = line, b = signal
     const Series& Bollinger(size_t period, double k) const;             //!< a = lower, b = middle, c = upper
     const Series& Donchian(size_t period) const;                        //!< a = lower, b = upper
+    std::span<const double> Atr(size_t period) const;                   //!< Wilder's, NaN before it is defined
 
     //! Any other series, named by `key` (a rule's sub-expression with its parameters bound, e.g.
     //! "ema(close,10)"): computed once by `compute` into a vector of the bars' size, then shared
@@ -54,7 +55,7 @@ class SeriesContext {
     size_t ComputedSeries() const;
 
   private:
-    enum class Kind { kSma, kEma, kRsi, kMacd, kBollinger, kDonchian };
+    enum class Kind { kSma, kEma, kRsi, kMacd, kBollinger, kDonchian, kAtr };
     struct Key {
         Kind kind;
         size_t p1 = 0;

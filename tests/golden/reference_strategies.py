@@ -3,15 +3,17 @@
 
 Implements docs/strategies.md on top of design/SEMANTICS.md v1 and the conventions of
 reference_backtest.py / tests/golden/README.md: every strategy, long-only and allowShort,
-fill "next_open" and "close", stopLossPct / takeProfitPct, exitReason. Written for clarity,
-not speed: each SMA / Bollinger value is a fresh math.fsum of its window, each EMA / RSI / MACD
-value comes from its explicit recursion, each Donchian channel from a fresh max / min, and the
-simulation walks bar by bar.
+fill "next_open" and "close", stopLossPct / takeProfitPct, stopLossAtr / takeProfitAtr,
+trailingStopPct / trailingStopAtr, maxBarsInTrade, sizing (fraction / notional / risk),
+exitReason. Written for clarity, not speed: each SMA / Bollinger value is a fresh math.fsum of
+its window, each EMA / RSI / MACD / ATR value comes from its explicit recursion, each Donchian
+channel from a fresh max / min, and the simulation walks bar by bar.
 
 Usage:
   reference_strategies.py --data-dir DIR --out-dir DIR     # all golden cases + cases.json
   reference_strategies.py --csv FILE --start 2024-01-01 --end 2024-12-31 \
-      --strategy rsi_reversion --params '{"period":14}' [--allow-short] ...  # one run to stdout
+      --strategy rsi_reversion --params '{"period":14}' [--allow-short] \
+      [--trailing-stop-atr 14,3] [--max-bars-in-trade 24] [--sizing risk,0.01] ...  # one run
 """
 import argparse
 import datetime
@@ -92,6 +94,21 @@ def bollinger(values, n, k):
         sd = math.sqrt(math.fsum((x - m) ** 2 for x in window) / n)
         mid[t], up[t], low[t] = m, m + k * sd, m - k * sd
     return mid, up, low
+
+
+def atr(highs, lows, closes, n):
+    """Wilder ATR(n): TR_t = max(h - l, |h - c_{t-1}|, |l - c_{t-1}|) from index 1 (the previous
+    bar present); the first ATR, at index n, is the math.fsum mean of TR_1..TR_n; then
+    ATR[t] = (ATR[t-1]*(n-1) + TR[t]) / n. None before index n."""
+    out = [None] * len(closes)
+    if len(closes) <= n:
+        return out
+    tr = [None] + [max(highs[t] - lows[t], abs(highs[t] - closes[t - 1]),
+                       abs(lows[t] - closes[t - 1])) for t in range(1, len(closes))]
+    out[n] = math.fsum(tr[1:n + 1]) / n
+    for t in range(n + 1, len(closes)):
+        out[t] = (out[t - 1] * (n - 1) + tr[t]) / n
+    return out
 
 
 def previous_high_low(highs, lows, n):
@@ -216,29 +233,142 @@ def strategy_signals(name, params, bars):
     return sig, m.values
 
 
+# ----------------------------------------------------------------------------- engine options
+
+SIZING_MODES = ("fraction", "notional", "risk")
+
+
+def _atr_option(value, name):
+    """{"period": int 1-1000, "multiple": (0, 100]} -> (period, multiple), or None."""
+    if value is None:
+        return None
+    period, multiple = value["period"], value["multiple"]
+    if not (isinstance(period, int) and 1 <= period <= 1000) or not 0 < multiple <= 100:
+        raise ValueError("%s out of range: %r" % (name, value))
+    return (period, multiple)
+
+
+class Options:
+    """The engine options of one /backtest/run request (docs/strategies.md, "Engine options";
+    the rejections the server answers with 400 are raised here, so no golden is invalid)."""
+
+    def __init__(self, request):
+        self.sl = request.get("stopLossPct")
+        self.tp = request.get("takeProfitPct")
+        self.sl_atr = _atr_option(request.get("stopLossAtr"), "stopLossAtr")
+        self.tp_atr = _atr_option(request.get("takeProfitAtr"), "takeProfitAtr")
+        self.trail_pct = request.get("trailingStopPct")
+        self.trail_atr = _atr_option(request.get("trailingStopAtr"), "trailingStopAtr")
+        self.max_bars = request.get("maxBarsInTrade")
+        if self.sl is not None and self.sl_atr is not None:
+            raise ValueError("stopLossPct together with stopLossAtr")
+        if self.tp is not None and self.tp_atr is not None:
+            raise ValueError("takeProfitPct together with takeProfitAtr")
+        if self.trail_pct is not None and self.trail_atr is not None:
+            raise ValueError("trailingStopPct together with trailingStopAtr")
+        if self.trail_pct is not None and not 0 < self.trail_pct < 1:
+            raise ValueError("trailingStopPct outside (0, 1)")
+        if self.max_bars is not None and not (isinstance(self.max_bars, int)
+                                              and 1 <= self.max_bars <= 1000000):
+            raise ValueError("maxBarsInTrade outside 1..1000000")
+        sizing = request.get("sizing")
+        if sizing is not None and "positionSize" in request:
+            raise ValueError("positionSize together with sizing (CONFLICTING_FIELDS)")
+        if sizing is None:
+            self.mode, self.value = "fraction", request.get("positionSize", 1.0)
+        else:
+            self.mode, self.value = sizing["mode"], sizing["value"]
+        if self.mode not in SIZING_MODES:
+            raise ValueError("unknown sizing mode " + str(self.mode))
+        upper = 1e12 if self.mode == "notional" else 1.0
+        if not 0 < self.value <= upper:
+            raise ValueError("sizing value out of range")
+        if self.mode == "risk" and self.sl is None and self.sl_atr is None and \
+                self.trail_pct is None and self.trail_atr is None:
+            raise ValueError("sizing mode risk needs a stop")
+
+    def has_exits(self):
+        return any(x is not None for x in (self.sl, self.tp, self.sl_atr, self.tp_atr,
+                                           self.trail_pct, self.trail_atr, self.max_bars))
+
+
 # ----------------------------------------------------------------------------- simulation
 
 class Engine:
     """Cash / position book keeping. side: +1 long, -1 short, 0 flat."""
 
-    def __init__(self, bars, fee_bps, slip_bps, initial_cash, position_size):
+    def __init__(self, bars, fee_bps, slip_bps, initial_cash, opts, fill, diag):
         self.bars = bars
         self.f, self.s = fee_bps / 1e4, slip_bps / 1e4
-        self.size = position_size
+        self.opts, self.fill, self.diag = opts, fill, diag
+        highs, lows = [b["high"] for b in bars], [b["low"] for b in bars]
+        closes = [b["close"] for b in bars]
+        # one ATR series per period in use, over every loaded bar
+        self.atrs = {a[0]: atr(highs, lows, closes, a[0])
+                     for a in (opts.sl_atr, opts.tp_atr, opts.trail_atr) if a is not None}
         self.cash, self.qty, self.side = initial_cash, 0.0, 0
         self.entry = None
         self.trades = []
         self.total_fees = 0.0
+
+    def atr_level(self, base, option, i, away):
+        """base + away × multiple × ATR[i] (away = ±1), or None while ATR[i] is not defined."""
+        period, multiple = option
+        a = self.atrs[period][i]
+        if a is None:
+            return None
+        return base - multiple * a if away < 0 else base + multiple * a
+
+    def trail_candidate(self, best, side, i):
+        """The trail from the best price, with ATR[i] (i = the bar before the checked bar)."""
+        o = self.opts
+        if o.trail_pct is not None:
+            return best * (1 - o.trail_pct) if side > 0 else best * (1 + o.trail_pct)
+        if o.trail_atr is not None:
+            return self.atr_level(best, o.trail_atr, i, -side)
+        return None
 
     def open(self, side, market, t):
         """Enter from flat (equity = cash), sized from the cash right now."""
         assert self.side == 0
         if getattr(self, "ruined", False):
             return
+        o = self.opts
         p = market * (1 + self.s) if side > 0 else market * (1 - self.s)
-        qty = self.size * self.cash / (p * (1 + self.f))
+        d = t - 1 if self.fill == "next_open" else t      # the entry decision's bar
+        # fixed stop S and target T, from the fill price p (ATR of the decision's close)
+        if o.sl is not None:
+            stop = p * (1 - o.sl) if side > 0 else p * (1 + o.sl)
+        elif o.sl_atr is not None:
+            stop = self.atr_level(p, o.sl_atr, d, -side)
+        else:
+            stop = None
+        if o.tp is not None:
+            target = p * (1 + o.tp) if side > 0 else p * (1 - o.tp)
+        elif o.tp_atr is not None:
+            target = self.atr_level(p, o.tp_atr, d, side)
+        else:
+            target = None
+        # the stop in force at entry: the tighter of S and the trail's first level
+        first_trail = self.trail_candidate(p, side, d)
+        at_entry = tighter(stop, first_trail, side)
+        if o.mode == "fraction":
+            qty = o.value * self.cash / (p * (1 + self.f))
+        elif o.mode == "notional":
+            qty = min(o.value, self.cash / (1 + self.f)) / p
+            self.diag.capped += o.value >= self.cash / (1 + self.f)
+        else:   # risk
+            dist = None if at_entry is None else (p - at_entry if side > 0 else at_entry - p)
+            if dist is None or dist <= 0:
+                self.diag.skipped_entries.append(t)     # no stop at entry: no position
+                return
+            risk_qty = o.value * self.cash / dist
+            full_qty = self.cash / (p * (1 + self.f))
+            qty = min(risk_qty, full_qty)
+            self.diag.capped += risk_qty >= full_qty
         notional = qty * p
         fee = notional * self.f
+        self.diag.committed.append(notional / self.cash)
         if side > 0:
             self.cash -= notional + fee
         else:
@@ -246,7 +376,8 @@ class Engine:
         self.total_fees += fee
         self.qty, self.side = qty, side
         self.entry = {"time": self.bars[t]["time"], "bar": t, "price": p, "qty": qty,
-                      "notional": notional, "fee": fee}
+                      "notional": notional, "fee": fee, "stop": stop, "target": target,
+                      "best": p, "trail": None, "stop_at_entry": at_entry}
 
     def close(self, market, t, reason):
         assert self.side != 0
@@ -292,6 +423,16 @@ class Engine:
         self.trades.append(self.record(e, t, c, e["fee"], pnl, True, "end"))
 
 
+def tighter(a, b, side):
+    """The level closer to the price on the loss side: the higher for a long, the lower for a
+    short; either may be None."""
+    if a is None:
+        return b
+    if b is None:
+        return a
+    return max(a, b) if side > 0 else min(a, b)
+
+
 def order_for(signal, side, allow_short):
     """(close the current position?, side to open afterwards or 0) or None."""
     if signal == BULLISH:
@@ -321,51 +462,77 @@ def execute(eng, order, market, t):
         eng.open(new_side, market, t)
 
 
-def check_stops(eng, bar, t, sl, tp, diag, entered_at_this_open=False):
-    """Stop-loss / take-profit against this bar. A gap beyond a level at the open fills at the
-    open (the open is the bar's first price, so it is tested before anything inside the bar);
-    otherwise a touched level fills at the level, the stop first when both are touched."""
-    if eng.side == 0 or (sl is None and tp is None):
+def check_exits(eng, bar, t, diag, entered_at_this_open=False):
+    """Stops, targets and the time exit of the position held during bar t, in the order of
+    docs/strategies.md ("Trailing stops, ATR levels and time exits, exactly"):
+      0. the trail R is set from the best price so far (and ATR[t-1]); it never loosens;
+         the stop in force is the tighter of the fixed stop S and R;
+      1. an open at or beyond the stop in force exits at the open, else an open at or beyond
+         the target T (not on the next_open entry bar, whose open is the entry);
+      2. a range reaching the stop in force exits at it, else one reaching T exits at T;
+      3. maxBarsInTrade: the Nth bar held exits at its close ("time");
+      4. the best price takes in this bar's high (a short: its low)."""
+    o = eng.opts
+    if eng.side == 0 or not o.has_exits():
         return
-    entry = eng.entry["price"]
-    o, h, lo = bar["open"], bar["high"], bar["low"]
-    if eng.side > 0:
-        stop = entry * (1 - sl) if sl is not None else None
-        target = entry * (1 + tp) if tp is not None else None
-        stop_gap = stop is not None and o <= stop and not entered_at_this_open
-        target_gap = target is not None and o >= target and not entered_at_this_open
+    e, side = eng.entry, eng.side
+    op, h, lo = bar["open"], bar["high"], bar["low"]
+    # 0) the trail before this bar is checked, from the best price of the bars before it
+    cand = eng.trail_candidate(e["best"], side, t - 1)
+    if cand is not None:
+        e["trail"] = cand if e["trail"] is None else tighter(e["trail"], cand, side)
+    fixed, trail, target = e["stop"], e["trail"], e["target"]
+    stop = tighter(fixed, trail, side)
+    # "trailing_stop" when R is strictly tighter than S (or there is no S)
+    if trail is not None and (fixed is None or (trail > fixed if side > 0 else trail < fixed)):
+        stop_reason = "trailing_stop"
+    else:
+        stop_reason = "stop_loss"
+    if side > 0:
+        stop_gap = stop is not None and op <= stop and not entered_at_this_open
+        target_gap = target is not None and op >= target and not entered_at_this_open
         stop_hit = stop is not None and lo <= stop
         target_hit = target is not None and h >= target
     else:
-        stop = entry * (1 + sl) if sl is not None else None
-        target = entry * (1 - tp) if tp is not None else None
-        stop_gap = stop is not None and o >= stop and not entered_at_this_open
-        target_gap = target is not None and o <= target and not entered_at_this_open
+        stop_gap = stop is not None and op >= stop and not entered_at_this_open
+        target_gap = target is not None and op <= target and not entered_at_this_open
         stop_hit = stop is not None and h >= stop
         target_hit = target is not None and lo <= target
     # diagnostics: how close the data comes to each level (relative), and ambiguous bars
-    extreme_against = lo if eng.side > 0 else h
-    extreme_for = h if eng.side > 0 else lo
+    extreme_against = lo if side > 0 else h
+    extreme_for = h if side > 0 else lo
     if stop is not None:
         diag.see("stop_vs_bar_extreme", extreme_against, stop)
-        diag.see("stop_vs_open", o, stop)
+        diag.see("stop_vs_open", op, stop)
     if target is not None:
         diag.see("target_vs_bar_extreme", extreme_for, target)
-        diag.see("target_vs_open", o, target)
+        diag.see("target_vs_open", op, target)
+    if (stop_gap or stop_hit) and fixed is not None and trail is not None:
+        diag.see("trail_vs_fixed_stop_at_exit", trail, fixed)   # decides the exitReason
     if stop_hit and target_hit:
         diag.both_in_bar += 1
         if target_gap:
             diag.target_gap_with_stop_in_bar += 1
     if stop_gap:
-        eng.close(o, t, "stop_loss")
+        eng.close(op, t, stop_reason)
         diag.gap_fills.append(t)
     elif target_gap:
-        eng.close(o, t, "take_profit")
+        eng.close(op, t, "take_profit")
         diag.gap_fills.append(t)
     elif stop_hit:
-        eng.close(stop, t, "stop_loss")
+        eng.close(stop, t, stop_reason)
     elif target_hit:
         eng.close(target, t, "take_profit")
+    if eng.side == 0:
+        return
+    # 3) time exit at the close of the Nth bar held
+    if o.max_bars is not None:
+        held = t - e["bar"] + (1 if eng.fill == "next_open" else 0)
+        if held == o.max_bars:
+            eng.close(bar["close"], t, "time")
+            return
+    # 4) the best price since entry takes in this bar
+    e["best"] = max(e["best"], h) if side > 0 else min(e["best"], lo)
 
 
 class Diag(Margin):
@@ -375,12 +542,15 @@ class Diag(Margin):
         self.target_gap_with_stop_in_bar = 0
         self.gap_fills = []
         self.entry_bar_would_stop = []   # fill=close: entry bars that would trigger if checked
+        self.skipped_entries = []        # sizing risk: entries without a stop, not opened
+        self.committed = []              # notional / cash of each entry
+        self.capped = 0                  # sizing notional / risk: entries capped at the cash
 
 
-def simulate(bars, sig, fee_bps, slip_bps, initial_cash, position_size, fill="next_open",
-             allow_short=False, sl=None, tp=None):
-    eng = Engine(bars, fee_bps, slip_bps, initial_cash, position_size)
+def simulate(bars, sig, fee_bps, slip_bps, initial_cash, opts, fill="next_open",
+             allow_short=False):
     diag = Diag()
+    eng = Engine(bars, fee_bps, slip_bps, initial_cash, opts, fill, diag)
     n = len(bars)
     equity, held = [], []
     pending = None
@@ -390,21 +560,21 @@ def simulate(bars, sig, fee_bps, slip_bps, initial_cash, position_size, fill="ne
         if pending is not None:
             execute(eng, pending, bar["open"], t)
             pending = None
-        # 2) stops and targets of the position held during this bar; under next_open that
-        #    includes a position entered at this bar's open, under close the position was
-        #    necessarily entered at an earlier close
+        # 2) stops, targets and the time exit of the position held during this bar; under
+        #    next_open that includes a position entered at this bar's open, under close the
+        #    position was necessarily entered at an earlier close
         if eng.side != 0:
             assert fill == "next_open" or eng.entry["bar"] < t
         # the entry bar's own open is the entry (only slippage apart): no gap check on it
         entered_at_this_open = fill == "next_open" and eng.side != 0 and eng.entry["bar"] == t
-        check_stops(eng, bar, t, sl, tp, diag, entered_at_this_open)
+        check_exits(eng, bar, t, diag, entered_at_this_open)
         # 3) the decision at the close of t (position state after 1 and 2)
         order = order_for(sig[t], eng.side, allow_short)
         if order is not None:
             if fill == "close":
                 execute(eng, order, bar["close"], t)
-                if eng.side != 0 and (sl is not None or tp is not None):
-                    _would_trigger_on_entry_bar(eng, bar, t, sl, tp, diag)
+                if eng.side != 0:
+                    _would_trigger_on_entry_bar(eng, bar, t, diag)
             elif t < n - 1:
                 pending = order     # a signal on the last bar never fills
         # ruin: a position whose equity is gone is liquidated at the close; no more trading
@@ -418,14 +588,17 @@ def simulate(bars, sig, fee_bps, slip_bps, initial_cash, position_size, fill="ne
     return eng.trades, equity, held, eng.total_fees, diag
 
 
-def _would_trigger_on_entry_bar(eng, bar, t, sl, tp, diag):
-    entry = eng.entry["price"]
+def _would_trigger_on_entry_bar(eng, bar, t, diag):
+    """fill=close: would the entry bar's own range reach the stop in force at entry or the
+    target, if it were checked (it is not)?"""
+    e = eng.entry
+    stop, target = e["stop_at_entry"], e["target"]
     if eng.side > 0:
-        hit = (sl is not None and bar["low"] <= entry * (1 - sl)) or \
-              (tp is not None and bar["high"] >= entry * (1 + tp))
+        hit = (stop is not None and bar["low"] <= stop) or \
+              (target is not None and bar["high"] >= target)
     else:
-        hit = (sl is not None and bar["high"] >= entry * (1 + sl)) or \
-              (tp is not None and bar["low"] <= entry * (1 - tp))
+        hit = (stop is not None and bar["high"] >= stop) or \
+              (target is not None and bar["low"] <= target)
     if hit:
         diag.entry_bar_would_stop.append(t)
 
@@ -438,6 +611,10 @@ DAY_MS = 86400000
 def date_ms(s):
     d = datetime.datetime.strptime(s, "%Y-%m-%d").replace(tzinfo=datetime.timezone.utc)
     return int(d.timestamp() * 1000)
+
+
+NEW_OPTIONS = ("stopLossAtr", "takeProfitAtr", "trailingStopPct", "trailingStopAtr",
+               "maxBarsInTrade", "sizing")
 
 
 def run(csv_path, request, initial_cash=10000.0, ppy=8760.0):
@@ -453,10 +630,11 @@ def run(csv_path, request, initial_cash=10000.0, ppy=8760.0):
     sig, sig_margins = strategy_signals(strat["name"], params, bars)
     fill = request.get("fill", "next_open")
     allow_short = request.get("allowShort", False)
-    sl, tp = request.get("stopLossPct"), request.get("takeProfitPct")
+    opts = Options(request)
+    sl, tp = opts.sl, opts.tp
     trades, equity, held, fees, diag = simulate(
         bars, sig, request.get("feeBps", 10), request.get("slippageBps", 0), initial_cash,
-        request.get("positionSize", 1.0), fill, allow_short, sl, tp)
+        opts, fill, allow_short)
     met = metrics(bars, equity, held, trades, fees, initial_cash, ppy)
     n = len(bars)
     curve = [[bars[t]["time"], equity[t]] for t in range(n) if t % 24 == 0 or t == n - 1]
@@ -467,9 +645,15 @@ def run(csv_path, request, initial_cash=10000.0, ppy=8760.0):
                   "strategyParams": params, "feeBps": float(request.get("feeBps", 10)),
                   "slippageBps": float(request.get("slippageBps", 0)),
                   "initialCash": initial_cash,
-                  "positionSize": float(request.get("positionSize", 1.0)),
+                  "positionSize": (None if "sizing" in request
+                                   else float(request.get("positionSize", 1.0))),
                   "periodsPerYear": ppy, "fill": fill, "allowShort": allow_short,
                   "stopLossPct": sl, "takeProfitPct": tp}
+    if any(k in request for k in NEW_OPTIONS):
+        # only cases using an option added after the first goldens record these (null when
+        # unused), so the files written before them stay byte for byte the same
+        for k in NEW_OPTIONS:
+            out_params[k] = request.get(k)
     out = {"params": out_params, "bars": n, "firstOpenTime": bars[0]["time"],
            "lastOpenTime": bars[-1]["time"], "trades": trades, "metrics": met,
            "equity": curve}
@@ -477,16 +661,34 @@ def run(csv_path, request, initial_cash=10000.0, ppy=8760.0):
 
 
 def request_for(symbol, start, end, name, params=None, fee=10, slip=0, size=1.0,
-                fill="next_open", allow_short=False, sl=None, tp=None):
+                fill="next_open", allow_short=False, sl=None, tp=None, sl_atr=None,
+                tp_atr=None, trail=None, trail_atr=None, max_bars=None, sizing=None):
+    """The /backtest/run body. ATR options are (period, multiple); sizing is (mode, value) and
+    replaces positionSize (the two together are CONFLICTING_FIELDS)."""
     p = dict(DEFAULT_PARAMS[name])
     p.update(params or {})
     req = {"symbol": symbol, "timeframe": "1h", "start": start, "end": end,
            "strategy": {"name": name, "params": p}, "feeBps": fee, "slippageBps": slip,
            "positionSize": size, "fill": fill, "allowShort": allow_short}
+    if sizing is not None:
+        del req["positionSize"]
     if sl is not None:
         req["stopLossPct"] = sl
     if tp is not None:
         req["takeProfitPct"] = tp
+    atr_obj = lambda a: {"period": a[0], "multiple": a[1]}
+    if sl_atr is not None:
+        req["stopLossAtr"] = atr_obj(sl_atr)
+    if tp_atr is not None:
+        req["takeProfitAtr"] = atr_obj(tp_atr)
+    if trail is not None:
+        req["trailingStopPct"] = trail
+    if trail_atr is not None:
+        req["trailingStopAtr"] = atr_obj(trail_atr)
+    if max_bars is not None:
+        req["maxBarsInTrade"] = max_bars
+    if sizing is not None:
+        req["sizing"] = {"mode": sizing[0], "value": sizing[1]}
     return req
 
 
@@ -523,6 +725,37 @@ def golden_cases():
          btc23("rsi_reversion", fill="close", allow_short=True, sl=0.0001, tp=0.0005)),
         ("btcusdt_1h_2023_bollinger_reversion_close_short_tp1bp.json",
          btc23("bollinger_reversion", fill="close", allow_short=True, tp=0.0001)),
+        # Trailing stops, ATR levels, time exits and sizing (docs/strategies.md, "Trailing
+        # stops, ATR levels and time exits, exactly" and "Sizing").
+        ("btcusdt_1h_2024_ema_cross_trail3.json", btc("ema_cross", trail=0.03)),
+        ("btcusdt_1h_2024_ema_cross_short_trailatr14x3_sl2.json",
+         btc("ema_cross", allow_short=True, trail_atr=(14, 3), sl=0.02)),
+        ("btcusdt_1h_2024_rsi_reversion_close_slatr14x2_tpatr14x4.json",
+         btc("rsi_reversion", fill="close", sl_atr=(14, 2), tp_atr=(14, 4))),
+        ("btcusdt_1h_2024_sma_cross_maxbars24.json", btc("sma_cross", max_bars=24)),
+        ("btcusdt_1h_2024_donchian_breakout_short_risk1_slatr20x2.json",
+         btc("donchian_breakout", allow_short=True, sizing=("risk", 0.01), sl_atr=(20, 2))),
+        ("btcusdt_1h_2024_ema_cross_slip5_notional2500.json",
+         btc("ema_cross", slip=5, sizing=("notional", 2500))),
+        # 137 of the 290 entries (both sides) are capped at cash / (1 + f), the others are 9000
+        ("btcusdt_1h_2024_ema_cross_short_notional9000.json",
+         btc("ema_cross", allow_short=True, sizing=("notional", 9000))),
+        ("ethusdt_1h_2023_macd_cross_close_frac05_trail5_maxbars48.json",
+         eth23("macd_cross", fill="close", sizing=("fraction", 0.5), trail=0.05, max_bars=48)),
+        ("btcusdt_1h_2024_sma_cross_risk2_trail4.json",
+         btc("sma_cross", sizing=("risk", 0.02), trail=0.04)),
+        # ATR(150) is first defined at bar 150: the trades decided before it have no target,
+        # and the one open across it gets its trail mid-trade (entered at 137, trail from 151).
+        ("btcusdt_1h_2024_ema_cross_short_trailatr150x2_tpatr150x4.json",
+         btc("ema_cross", allow_short=True, trail_atr=(150, 2), tp_atr=(150, 4))),
+        # ATR(100) is first defined at bar 100: the entry decided at bar 86 has no stop, so risk
+        # sizing opens nothing for it.
+        ("btcusdt_1h_2024_sma_cross_risk1_slatr100x2.json",
+         btc("sma_cross", sizing=("risk", 0.01), sl_atr=(100, 2))),
+        # fill close: trailing stops gapped through at the open, and time exits followed by a
+        # re-entry at the same close (RSI still beyond its bound).
+        ("btcusdt_1h_2024_rsi_reversion_close_short_trail1_maxbars6.json",
+         btc("rsi_reversion", fill="close", allow_short=True, trail=0.01, max_bars=6)),
     ]
 
 
@@ -536,12 +769,19 @@ def summary(name, out, diag):
     closest = {k: "%.3g" % v[0] for k, v in sorted(diag["signals"].items())}
     closest.update({k: "%.3g" % v[0] for k, v in sorted(diag["stops"].values.items())})
     d = diag["stops"]
-    return ("%s: bars %d, trades %d (closed %d) %s by side %s; gap fills at bars %s; "
+    text = ("%s: bars %d, trades %d (closed %d) %s by side %s; gap fills at bars %s; "
             "both levels in one bar %d (open beyond target with stop inside %d); "
             "fill=close entry bars that would trigger if checked %s; closest ties %s"
             % (name, out["bars"], len(out["trades"]), out["metrics"]["numTrades"], reasons, sides,
                d.gap_fills, d.both_in_bar, d.target_gap_with_stop_in_bar,
                d.entry_bar_would_stop, closest))
+    if out["params"].get("sizing") is not None:
+        c = d.committed
+        text += ("; sizing %s: %d distinct quantities, notional/cash at entry %.4g..%.4g, "
+                 "capped at the whole cash %d, entries skipped (no stop at entry) at bars %s"
+                 % (out["params"]["sizing"], len({tr["quantity"] for tr in out["trades"]}),
+                    min(c) if c else 0, max(c) if c else 0, d.capped, d.skipped_entries))
+    return text
 
 
 def write_json(path, obj):
@@ -568,6 +808,15 @@ def main(argv=None):
     ap.add_argument("--allow-short", action="store_true")
     ap.add_argument("--stop-loss-pct", type=float)
     ap.add_argument("--take-profit-pct", type=float)
+    atr_arg = lambda v: (int(v.split(",")[0]), float(v.split(",")[1]))
+    ap.add_argument("--stop-loss-atr", type=atr_arg, metavar="PERIOD,MULTIPLE")
+    ap.add_argument("--take-profit-atr", type=atr_arg, metavar="PERIOD,MULTIPLE")
+    ap.add_argument("--trailing-stop-pct", type=float)
+    ap.add_argument("--trailing-stop-atr", type=atr_arg, metavar="PERIOD,MULTIPLE")
+    ap.add_argument("--max-bars-in-trade", type=int)
+    ap.add_argument("--sizing", type=lambda v: (v.split(",")[0], float(v.split(",")[1])),
+                    metavar="MODE,VALUE", help="fraction|notional|risk,VALUE (not with "
+                    "--position-size)")
     a = ap.parse_args(argv)
 
     if a.data_dir:
@@ -586,7 +835,8 @@ def main(argv=None):
         ap.error("give --data-dir/--out-dir, or --csv, --start and --end")
     req = request_for(a.symbol, a.start, a.end, a.strategy, json.loads(a.params), a.fee_bps,
                       a.slippage_bps, a.position_size, a.fill, a.allow_short,
-                      a.stop_loss_pct, a.take_profit_pct)
+                      a.stop_loss_pct, a.take_profit_pct, a.stop_loss_atr, a.take_profit_atr,
+                      a.trailing_stop_pct, a.trailing_stop_atr, a.max_bars_in_trade, a.sizing)
     out, diag = run(a.csv, req)
     json.dump(out, sys.stdout, indent=1, allow_nan=False)
     sys.stdout.write("\n")

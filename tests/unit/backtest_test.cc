@@ -130,7 +130,7 @@ TEST(Backtest, SlippageAndPositionSize) {
     const auto bars = HandBars();
     BacktestOptions options;
     options.slippage_bps = 50;  // 0.5 %
-    options.position_size = 0.5;
+    options.sizing.value = 0.5;
     const auto result = RunBacktest(bars, SmaCross(1, 2), options, kHourlyPeriods);
     ASSERT_TRUE(result.has_value());
     const Trade& t1 = result->trades[0];

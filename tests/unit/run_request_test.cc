@@ -27,7 +27,7 @@ TEST(RunRequest, ThePlansPayloadWithEveryDefault) {
     EXPECT_EQ(r->options.fee_bps, 10);
     EXPECT_EQ(r->options.slippage_bps, 0);
     EXPECT_EQ(r->options.initial_cash, 10000);
-    EXPECT_EQ(r->options.position_size, 1);
+    EXPECT_EQ(r->options.sizing.value, 1);
     EXPECT_EQ(r->options.fill, FillMode::kNextOpen);
     EXPECT_TRUE(r->include_equity);
     EXPECT_TRUE(r->use_cache);
@@ -52,7 +52,7 @@ TEST(RunRequest, OptionalFieldsAreRead) {
     EXPECT_EQ(r->options.fee_bps, 7.5);
     EXPECT_EQ(r->options.slippage_bps, 2);
     EXPECT_EQ(r->options.initial_cash, 5000);
-    EXPECT_EQ(r->options.position_size, 0.25);
+    EXPECT_EQ(r->options.sizing.value, 0.25);
     EXPECT_EQ(r->options.fill, FillMode::kClose);
     EXPECT_FALSE(r->include_equity);
     const auto by_name = Parse(R"({"symbol":"BTCUSDT","timeframe":"1d","start":"2024-01-01","end":"2024-02-01",

@@ -55,6 +55,8 @@ JsonWriter& JsonWriter::Field(std::string_view key, const T& value) {
         return Number(value);
     } else if constexpr (std::is_same_v<T, std::optional<double>>) {
         return OptionalNumber(value);
+    } else if constexpr (std::is_same_v<T, std::optional<int64_t>>) {
+        return value ? Integer(*value) : Null();
     } else {
         return String(value);
     }

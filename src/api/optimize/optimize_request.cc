@@ -4,8 +4,10 @@
 
 #include <array>
 #include <cmath>
+#include <vector>
 
 #include "api/json/json_fields.h"
+#include "api/run/exit_options.h"
 #include "common/bounded_text.h"
 #include "strategy/strategy_registry.h"
 
@@ -14,10 +16,10 @@ namespace {
 
 using nlohmann::json;
 
-constexpr std::array<std::string_view, 20> kKnownFields = {
-    "symbol",        "timeframe",   "start",       "end",          "useCache",  "exchange",     "strategy",
-    "feeBps",        "slippageBps", "initialCash", "positionSize", "fill",      "allowShort",   "stopLossPct",
-    "takeProfitPct", "grid",        "objective",   "topN",         "minTrades", "includeEquity"};
+constexpr std::array<std::string_view, 17> kOwnFields = {
+    "symbol",   "timeframe", "start",       "end",         "useCache",     "exchange",
+    "strategy", "feeBps",    "slippageBps", "initialCash", "fill",         "allowShort",
+    "grid",     "objective", "topN",        "minTrades",   "includeEquity"};
 constexpr double kMaxMinTrades = 1'000'000;
 
 std::unexpected<Error> AxisError(const std::string& name, std::string message) {
@@ -105,10 +107,17 @@ Result<void> ReadRanking(const json& body, OptimizeRequest& out) {
 
 }  // namespace
 
-std::span<const std::string_view> OptimizeRequestFields() { return kKnownFields; }
+std::span<const std::string_view> OptimizeRequestFields() {
+    static const std::vector<std::string_view> fields = [] {
+        std::vector<std::string_view> all(kOwnFields.begin(), kOwnFields.end());
+        all.insert(all.end(), kExitAndSizingFields.begin(), kExitAndSizingFields.end());
+        return all;
+    }();
+    return fields;
+}
 
 Result<OptimizeRequest> ParseOptimizeRequest(std::string_view body_text, int64_t now_ms) {
-    auto body = ParseJsonObject(body_text, kKnownFields);
+    auto body = ParseJsonObject(body_text, OptimizeRequestFields());
     if (!body) return std::unexpected(body.error());
     return ReadOptimizeFields(*body, now_ms);
 }

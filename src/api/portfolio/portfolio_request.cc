@@ -6,8 +6,10 @@
 #include <array>
 #include <cmath>
 #include <set>
+#include <vector>
 
 #include "api/json/json_fields.h"
+#include "api/run/exit_options.h"
 #include "common/bounded_text.h"
 #include "strategy/strategy_registry.h"
 
@@ -100,12 +102,11 @@ Result<void> ReadRebalance(const json& body, PortfolioRequest& out) {
 }  // namespace
 
 Result<PortfolioRequest> ParsePortfolioRequest(std::string_view body_text, int64_t now_ms, size_t max_assets) {
-    static constexpr std::array<std::string_view, 14> kKnownFields = {
-        "assets", "timeframe",   "start",        "end",  "exchange",   "useCache",    "initialCash",
-        "feeBps", "slippageBps", "positionSize", "fill", "allowShort", "stopLossPct", "takeProfitPct"};
-    std::array<std::string_view, 15> known{};
-    std::copy(kKnownFields.begin(), kKnownFields.end(), known.begin());
-    known[14] = "rebalance";
+    static constexpr std::array<std::string_view, 12> kOwnFields = {
+        "assets",      "timeframe", "start",       "end",  "exchange",   "useCache",
+        "initialCash", "feeBps",    "slippageBps", "fill", "allowShort", "rebalance"};
+    std::vector<std::string_view> known(kOwnFields.begin(), kOwnFields.end());
+    known.insert(known.end(), kExitAndSizingFields.begin(), kExitAndSizingFields.end());
     auto body = ParseJsonObject(body_text, known);
     if (!body) return std::unexpected(body.error());
     const auto assets = body->find("assets");

@@ -6,8 +6,10 @@
 #include <array>
 #include <cmath>
 #include <nlohmann/json.hpp>
+#include <vector>
 
 #include "api/json/json_fields.h"
+#include "api/run/exit_options.h"
 #include "common/bounded_text.h"
 #include "common/time_format.h"
 #include "strategy/strategy_registry.h"
@@ -17,18 +19,15 @@ namespace {
 
 using nlohmann::json;
 
-constexpr std::array<std::string_view, 18> kKnownFields = {
-    "symbol",        "timeframe",  "start",       "end",           "useCache",     "exchange",
-    "strategy",      "feeBps",     "slippageBps", "initialCash",   "positionSize", "fill",
-    "includeEquity", "allowShort", "stopLossPct", "takeProfitPct", "warmupBars",   "warmup"};
+constexpr std::array<std::string_view, 13> kOwnFields = {
+    "symbol", "timeframe",   "start", "end",           "useCache",   "exchange",   "strategy",
+    "feeBps", "slippageBps", "fill",  "includeEquity", "allowShort", "initialCash"};
+constexpr std::array<std::string_view, 2> kWarmupFields = {"warmupBars", "warmup"};
 constexpr std::array<std::string_view, 2> kExchanges = {"binance", "binance-futures"};
 constexpr double kMaxBps = 1000;  // 10 %: beyond this a cost setting is surely a unit mistake
 constexpr double kMinInitialCash = 0.01;
 constexpr double kMaxInitialCash = 1e12;
 constexpr size_t kMaxSymbolLength = 20;
-// A stop at 100 % below a long's entry could never trigger: the largest accepted is just below 1.
-const double kMaxStopLoss = std::nextafter(1.0, 0.0);
-constexpr double kMaxTakeProfit = 10;  // +1000 %
 
 //! A date field: a string (date, date-time) or an integer of epoch milliseconds.
 Result<ParsedTime> ReadTime(const json& body, const char* field, std::string& as_given) {
@@ -163,7 +162,6 @@ Result<void> ReadOptions(const json& body, RunRequest& out) {
     if (auto ok = ReadNumber(body, "slippageBps", 0, kMaxBps, false, o.slippage_bps); !ok) return ok;
     if (auto ok = ReadNumber(body, "initialCash", kMinInitialCash, kMaxInitialCash, false, o.initial_cash); !ok)
         return ok;
-    if (auto ok = ReadNumber(body, "positionSize", 0, 1, true, o.position_size); !ok) return ok;
     auto fill = ReadString(body, "fill", false);
     if (!fill) return std::unexpected(fill.error());
     if (*fill == "close") {
@@ -175,8 +173,7 @@ Result<void> ReadOptions(const json& body, RunRequest& out) {
                        "OUT_OF_RANGE");
     }
     if (auto ok = ReadBool(body, "allowShort", o.allow_short); !ok) return ok;
-    if (auto ok = ReadOptionalFraction(body, "stopLossPct", kMaxStopLoss, o.stop_loss_pct); !ok) return ok;
-    if (auto ok = ReadOptionalFraction(body, "takeProfitPct", kMaxTakeProfit, o.take_profit_pct); !ok) return ok;
+    if (auto ok = ReadExitAndSizingOptions(body, o); !ok) return ok;
     return ReadBool(body, "useCache", out.use_cache);
 }
 
@@ -199,8 +196,18 @@ Result<void> ReadRunFields(const json& body, int64_t now_ms, RunRequest& out, co
     return ReadOptions(body, out);
 }
 
+std::span<const std::string_view> RunRequestFields() {
+    static const std::vector<std::string_view> fields = [] {
+        std::vector<std::string_view> all(kOwnFields.begin(), kOwnFields.end());
+        all.insert(all.end(), kExitAndSizingFields.begin(), kExitAndSizingFields.end());
+        all.insert(all.end(), kWarmupFields.begin(), kWarmupFields.end());
+        return all;
+    }();
+    return fields;
+}
+
 Result<RunRequest> ParseRunRequest(std::string_view body_text, int64_t now_ms) {
-    auto body = ParseJsonObject(body_text, kKnownFields);
+    auto body = ParseJsonObject(body_text, RunRequestFields());
     if (!body) return std::unexpected(body.error());
     RunRequest out;
     if (auto ok = ReadRunFields(*body, now_ms, out); !ok) return std::unexpected(ok.error());

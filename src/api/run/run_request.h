@@ -3,6 +3,7 @@
 #include <nlohmann/json.hpp>
 
 #include <cstdint>
+#include <span>
 #include <string>
 #include <string_view>
 
@@ -49,6 +50,9 @@ bool IsValidSymbol(std::string_view symbol);
 //! `symbol`, when given, stands in for the body's own symbol field (portfolio assets carry theirs).
 Result<void> ReadRunFields(const nlohmann::json& body, int64_t now_ms, RunRequest& out,
                            const std::string* symbol = nullptr);
+
+//! Every field /backtest/run knows.
+std::span<const std::string_view> RunRequestFields();
 
 //! Parses and validates the JSON body; `now_ms` decides what is "in the future". Every error is
 //! kInvalidRequest naming the field and a reason code (MALFORMED_JSON, WRONG_TYPE, ...).
