@@ -5,6 +5,7 @@
 #include <algorithm>
 
 #include "common/time_format.h"
+#include "research/option_axes.h"
 
 namespace spark::api {
 
@@ -157,7 +158,8 @@ size_t LongestLookback(const StrategyDefinition* definition, const std::vector<P
     size_t longest = 0;
     if (definition == nullptr) return longest;
     for (const ParamValues& values : bindings) {
-        if (const auto strategy = definition->create(values)) longest = std::max(longest, strategy->LookbackBars());
+        if (const auto strategy = definition->create(research::StrategyParamsOf(values)))
+            longest = std::max(longest, strategy->LookbackBars());
     }
     return longest;
 }

@@ -15,6 +15,17 @@ enum class FillMode {
 
 std::string_view FillModeName(FillMode mode);
 
+//! The accepted ranges of the options below (requests and grids alike).
+namespace option_limits {
+//! A stop 100 % below a long's entry could never trigger: the largest accepted is just below 1.
+inline const double kMaxStopFraction = 0.9999999999999999;
+inline constexpr double kMaxTakeProfit = 10;  //!< +1000 %
+inline constexpr double kMaxAtrPeriod = 1000;
+inline constexpr double kMaxAtrMultiple = 100;
+inline constexpr double kMaxBarsInTrade = 1'000'000;
+inline constexpr double kMaxNotional = 1e12;
+}  // namespace option_limits
+
 //! A level `multiple × ATR(period)` away from a price (docs/strategies.md "Trailing stops, ATR
 //! levels and time exits").
 struct AtrDistance {

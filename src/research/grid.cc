@@ -1,8 +1,11 @@
 #include "research/grid.h"
 
 #include <fmt/format.h>
+#include <fmt/ranges.h>
 
 #include <cmath>
+
+#include "research/option_axes.h"
 
 namespace spark::research {
 namespace {
@@ -30,12 +33,19 @@ std::vector<double> RangeValues(double from, double to, double step) {
 }
 
 Result<GridExpansion> ExpandGrid(const StrategyDefinition& strategy, const GridSpec& grid, size_t keep) {
-    // Every axis and fixed value must name a parameter, once.
+    // Every axis and fixed value must name a parameter (or an engine option), once.
     for (const GridAxis& axis : grid.axes) {
+        if (IsOptionAxis(axis.name)) {
+            if (axis.values.empty())
+                return GridError(axis.name, "grid." + axis.name + " has no values", "INVALID_PARAMETER");
+            continue;  // its values are checked against the request's options (CheckOptionAxes)
+        }
         bool known = false;
         for (const ParamSpec& p : strategy.params) known = known || p.name == axis.name;
         if (!known) {
-            return GridError(axis.name, fmt::format("{} has no parameter '{}'", strategy.name, axis.name),
+            return GridError(axis.name,
+                             fmt::format("{} has no parameter '{}' (engine options a grid can search: {})",
+                                         strategy.name, axis.name, fmt::join(kOptionAxes, ", ")),
                              "UNKNOWN_PARAMETER");
         }
         if (grid.fixed.contains(axis.name)) {
@@ -63,7 +73,15 @@ Result<GridExpansion> ExpandGrid(const StrategyDefinition& strategy, const GridS
         }
         specs.push_back(&p);
         values.push_back(&axis->values);
-        raw *= static_cast<int64_t>(axis->values.size());
+    }
+    // Option axes vary fastest, in the order the request gives them.
+    std::vector<const GridAxis*> option_axes;
+    for (const GridAxis& axis : grid.axes) {
+        if (IsOptionAxis(axis.name)) option_axes.push_back(&axis);
+    }
+    for (const GridAxis* axis : option_axes) values.push_back(&axis->values);
+    for (const std::vector<double>* axis_values : values) {
+        raw *= static_cast<int64_t>(axis_values->size());
         if (raw > kMaxRawCombinations) {
             Error error(
                 ErrorCode::kTooManyCombinations,
@@ -74,7 +92,7 @@ Result<GridExpansion> ExpandGrid(const StrategyDefinition& strategy, const GridS
         }
     }
     GridExpansion out;
-    std::vector<size_t> index(specs.size(), 0);
+    std::vector<size_t> index(values.size(), 0);
     for (int64_t n = 0; n < raw; ++n) {
         ParamValues given = base;
         for (size_t a = 0; a < specs.size(); ++a) given[specs[a]->name] = (*values[a])[index[a]];
@@ -82,12 +100,15 @@ Result<GridExpansion> ExpandGrid(const StrategyDefinition& strategy, const GridS
         if (!resolved) return std::unexpected(resolved.error());  // a fixed value out of bounds
         if (strategy.check_constraint(*resolved)) {
             ++out.valid;
+            for (size_t a = 0; a < option_axes.size(); ++a) {
+                (*resolved)[option_axes[a]->name] = (*values[specs.size() + a])[index[specs.size() + a]];
+            }
             if (out.combinations.size() < keep) out.combinations.push_back(std::move(*resolved));
         } else {
             ++out.skipped;
         }
         // Odometer: the last axis varies fastest.
-        for (size_t a = specs.size(); a-- > 0;) {
+        for (size_t a = values.size(); a-- > 0;) {
             if (++index[a] < values[a]->size()) break;
             index[a] = 0;
         }

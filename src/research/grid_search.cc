@@ -5,6 +5,8 @@
 #include <limits>
 #include <mutex>
 
+#include "research/option_axes.h"
+
 namespace spark::research {
 namespace {
 
@@ -33,7 +35,14 @@ class GridSearchJob : public std::enable_shared_from_this<GridSearchJob> {
           done_(std::move(done)) {
         // Everything a combination needs is built before the hot loop.
         strategies_.reserve(input_.combinations.size());
-        for (const ParamValues& p : input_.combinations) strategies_.push_back(input_.strategy->create(p));
+        for (const ParamValues& p : input_.combinations) {
+            strategies_.push_back(input_.strategy->create(StrategyParamsOf(p)));
+            // Combinations that search engine options run with their own; the rest share the input's.
+            if (HasOptionValues(p)) {
+                if (options_.empty()) options_.resize(input_.combinations.size(), input_.options);
+                options_[strategies_.size() - 1] = OptionsFor(input_.options, p);
+            }
+        }
         outcome_.trials.resize(input_.combinations.size());
     }
 
@@ -55,7 +64,7 @@ class GridSearchJob : public std::enable_shared_from_this<GridSearchJob> {
             for (size_t k = 0; k < kCombinationsPerTurn && !cancel_->load(std::memory_order_relaxed); ++k) {
                 const size_t i = next_.fetch_add(1);
                 if (i >= n) break;
-                RunBacktest(context_, *strategies_[i], input_.options, input_.periods_per_year, workspace);
+                RunBacktest(context_, *strategies_[i], OptionsOf(i), input_.periods_per_year, workspace);
                 Trial& trial = outcome_.trials[i];
                 trial.metrics = workspace.result.metrics;
                 if (trial.metrics.volatility > 0) {
@@ -98,16 +107,19 @@ class GridSearchJob : public std::enable_shared_from_this<GridSearchJob> {
         });
         if (!outcome_.ranking.empty() && !outcome_.cancelled && outcome_.error.empty()) {
             BacktestWorkspace workspace;
-            RunBacktest(context_, *strategies_[outcome_.ranking.front()], input_.options, input_.periods_per_year,
-                        workspace);
+            RunBacktest(context_, *strategies_[outcome_.ranking.front()], OptionsOf(outcome_.ranking.front()),
+                        input_.periods_per_year, workspace);
             outcome_.guard = analysis::ComputeOverfittingGuard(workspace.result.equity, sharpes);
             outcome_.best = std::move(workspace.result);
         }
         done_(std::move(outcome_));
     }
 
+    const BacktestOptions& OptionsOf(size_t i) const { return options_.empty() ? input_.options : options_[i]; }
+
     ThreadPool& pool_;
     GridSearchInput input_;
+    std::vector<BacktestOptions> options_;  //!< per combination, when the grid searches engine options
     SeriesContext context_;
     std::shared_ptr<std::atomic<bool>> cancel_;
     std::function<void(GridSearchOutcome)> done_;

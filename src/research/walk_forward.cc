@@ -2,6 +2,8 @@
 
 #include <fmt/format.h>
 
+#include "research/option_axes.h"
+
 namespace spark::research {
 namespace {
 
@@ -58,9 +60,11 @@ class WalkForwardJob : public std::enable_shared_from_this<WalkForwardJob> {
                                            all.begin() + static_cast<std::ptrdiff_t>(fold.window.out_of_sample_end));
             const size_t warmup = fold.window.in_sample_end - fold.window.in_sample_begin;
             const SeriesContext context(bars, warmup);
-            const auto strategy = input_.strategy->create(input_.combinations[best]);
+            const ParamValues& chosen = input_.combinations[best];
+            const auto strategy = input_.strategy->create(StrategyParamsOf(chosen));
+            const BacktestOptions options = OptionsFor(input_.options, chosen);
             BacktestWorkspace workspace;
-            RunBacktest(context, *strategy, input_.options, input_.periods_per_year, workspace, warmup);
+            RunBacktest(context, *strategy, options, input_.periods_per_year, workspace, warmup);
             fold.efficiency = WalkForwardEfficiency(fold.in_sample->cagr, workspace.result.metrics.cagr);
             fold.out_of_sample = std::move(workspace.result);
         }

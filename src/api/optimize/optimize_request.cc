@@ -9,6 +9,7 @@
 #include "api/json/json_fields.h"
 #include "api/run/exit_options.h"
 #include "common/bounded_text.h"
+#include "research/option_axes.h"
 #include "strategy/strategy_registry.h"
 
 namespace spark::api {
@@ -138,6 +139,7 @@ Result<OptimizeRequest> ReadOptimizeFields(const nlohmann::json& body_object, in
     // A built-in's params are fixed values; rules declare theirs as defaults in the schema.
     out.grid.fixed = out.run.strategy.given;
     if (auto ok = ReadGrid(*body, out); !ok) return std::unexpected(ok.error());
+    if (auto ok = research::CheckOptionAxes(out.grid, out.run.options); !ok) return std::unexpected(ok.error());
     if (auto ok = ReadRanking(*body, out); !ok) return std::unexpected(ok.error());
     return out;
 }

@@ -15,13 +15,7 @@ namespace {
 
 using nlohmann::json;
 
-// A stop at 100 % below a long's entry could never trigger: the largest accepted is just below 1.
-const double kMaxStopFraction = std::nextafter(1.0, 0.0);
-constexpr double kMaxTakeProfit = 10;  // +1000 %
-constexpr double kMaxAtrPeriod = 1000;
-constexpr double kMaxAtrMultiple = 100;
-constexpr double kMaxBarsInTrade = 1'000'000;
-constexpr double kMaxNotional = 1e12;
+using namespace option_limits;
 
 //! A number at `path` (e.g. "sizing.value") inside `object`: required, in [min, max] or (min, max].
 Result<double> ReadNested(const json& object, std::string_view key, const std::string& path, double min, double max,
@@ -153,7 +147,11 @@ Result<void> ReadExitAndSizingOptions(const json& body, BacktestOptions& o) {
         if (!bars) return std::unexpected(bars.error());
         o.max_bars_in_trade = static_cast<int64_t>(*bars);
     }
-    if (o.sizing.mode == SizingMode::kRisk && !o.HasStop()) {
+    // An optimize grid may search the stop that risk sizing needs.
+    const auto grid = body.find("grid");
+    const bool grid_gives_stop =
+        grid != body.end() && grid->is_object() && (grid->contains("stopLossPct") || grid->contains("trailingStopPct"));
+    if (o.sizing.mode == SizingMode::kRisk && !o.HasStop() && !grid_gives_stop) {
         return Invalid("sizing.mode",
                        "sizing mode risk sizes each entry by its stop: send stopLossPct, stopLossAtr, trailingStopPct "
                        "or trailingStopAtr too",

@@ -1,0 +1,225 @@
+// Trailing stops, ATR levels, time exits and sizing through every backtesting route of the real
+// server: gridded in optimize, chosen per fold in walk-forward, per sleeve in a portfolio, each
+// equal to the matching single run.
+#include <gtest/gtest.h>
+
+#include <set>
+
+#include "support/seeded_server.h"
+
+namespace spark::testing {
+namespace {
+
+using nlohmann::json;
+
+class ExitOptions : public SeededServer {};
+
+json RunBody() {
+    return {{"symbol", "BTCUSDT"},
+            {"timeframe", "1h"},
+            {"start", "2024-01-01"},
+            {"end", "2024-06-30"},
+            {"strategy", {{"name", "ema_cross"}, {"params", {{"fast", 12}, {"slow", 26}}}}},
+            {"allowShort", true},
+            {"includeEquity", false}};
+}
+
+TEST_F(ExitOptions, ARunEchoesTheOptionsStatesTheRulesAndNamesTheNewExits) {
+    json request = RunBody();
+    request["trailingStopAtr"] = {{"period", 14}, {"multiple", 3}};
+    request["stopLossPct"] = 0.02;
+    request["maxBarsInTrade"] = 48;
+    request["sizing"] = {{"mode", "risk"}, {"value", 0.01}};
+    const HttpResult result = Post("/backtest/run", request.dump());
+    ASSERT_EQ(result.status, 200) << result.body;
+    const json body = Json(result);
+    EXPECT_EQ(body["request"]["sizing"], (json{{"mode", "risk"}, {"value", 0.01}}));
+    EXPECT_TRUE(body["request"]["positionSize"].is_null());
+    EXPECT_EQ(body["request"]["trailingStopAtr"], (json{{"period", 14}, {"multiple", 3}}));
+    EXPECT_EQ(body["request"]["maxBarsInTrade"], 48);
+    EXPECT_TRUE(body["request"]["stopLossAtr"].is_null());
+    const json& semantics = body["semantics"];
+    EXPECT_EQ(semantics["sizing"]["mode"], "risk");
+    EXPECT_EQ(semantics["maxBarsInTrade"], 48);
+    EXPECT_TRUE(semantics.contains("exitOrder"));
+    EXPECT_TRUE(semantics.contains("atr"));
+    EXPECT_TRUE(semantics.contains("riskSizing"));
+    std::set<std::string> reasons;
+    std::set<double> quantities;
+    for (const json& trade : body["trades"]) {
+        reasons.insert(trade["exitReason"].get<std::string>());
+        quantities.insert(trade["quantity"].get<double>());
+    }
+    EXPECT_TRUE(reasons.contains("trailing_stop")) << body["trades"].dump();
+    EXPECT_TRUE(reasons.contains("stop_loss"));
+    EXPECT_TRUE(reasons.contains("time"));
+    EXPECT_GT(quantities.size(), 10u);  // sized by each trade's own stop distance
+}
+
+TEST_F(ExitOptions, OptimizeOverStopAndSizingOptionsEqualsTheMatchingSingleRuns) {
+    json request = RunBody();
+    request.erase("includeEquity");
+    request["strategy"] = "ema_cross";
+    request["stopLossAtr"] = {{"period", 14}, {"multiple", 2}};
+    request["sizing"] = {{"mode", "risk"}, {"value", 0.01}};
+    request["grid"] = {{"fast", {8, 12}},
+                       {"trailingStopPct", {0.02, 0.05}},
+                       {"stopLossAtr.multiple", {1.5, 3}},
+                       {"sizing.value", {0.01, 0.02}}};
+    request["topN"] = 100;
+    request["minTrades"] = 0;
+    const HttpResult optimize = Post("/backtest/optimize", request.dump());
+    ASSERT_EQ(optimize.status, 200) << optimize.body;
+    const json body = Json(optimize);
+    EXPECT_EQ(body["evaluated"], 16);
+    ASSERT_EQ(body["topN"].size(), 16u);
+    std::set<double> objectives;
+    for (const json& row : body["topN"]) {
+        const json& p = row["params"];
+        json run = RunBody();
+        run["strategy"] = {{"name", "ema_cross"}, {"params", {{"fast", p["fast"]}, {"slow", p["slow"]}}}};
+        run["trailingStopPct"] = p["trailingStopPct"];
+        run["stopLossAtr"] = {{"period", 14}, {"multiple", p["stopLossAtr.multiple"]}};
+        run["sizing"] = {{"mode", "risk"}, {"value", p["sizing.value"]}};
+        const HttpResult single = Post("/backtest/run", run.dump());
+        ASSERT_EQ(single.status, 200) << single.body;
+        EXPECT_EQ(Json(single)["metrics"], row["metrics"]) << p.dump();
+        objectives.insert(row["objective"].get<double>());
+    }
+    EXPECT_GT(objectives.size(), 8u);  // the options change the results, not only the labels
+}
+
+TEST_F(ExitOptions, WalkForwardChoosesOptionsPerFoldAndEachFoldIsARun) {
+    const json request = {{"symbol", "BTCUSDT"},
+                          {"timeframe", "1h"},
+                          {"start", "2023-01-01"},
+                          {"end", "2023-06-30"},
+                          {"strategy", "sma_cross"},
+                          {"grid", {{"fast", {5, 10}}, {"slow", {30}}, {"trailingStopPct", {0.01, 0.03, 0.08}}}},
+                          {"maxBarsInTrade", 72},
+                          {"windows", {{"inSample", "60d"}, {"outOfSample", "30d"}}}};
+    const HttpResult result = Post("/backtest/walkforward", request.dump());
+    ASSERT_EQ(result.status, 200) << result.body;
+    const json body = Json(result);
+    ASSERT_FALSE(body["folds"].empty());
+    EXPECT_TRUE(body["stability"]["params"].contains("trailingStopPct")) << body["stability"].dump();
+    for (const json& fold : body["folds"]) {
+        const json& p = fold["params"];
+        ASSERT_TRUE(p.contains("trailingStopPct")) << p.dump();
+        const json run = {{"symbol", "BTCUSDT"},
+                          {"timeframe", "1h"},
+                          {"start", fold["outOfSample"]["start"]},
+                          {"end", fold["outOfSample"]["endExclusive"]},
+                          {"strategy", {{"name", "sma_cross"}, {"params", {{"fast", p["fast"]}, {"slow", p["slow"]}}}}},
+                          {"trailingStopPct", p["trailingStopPct"]},
+                          {"maxBarsInTrade", 72},
+                          {"warmupBars", fold["inSample"]["bars"]},
+                          {"includeEquity", false}};
+        const HttpResult single = Post("/backtest/run", run.dump());
+        ASSERT_EQ(single.status, 200) << single.body;
+        EXPECT_EQ(Json(single)["metrics"], fold["outOfSampleMetrics"]) << "fold " << fold["fold"];
+        EXPECT_EQ(Json(single)["trades"], fold["trades"]) << "fold " << fold["fold"];
+    }
+}
+
+TEST_F(ExitOptions, AOneAssetPortfolioSleeveIsTheSingleRun) {
+    const json options = {{"trailingStopAtr", {{"period", 20}, {"multiple", 2.5}}},
+                          {"takeProfitAtr", {{"period", 20}, {"multiple", 6}}},
+                          {"sizing", {{"mode", "notional"}, {"value", 4000}}},
+                          {"maxBarsInTrade", 96}};
+    json portfolio = {{"assets", {{{"symbol", "ETHUSDT"}, {"weight", 1}, {"strategy", "ema_cross"}}}},
+                      {"timeframe", "1h"},
+                      {"start", "2024-01-01"},
+                      {"end", "2024-06-30"}};
+    json run = {{"symbol", "ETHUSDT"}, {"timeframe", "1h"},       {"start", "2024-01-01"},
+                {"end", "2024-06-30"}, {"strategy", "ema_cross"}, {"includeEquity", false}};
+    for (const auto& [key, value] : options.items()) {
+        portfolio[key] = value;
+        run[key] = value;
+    }
+    const HttpResult sleeve = Post("/backtest/portfolio", portfolio.dump());
+    ASSERT_EQ(sleeve.status, 200) << sleeve.body;
+    const HttpResult single = Post("/backtest/run", run.dump());
+    ASSERT_EQ(single.status, 200) << single.body;
+    const json answer = Json(sleeve);
+    const json& trades = answer["assets"][0]["trades"];
+    EXPECT_EQ(trades, Json(single)["trades"]);
+    std::set<std::string> reasons;
+    for (const json& trade : trades) reasons.insert(trade["exitReason"].get<std::string>());
+    EXPECT_TRUE(reasons.contains("trailing_stop")) << trades.dump();
+    EXPECT_EQ(answer["request"]["sizing"]["mode"], "notional");
+}
+
+TEST_F(ExitOptions, BadOptionsNameTheirFieldAndSayWhatToSend) {
+    const auto run_with = [](const json& extra) {
+        json body = RunBody();
+        for (const auto& [key, value] : extra.items()) body[key] = value;
+        return body;
+    };
+    const std::vector<std::tuple<json, std::string, std::string>> run_cases = {
+        {{{"stopLossPct", 0.02}, {"stopLossAtr", {{"period", 14}, {"multiple", 2}}}},
+         "stopLossAtr",
+         "CONFLICTING_FIELDS"},
+        {{{"trailingStopPct", 0.02}, {"trailingStopAtr", {{"period", 14}, {"multiple", 2}}}},
+         "trailingStopAtr",
+         "CONFLICTING_FIELDS"},
+        {{{"positionSize", 0.5}, {"sizing", {{"mode", "fraction"}, {"value", 0.5}}}}, "sizing", "CONFLICTING_FIELDS"},
+        {{{"sizing", {{"mode", "risk"}, {"value", 0.01}}}}, "sizing.mode", "MISSING_FIELD"},
+        {{{"sizing", {{"mode", "kelly"}, {"value", 0.5}}}}, "sizing.mode", "OUT_OF_RANGE"},
+        {{{"sizing", {{"value", 0.5}}}}, "sizing.mode", "MISSING_FIELD"},
+        {{{"sizing", {{"mode", "fraction"}, {"value", 2}}}}, "sizing.value", "OUT_OF_RANGE"},
+        {{{"sizing", {{"mode", "notional"}}}}, "sizing.value", "MISSING_FIELD"},
+        {{{"sizing", {{"mode", "fraction"}, {"value", 1}, {"vaule", 1}}}}, "sizing.vaule", "UNKNOWN_FIELD"},
+        {{{"sizing", 0.5}}, "sizing", "WRONG_TYPE"},
+        {{{"stopLossAtr", {{"period", 0}, {"multiple", 2}}}}, "stopLossAtr.period", "OUT_OF_RANGE"},
+        {{{"stopLossAtr", {{"period", 14.5}, {"multiple", 2}}}}, "stopLossAtr.period", "WRONG_TYPE"},
+        {{{"stopLossAtr", {{"period", 14}}}}, "stopLossAtr.multiple", "MISSING_FIELD"},
+        {{{"takeProfitAtr", {{"period", 14}, {"multiple", 0}}}}, "takeProfitAtr.multiple", "OUT_OF_RANGE"},
+        {{{"trailingStopAtr", 3}}, "trailingStopAtr", "WRONG_TYPE"},
+        {{{"trailingStopPct", 1}}, "trailingStopPct", "OUT_OF_RANGE"},
+        {{{"maxBarsInTrade", 0}}, "maxBarsInTrade", "OUT_OF_RANGE"},
+        {{{"maxBarsInTrade", 2.5}}, "maxBarsInTrade", "WRONG_TYPE"},
+        {{{"maxbarsintrade", 5}}, "maxbarsintrade", "UNKNOWN_FIELD"},
+    };
+    for (const auto& [extra, field, reason] : run_cases) {
+        const HttpResult result = Post("/backtest/run", run_with(extra).dump());
+        ASSERT_EQ(result.status, 400) << extra.dump() << " -> " << result.body;
+        const json error = Json(result)["error"];
+        EXPECT_EQ(error["details"]["field"], field) << extra.dump() << " -> " << result.body;
+        EXPECT_EQ(error["details"]["reason"], reason) << extra.dump() << " -> " << result.body;
+        EXPECT_NE(error["message"].get<std::string>().find(field.substr(0, field.find('.'))), std::string::npos)
+            << error.dump();
+    }
+    const auto optimize_with = [](const json& extra) {
+        json body = RunBody();
+        body.erase("includeEquity");
+        body["strategy"] = "ema_cross";
+        for (const auto& [key, value] : extra.items()) body[key] = value;
+        return body;
+    };
+    const std::vector<std::tuple<json, std::string, std::string>> grid_cases = {
+        {{{"grid", {{"stopLossAtr.multiple", {1, 2}}}}}, "grid.stopLossAtr.multiple", "MISSING_FIELD"},
+        {{{"grid", {{"trailingStopPct", {0.02, 1.5}}}}}, "grid.trailingStopPct", "INVALID_PARAMETER"},
+        {{{"grid", {{"maxBarsInTrade", {2.5}}}}}, "grid.maxBarsInTrade", "INVALID_PARAMETER"},
+        {{{"grid", {{"stopLossPct", {0.01}}}}, {"stopLossAtr", {{"period", 14}, {"multiple", 2}}}},
+         "grid.stopLossPct",
+         "CONFLICTING_FIELDS"},
+        {{{"grid", {{"trailingStop", {0.01}}}}}, "grid.trailingStop", "UNKNOWN_PARAMETER"},
+    };
+    for (const auto& [extra, field, reason] : grid_cases) {
+        const HttpResult result = Post("/backtest/optimize", optimize_with(extra).dump());
+        ASSERT_EQ(result.status, 400) << extra.dump() << " -> " << result.body;
+        const json error = Json(result)["error"];
+        EXPECT_EQ(error["details"]["field"], field) << extra.dump() << " -> " << result.body;
+        EXPECT_EQ(error["details"]["reason"], reason) << extra.dump() << " -> " << result.body;
+    }
+    // Risk sizing may take its stop from the grid.
+    const HttpResult gridded =
+        Post("/backtest/optimize",
+             optimize_with({{"sizing", {{"mode", "risk"}, {"value", 0.01}}}, {"grid", {{"stopLossPct", {0.01, 0.02}}}}})
+                 .dump());
+    EXPECT_EQ(gridded.status, 200) << gridded.body;
+}
+
+}  // namespace
+}  // namespace spark::testing
