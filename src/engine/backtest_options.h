@@ -47,6 +47,8 @@ struct Sizing {
     double value = 1.0;
 };
 
+class IntrabarPath;
+
 //! Costs, sizing and exits of a single run, with SEMANTICS.md's defaults.
 struct BacktestOptions {
     FillMode fill = FillMode::kNextOpen;
@@ -62,11 +64,19 @@ struct BacktestOptions {
     std::optional<double> trailing_stop_pct;       //!< behind the best price since entry
     std::optional<AtrDistance> trailing_stop_atr;  //!< behind the best price, ATR of the previous close
     std::optional<int64_t> max_bars_in_trade;      //!< exit at the close of the Nth bar held
+    //! Finer bars to resolve stops, targets and trails on (`intrabar`); not owned: the caller keeps
+    //! them alive for the run. Null: each bar's own open, high and low decide, conservatively.
+    const IntrabarPath* intrabar = nullptr;
 
     //! Whether anything can close a position other than a signal (the per-bar exit checks run).
     bool HasExitRules() const {
         return stop_loss_pct || take_profit_pct || stop_loss_atr || take_profit_atr || trailing_stop_pct ||
                trailing_stop_atr || max_bars_in_trade;
+    }
+    //! Whether any level (stop, target, trail) exists: what intrabar paths resolve.
+    bool HasLevels() const {
+        return stop_loss_pct || take_profit_pct || stop_loss_atr || take_profit_atr || trailing_stop_pct ||
+               trailing_stop_atr;
     }
     //! Whether a stop exists to size `risk` entries by.
     bool HasStop() const { return stop_loss_pct || stop_loss_atr || trailing_stop_pct || trailing_stop_atr; }

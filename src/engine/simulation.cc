@@ -2,6 +2,7 @@
 
 #include <cmath>
 
+#include "engine/intrabar_path.h"
 #include "engine/sizing.h"
 
 namespace spark {
@@ -136,12 +137,34 @@ void Simulation::Close(double price, size_t t, ExitReason reason) {
 void Simulation::CheckExits(size_t t) {
     if (account_.Flat() || t < exits_from_bar_) return;
     const Candle& bar = bars_[t];
+    // The entry bar's open is the entry itself (only slippage separates them): it cannot have
+    // gapped beyond a level, so the open checks start after it.
+    const bool entered_at_this_open =
+        options_.fill == FillMode::kNextOpen && account_.EntryBar() == static_cast<int64_t>(t);
+    const std::span<const Candle> inside = options_.intrabar != nullptr && options_.HasLevels()
+                                               ? options_.intrabar->Inside(bar.open_time_ms)
+                                               : std::span<const Candle>{};
+    if (inside.empty()) {
+        if (CheckLevels(bar, entered_at_this_open, t)) return;
+    } else {
+        // In time order: the first finer bar to reach a level decides, at its own price rules.
+        for (size_t j = 0; j < inside.size(); ++j) {
+            if (CheckLevels(inside[j], entered_at_this_open && j == 0, t)) return;
+        }
+    }
+    if (options_.max_bars_in_trade) {
+        const int64_t held = static_cast<int64_t>(t) - account_.EntryBar() + (options_.fill == FillMode::kNextOpen);
+        if (held >= *options_.max_bars_in_trade) return Close(bar.close, t, ExitReason::kTime);
+    }
+}
+
+bool Simulation::CheckLevels(const Candle& prices, bool open_is_entry, size_t t) {
     const bool is_long = account_.Long();
     const double direction = is_long ? 1.0 : -1.0;
     // Expressed so that "further in the trade's favour" is always "greater".
     const auto favour = [&](double price) { return direction * price; };
-    // The trail moves with the best price of the bars before this one (never this bar's own
-    // extreme: no look-ahead inside the bar) and never loosens.
+    // The trail moves with the best price of the prices before these (never their own extreme:
+    // no look-ahead inside a bar) and never loosens. Its ATR is the run's bar before `t`.
     if (const std::optional<double> candidate = TrailCandidate(static_cast<ptrdiff_t>(t) - 1)) {
         if (!levels_.trail || favour(*candidate) > favour(*levels_.trail)) levels_.trail = candidate;
     }
@@ -152,23 +175,20 @@ void Simulation::CheckExits(size_t t) {
         stop_reason = ExitReason::kTrailingStop;
     }
     const std::optional<double>& target = levels_.target;
-    // The entry bar's open is the entry itself (only slippage separates them): it cannot have
-    // gapped beyond a level, so the open checks start with the next bar.
-    const bool entered_at_this_open =
-        options_.fill == FillMode::kNextOpen && account_.EntryBar() == static_cast<int64_t>(t);
-    if (!entered_at_this_open) {
-        if (stop && favour(bar.open) <= favour(*stop)) return Close(bar.open, t, stop_reason);
-        if (target && favour(bar.open) >= favour(*target)) return Close(bar.open, t, ExitReason::kTakeProfit);
+    const auto close = [&](double price, ExitReason reason) {
+        Close(price, t, reason);
+        return true;
+    };
+    if (!open_is_entry) {
+        if (stop && favour(prices.open) <= favour(*stop)) return close(prices.open, stop_reason);
+        if (target && favour(prices.open) >= favour(*target)) return close(prices.open, ExitReason::kTakeProfit);
     }
-    const double worst = is_long ? bar.low : bar.high;
-    const double best = is_long ? bar.high : bar.low;
-    if (stop && favour(worst) <= favour(*stop)) return Close(*stop, t, stop_reason);
-    if (target && favour(best) >= favour(*target)) return Close(*target, t, ExitReason::kTakeProfit);
-    if (options_.max_bars_in_trade) {
-        const int64_t held = static_cast<int64_t>(t) - account_.EntryBar() + (options_.fill == FillMode::kNextOpen);
-        if (held >= *options_.max_bars_in_trade) return Close(bar.close, t, ExitReason::kTime);
-    }
+    const double worst = is_long ? prices.low : prices.high;
+    const double best = is_long ? prices.high : prices.low;
+    if (stop && favour(worst) <= favour(*stop)) return close(*stop, stop_reason);
+    if (target && favour(best) >= favour(*target)) return close(*target, ExitReason::kTakeProfit);
     if (favour(best) > favour(levels_.best)) levels_.best = best;
+    return false;
 }
 
 }  // namespace spark

@@ -60,6 +60,10 @@ class Simulation {
     void Open(Side side, double price, size_t t);
     void Close(double price, size_t t, ExitReason reason = ExitReason::kSignal);
     void CheckExits(size_t t);
+    //! The levels against one bar's prices (the run's bar, or a finer one inside it): the trail
+    //! moves up to the prices before it, then a gap at its open, then its range. True if it closed
+    //! the position (at bar `t` of the run).
+    bool CheckLevels(const Candle& prices, bool open_is_entry, size_t t);
     //! The ATR of `series` at bar `t` of the stepped bars (t may be −1: the bar before them), when defined.
     std::optional<double> AtrAt(std::span<const double> series, ptrdiff_t t) const;
     //! The trail's level from the best price so far and the ATR of bar `t` (trailingStop*).
