@@ -91,12 +91,10 @@ void WriteSemantics(JsonWriter& json, const RunRequest& r) {
     WriteExitOptions(json, r.options);
     json.Field("intrabarExits",
                "a bar opening beyond a level fills at the open; both levels in one bar: stop-loss first");
-    if (r.options.HasExitRules()) {
-        json.Field("exitOrder",
-                   "per bar: open beyond the stop in force (the tighter of the fixed and trailing stops), then open "
-                   "beyond the target, then the range reaching the stop, then the target, then maxBarsInTrade at "
-                   "the close; the trail takes in a bar's best price only after that bar (docs/strategies.md)");
-    }
+    json.Field("exitOrder",
+               "per bar: open beyond the stop in force (the tighter of the fixed and trailing stops), then open "
+               "beyond the target, then the range reaching the stop, then the target, then maxBarsInTrade at "
+               "the close; the trail takes in a bar's best price only after that bar (docs/strategies.md)");
     if (r.options.stop_loss_atr || r.options.take_profit_atr || r.options.trailing_stop_atr) {
         json.Field("atr",
                    "Wilder's ATR over all loaded bars; fixed levels use the ATR at the entry decision's close, the "
@@ -105,7 +103,7 @@ void WriteSemantics(JsonWriter& json, const RunRequest& r) {
     if (r.options.sizing.mode == SizingMode::kRisk) {
         json.Field("riskSizing",
                    "quantity = min(value x equity / |fill - stop in force at entry|, all equity); no position when "
-                   "that stop does not exist yet");
+                   "that stop does not exist yet or is not beyond the fill price");
     }
     json.Field("riskFreeRate", 0);
     json.Field("openPositionAtEnd", "marked to market at the last close, listed as a trade with open: true");

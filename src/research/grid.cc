@@ -74,7 +74,7 @@ Result<GridExpansion> ExpandGrid(const StrategyDefinition& strategy, const GridS
         specs.push_back(&p);
         values.push_back(&axis->values);
     }
-    // Option axes vary fastest, in the order the request gives them.
+    // Option axes vary fastest, in the grid's key order (a JSON object's keys arrive sorted by name).
     std::vector<const GridAxis*> option_axes;
     for (const GridAxis& axis : grid.axes) {
         if (IsOptionAxis(axis.name)) option_axes.push_back(&axis);

@@ -85,9 +85,10 @@ Result<void> RefuseBoth(const json& body, const char* pct, const char* atr) {
 Result<void> ReadSizing(const json& body, BacktestOptions& options) {
     const auto it = body.find("sizing");
     if (it == body.end() || it->is_null()) {
+        if (body.contains("positionSize") && body["positionSize"].is_null()) return {};
         return ReadNumber(body, "positionSize", 0, 1, true, options.sizing.value);
     }
-    if (body.contains("positionSize")) {
+    if (body.contains("positionSize") && !body["positionSize"].is_null()) {
         return Invalid("sizing",
                        "send sizing or positionSize, not both (positionSize x is sizing {\"mode\": \"fraction\", "
                        "\"value\": x})",
