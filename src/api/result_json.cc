@@ -57,6 +57,15 @@ void WriteExitOptions(JsonWriter& json, const BacktestOptions& o) {
     json.Field("maxBarsInTrade", o.max_bars_in_trade);
 }
 
+void WriteIntrabarName(JsonWriter& json, const RunRequest& r) {
+    json.Key("intrabar");
+    if (r.intrabar) {
+        json.String(r.intrabar->Name());
+    } else {
+        json.Null();
+    }
+}
+
 //! `positionSize` stays in answers for clients that read it: the fraction, or null when the
 //! sizing is another mode.
 std::optional<double> PositionSize(const Sizing& sizing) {
@@ -77,6 +86,7 @@ void WriteRunFields(JsonWriter& json, const RunRequest& r, bool with_symbol) {
     json.Field("initialCash", r.options.initial_cash).Field("positionSize", PositionSize(r.options.sizing));
     json.Field("fill", FillModeName(r.options.fill)).Field("allowShort", r.options.allow_short);
     WriteExitOptions(json, r.options);
+    WriteIntrabarName(json, r);
 }
 
 void WriteSemantics(JsonWriter& json, const RunRequest& r) {
@@ -89,8 +99,17 @@ void WriteSemantics(JsonWriter& json, const RunRequest& r) {
     json.Field("range", "[startTime, endTimeExclusive) over bar open times, UTC, closed bars only");
     json.Field("sides", r.options.allow_short ? "long-short" : "long-only");
     WriteExitOptions(json, r.options);
-    json.Field("intrabarExits",
-               "a bar opening beyond a level fills at the open; both levels in one bar: stop-loss first");
+    WriteIntrabarName(json, r);
+    if (r.intrabar) {
+        json.Field("intrabarExits",
+                   fmt::format("resolved on the {} bars inside each bar, in time order: the first to reach a level "
+                               "decides, at its open if it opens beyond it, else at the level; a bar missing some "
+                               "of them is resolved on its own prices",
+                               r.intrabar->Name()));
+    } else {
+        json.Field("intrabarExits",
+                   "a bar opening beyond a level fills at the open; both levels in one bar: stop-loss first");
+    }
     json.Field("exitOrder",
                "per bar: open beyond the stop in force (the tighter of the fixed and trailing stops), then open "
                "beyond the target, then the range reaching the stop, then the target, then maxBarsInTrade at "
@@ -128,6 +147,20 @@ void WriteBars(JsonWriter& json, const LoadedBars& b) {
     for (const TimeRange& r : b.uncovered) json.BeginArray().Integer(r.start_ms).Integer(r.end_ms).EndArray();
     json.EndArray();
     json.Field("firstOpenTime", b.bars.front().open_time_ms).Field("lastOpenTime", b.bars.back().open_time_ms);
+    json.EndObject();
+}
+
+void WriteIntrabar(JsonWriter& json, const IntrabarBars* intrabar) {
+    json.Key("intrabar");
+    if (intrabar == nullptr) {
+        json.Null();
+        return;
+    }
+    const LoadedBars& b = intrabar->loaded;
+    json.BeginObject().Field("timeframe", intrabar->timeframe);
+    json.Field("count", static_cast<int64_t>(b.bars.size())).Field("expected", b.expected).Field("missing", b.missing);
+    json.Field("source", BarSourceName(b.source)).Field("cacheHit", b.cache_hit);
+    json.Field("incompleteBars", intrabar->incomplete_bars);
     json.EndObject();
 }
 

@@ -4,6 +4,7 @@
 #include <vector>
 
 #include "analysis/performance_report.h"
+#include "api/intrabar_support.h"
 #include "api/json/json_writer.h"
 #include "api/run/run_request.h"
 #include "common/warning.h"
@@ -23,6 +24,9 @@ void WriteRunFields(JsonWriter& json, const RunRequest& request, bool with_symbo
 void WriteSemantics(JsonWriter& json, const RunRequest& request);
 //! "bars": count, expected, missing, missingOpenTimes, source, cacheHit, uncoveredRanges, first/last.
 void WriteBars(JsonWriter& json, const LoadedBars& bars);
+//! "intrabar": null, or the finer bars exits were resolved on (timeframe, count, expected,
+//! missing, source, cacheHit, incompleteBars).
+void WriteIntrabar(JsonWriter& json, const IntrabarBars* intrabar);
 //! "metrics" (or `key`): every metric of SEMANTICS.md.
 void WriteMetrics(JsonWriter& json, const analysis::Metrics& metrics, std::string_view key = "metrics");
 //! "trades": the round trips.

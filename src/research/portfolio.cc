@@ -109,6 +109,7 @@ PortfolioResult RunPortfolio(const PortfolioInput& input) {
         s.options = input.options;
         s.initial = input.options.initial_cash * s.asset->weight;
         s.options.initial_cash = s.initial;
+        s.options.intrabar = s.asset->intrabar;
         s.equity = s.initial;
         s.index = s.initial;
         s.signals.resize(s.asset->bars.size());

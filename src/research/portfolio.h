@@ -25,7 +25,8 @@ struct PortfolioAsset {
     std::string symbol;
     double weight = 0;
     std::unique_ptr<Strategy> strategy;
-    std::vector<Candle> bars;  //!< the asset's own bars, checked, in time order
+    std::vector<Candle> bars;                //!< the asset's own bars, checked, in time order
+    const IntrabarPath* intrabar = nullptr;  //!< its finer bars for exits (`intrabar`), not owned
 };
 
 struct PortfolioInput {

@@ -156,8 +156,8 @@ TEST(WalkForwardVerdict, EfficiencyAndPassOnAKnownCase) {
     // The answer writes exactly that.
     api::WalkForwardRequest request;
     request.search.run.interval = *Interval::Parse("1h");
-    const auto body =
-        nlohmann::json::parse(api::WriteWalkForwardResponse(request, 0.6, combinations, bars, outcome, {}));
+    const auto body = nlohmann::json::parse(
+        api::WriteWalkForwardResponse(request, 0.6, combinations, bars, nullptr, {}, outcome, {}));
     EXPECT_EQ(body["verdict"]["outOfSampleAnnualizedReturn"].get<double>(), verdict.out_of_sample_cagr);
     EXPECT_EQ(body["verdict"]["efficiency"].get<double>(), *verdict.efficiency);
     EXPECT_EQ(body["verdict"]["pass"], verdict.pass);

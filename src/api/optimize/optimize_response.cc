@@ -48,16 +48,20 @@ void WriteGuard(JsonWriter& json, const std::optional<analysis::OverfittingGuard
 }  // namespace
 
 std::string WriteOptimizeResponse(const OptimizeRequest& request, const std::vector<ParamValues>& combinations,
-                                  int64_t skipped, const LoadedBars& bars, const research::GridSearchOutcome& outcome,
+                                  int64_t skipped, const LoadedBars& bars, const IntrabarBars* intrabar,
+                                  const Warnings& warnings, const research::GridSearchOutcome& outcome,
                                   const OptimizeTiming& timing) {
     JsonWriter json(4096 + (outcome.best ? outcome.best->trades.size() * 320 : 0) + request.top_n * 800);
     json.BeginObject();
     WriteRequestEcho(json, request);
     WriteSemantics(json, request.run);
     WriteBars(json, bars);
+    WriteIntrabar(json, intrabar);
+    Warnings all = warnings;
+    for (Warning& w : BarWarnings(bars, request.run.interval)) all.push_back(std::move(w));
     WriteStrategyAndWarnings(json, request.run.strategy.name,
                              LongestLookback(request.run.strategy.definition.get(), combinations), bars.bars.size(), 0,
-                             BarWarnings(bars, request.run.interval));
+                             std::move(all));
     json.Field("evaluated", outcome.evaluated).Field("skipped", skipped);
     json.Field("belowMinTrades", outcome.below_min_trades).Field("cancelled", outcome.cancelled);
     json.Field("concurrency", outcome.lanes);

@@ -2,6 +2,7 @@
 
 #include <string>
 
+#include "api/intrabar_support.h"
 #include "api/optimize/optimize_request.h"
 #include "marketdata/bar_loader.h"
 #include "research/grid_search.h"
@@ -16,7 +17,8 @@ struct OptimizeTiming {
 
 //! The POST /backtest/optimize answer (docs/optimize.md "Response").
 std::string WriteOptimizeResponse(const OptimizeRequest& request, const std::vector<ParamValues>& combinations,
-                                  int64_t skipped, const LoadedBars& bars, const research::GridSearchOutcome& outcome,
+                                  int64_t skipped, const LoadedBars& bars, const IntrabarBars* intrabar,
+                                  const Warnings& warnings, const research::GridSearchOutcome& outcome,
                                   const OptimizeTiming& timing);
 
 }  // namespace spark::api

@@ -5,6 +5,7 @@
 #include <chrono>
 
 #include "api/http/error_response.h"
+#include "api/intrabar_support.h"
 #include "api/job_support.h"
 #include "api/optimize/optimize_request.h"
 #include "api/optimize/optimize_response.h"
@@ -41,6 +42,10 @@ void OptimizeRoute::Handle(const HttpRequest& http, Respond respond, CancelFlag 
     if (!loaded) return fail(loaded.error());
     identity.bar_source = BarSourceName(loaded->source);
     if (Result<void> ok = CheckBars(loaded->bars); !ok) return fail(ok.error());
+    auto warnings = std::make_shared<Warnings>();
+    Result<std::shared_ptr<const IntrabarBars>> intrabar =
+        LoadIntrabar(loader_, metrics_, request->run, request->run.symbol, loaded->bars, *warnings);
+    if (!intrabar) return fail(intrabar.error());
     auto bars = std::make_shared<LoadedBars>(std::move(*loaded));
     const double load_ms = MillisSince(started);
 
@@ -51,14 +56,15 @@ void OptimizeRoute::Handle(const HttpRequest& http, Respond respond, CancelFlag 
                                     .periods_per_year = request->run.interval.PeriodsPerYear(),
                                     .objective = request->objective,
                                     .min_trades = request->min_trades};
+    if (*intrabar) input.options.intrabar = (*intrabar)->path.get();
     const Clock::time_point compute_started = Clock::now();
     const size_t lanes = std::min(limits_.max_concurrency, compute_.Size());
     auto combinations = std::make_shared<std::vector<ParamValues>>(std::move(grid->combinations));
     const int64_t skipped = grid->skipped;
     research::StartGridSearch(
         compute_, lanes, std::move(input), cancelled,
-        [this, request, combinations, skipped, bars, respond, started, compute_started, load_ms,
-         identity](research::GridSearchOutcome outcome) {
+        [this, request, combinations, skipped, bars, intrabar = *intrabar, warnings, respond, started, compute_started,
+         load_ms, identity](research::GridSearchOutcome outcome) {
             metrics_.RecordCombinationsEvaluated(outcome.evaluated);
             if (!outcome.error.empty()) {
                 metrics_.RecordOptimizeError("INTERNAL_ERROR");
@@ -69,7 +75,8 @@ void OptimizeRoute::Handle(const HttpRequest& http, Respond respond, CancelFlag 
             }
             const OptimizeTiming timing{load_ms, MillisSince(compute_started), MillisSince(started)};
             metrics_.RecordOptimizeLatency(timing.total_ms);
-            HttpResponse ok{200, WriteOptimizeResponse(*request, *combinations, skipped, *bars, outcome, timing)};
+            HttpResponse ok{200, WriteOptimizeResponse(*request, *combinations, skipped, *bars, intrabar.get(),
+                                                       *warnings, outcome, timing)};
             ok.job = identity;
             respond(std::move(ok));
         });

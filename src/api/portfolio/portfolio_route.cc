@@ -6,6 +6,7 @@
 #include <future>
 
 #include "api/http/error_response.h"
+#include "api/intrabar_support.h"
 #include "api/job_support.h"
 #include "api/json/json_writer.h"
 #include "api/portfolio/portfolio_request.h"
@@ -61,7 +62,8 @@ JobInfo PortfolioIdentity(const PortfolioRequest& request) {
 }
 
 std::string WriteResponse(const PortfolioRequest& request, const std::vector<LoadedBars>& loaded,
-                          const research::PortfolioResult& result, double load_ms, double compute_ms, double total_ms) {
+                          const Warnings& intrabar_warnings, const research::PortfolioResult& result, double load_ms,
+                          double compute_ms, double total_ms) {
     JsonWriter json(8192 + result.timeline.size() * 40);
     json.BeginObject();
     WriteRequestEcho(json, request);
@@ -71,7 +73,7 @@ std::string WriteResponse(const PortfolioRequest& request, const std::vector<Loa
     json.Field("firstOpenTime", result.timeline.front()).Field("lastOpenTime", result.timeline.back());
     json.EndObject();
     WriteMetrics(json, result.metrics);
-    Warnings warnings;
+    Warnings warnings = intrabar_warnings;
     for (size_t i = 0; i < request.assets.size(); ++i) {
         const PortfolioAssetRequest& a = request.assets[i];
         const auto strategy = a.strategy.definition->create(a.params);
@@ -156,6 +158,8 @@ HttpResponse PortfolioRoute::Handle(const HttpRequest& http) const {
         for (auto& f : batch) loads.push_back(f.get());
     }
     std::vector<LoadedBars> loaded;
+    std::vector<std::shared_ptr<const IntrabarBars>> intrabars;  // the sleeves' paths point into them
+    Warnings intrabar_warnings;
     research::PortfolioInput input{.assets = {},
                                    .options = request->run.options,
                                    .periods_per_year = request->run.interval.PeriodsPerYear(),
@@ -168,7 +172,22 @@ HttpResponse PortfolioRoute::Handle(const HttpRequest& http) const {
         }
         if (Result<void> ok = CheckBars(loads[i]->bars); !ok) return fail(ok.error());
         const PortfolioAssetRequest& a = request->assets[i];
-        input.assets.push_back({a.symbol, a.weight, a.strategy.definition->create(a.params), loads[i]->bars});
+        Warnings asset_warnings;
+        Result<std::shared_ptr<const IntrabarBars>> fine =
+            LoadIntrabar(loader_, metrics_, request->run, a.symbol, loads[i]->bars, asset_warnings);
+        if (!fine) {
+            Error error = fine.error();
+            error.message = fmt::format("assets[{}] ({}): {}", i, a.symbol, error.message);
+            return fail(error);
+        }
+        for (Warning& w : asset_warnings) {
+            w.message = fmt::format("assets[{}] ({}): {}", i, a.symbol, w.message);
+            // One INTRABAR_UNUSED for the whole request is enough.
+            if (w.code != "INTRABAR_UNUSED" || i == 0) intrabar_warnings.push_back(std::move(w));
+        }
+        input.assets.push_back({a.symbol, a.weight, a.strategy.definition->create(a.params), loads[i]->bars,
+                                *fine ? (*fine)->path.get() : nullptr});
+        intrabars.push_back(std::move(*fine));
         loaded.push_back(std::move(*loads[i]));
     }
     const double load_ms = MillisSince(started);
@@ -177,7 +196,7 @@ HttpResponse PortfolioRoute::Handle(const HttpRequest& http) const {
     const double compute_ms = MillisSince(compute_started);
     const double total_ms = MillisSince(started);
     metrics_.RecordRouteLatency("portfolio", total_ms);
-    HttpResponse ok{200, WriteResponse(*request, loaded, result, load_ms, compute_ms, total_ms)};
+    HttpResponse ok{200, WriteResponse(*request, loaded, intrabar_warnings, result, load_ms, compute_ms, total_ms)};
     for (const LoadedBars& bars : loaded) AddDistinct(identity.bar_source, BarSourceName(bars.source));
     ok.job = std::move(identity);
     return ok;

@@ -11,9 +11,9 @@
 namespace spark::api {
 
 //! The request fields of stops, targets, time exits and sizing, shared by every backtesting route.
-inline constexpr std::array<std::string_view, 9> kExitAndSizingFields = {
-    "positionSize",  "sizing",          "stopLossPct",     "takeProfitPct", "stopLossAtr",
-    "takeProfitAtr", "trailingStopPct", "trailingStopAtr", "maxBarsInTrade"};
+inline constexpr std::array<std::string_view, 10> kExitAndSizingFields = {
+    "intrabar",    "positionSize",  "sizing",          "stopLossPct",     "takeProfitPct",
+    "stopLossAtr", "takeProfitAtr", "trailingStopPct", "trailingStopAtr", "maxBarsInTrade"};
 
 //! Reads them into `options` (docs/strategies.md "Engine options"): ranges, objects' keys, the
 //! pairs that exclude each other (CONFLICTING_FIELDS), and risk sizing's need for a stop. Every

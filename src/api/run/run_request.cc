@@ -1,6 +1,7 @@
 #include "api/run/run_request.h"
 
 #include <fmt/format.h>
+#include <fmt/ranges.h>
 
 #include <algorithm>
 #include <array>
@@ -156,6 +157,44 @@ Result<void> ReadRange(const json& body, int64_t now_ms, RunRequest& out) {
     return {};
 }
 
+//! `intrabar`: a timeframe that divides the run's, over as many bars as a run may load.
+Result<void> ReadIntrabar(const json& body, RunRequest& out) {
+    const auto it = body.find("intrabar");
+    if (it == body.end() || it->is_null()) return {};
+    if (!it->is_string()) {
+        return Invalid("intrabar",
+                       fmt::format("intrabar must be a timeframe string such as \"1m\", got {}", TypeName(*it)),
+                       "WRONG_TYPE");
+    }
+    const std::string name = it->get<std::string>();
+    const std::optional<Interval> fine = Interval::Parse(name);
+    if (!fine) {
+        return Invalid("intrabar", fmt::format("intrabar '{}' is not a Binance interval", TruncateForEcho(name)),
+                       "UNKNOWN_TIMEFRAME");
+    }
+    if (!fine->Divides(out.interval)) {
+        std::vector<std::string_view> finer;
+        for (const Interval& i : Interval::All()) {
+            if (i.Divides(out.interval)) finer.push_back(i.Name());
+        }
+        return Invalid(
+            "intrabar",
+            fmt::format("intrabar '{}' must be a finer timeframe that divides the run's {} ({})", name,
+                        out.interval.Name(), finer.empty() ? "none does" : fmt::format("{}", fmt::join(finer, ", "))),
+            "OUT_OF_RANGE");
+    }
+    const int64_t fine_bars = fine->CountOpenTimes(out.range.start_ms, out.range.end_ms);
+    if (fine_bars > kMaxBarsPerRun) {
+        return Invalid("intrabar",
+                       fmt::format("the range spans {} {} bars; intrabar may load at most {}: shorten the range or "
+                                   "choose a coarser intrabar",
+                                   fine_bars, fine->Name(), kMaxBarsPerRun),
+                       "RANGE_TOO_LARGE");
+    }
+    out.intrabar = *fine;
+    return {};
+}
+
 Result<void> ReadOptions(const json& body, RunRequest& out) {
     BacktestOptions& o = out.options;
     if (auto ok = ReadNumber(body, "feeBps", 0, kMaxBps, false, o.fee_bps); !ok) return ok;
@@ -174,6 +213,7 @@ Result<void> ReadOptions(const json& body, RunRequest& out) {
     }
     if (auto ok = ReadBool(body, "allowShort", o.allow_short); !ok) return ok;
     if (auto ok = ReadExitAndSizingOptions(body, o); !ok) return ok;
+    if (auto ok = ReadIntrabar(body, out); !ok) return ok;
     return ReadBool(body, "useCache", out.use_cache);
 }
 

@@ -3,6 +3,7 @@
 #include <nlohmann/json.hpp>
 
 #include <cstdint>
+#include <optional>
 #include <span>
 #include <string>
 #include <string_view>
@@ -33,6 +34,8 @@ struct RunRequest {
     StrategyChoice strategy;  //!< a built-in or rules
     ParamValues params;       //!< resolved against the strategy's schema
     BacktestOptions options;
+    //! Finer bars to resolve stops, targets and trails on (`intrabar`); loaded beside the run's.
+    std::optional<Interval> intrabar;
     bool include_equity = true;
     size_t warmup_bars = 0;  //!< bars before `start` that only warm the indicators up
     //! false ("strict", the default): a warm-up that cannot be loaded in full fails the run;

@@ -23,8 +23,8 @@ void WriteRequestEcho(JsonWriter& json, const RunRequest& r) {
 }  // namespace
 
 std::string WriteRunResponse(std::string_view run_id, const RunRequest& request, const LoadedBars& bars,
-                             size_t warmup_bars, size_t lookback_bars, const Warnings& warnings,
-                             const BacktestResult& result, const RunTiming& timing) {
+                             const IntrabarBars* intrabar, size_t warmup_bars, size_t lookback_bars,
+                             const Warnings& warnings, const BacktestResult& result, const RunTiming& timing) {
     const size_t equity_bytes = request.include_equity ? result.equity.size() * kBytesPerEquityPoint : 0;
     JsonWriter json(2048 + equity_bytes + result.trades.size() * kBytesPerTrade);
     json.BeginObject();
@@ -32,6 +32,7 @@ std::string WriteRunResponse(std::string_view run_id, const RunRequest& request,
     WriteRequestEcho(json, request);
     WriteSemantics(json, request);
     WriteBars(json, bars);
+    WriteIntrabar(json, intrabar);
     json.Field("warmupBars", warmup_bars);
     Warnings all = warnings;
     for (Warning& w : BarWarnings(bars, request.interval)) all.push_back(std::move(w));

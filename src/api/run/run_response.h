@@ -3,6 +3,7 @@
 #include <string>
 #include <string_view>
 
+#include "api/intrabar_support.h"
 #include "api/run/run_request.h"
 #include "common/warning.h"
 #include "engine/backtest.h"
@@ -19,7 +20,7 @@ struct RunTiming {
 //! The POST /backtest/run answer: runId, the request with defaults, the semantics in force,
 //! the bars it stands on, metrics, trades, the equity curve (unless excluded) and timings.
 std::string WriteRunResponse(std::string_view run_id, const RunRequest& request, const LoadedBars& bars,
-                             size_t warmup_bars, size_t lookback_bars, const Warnings& warnings,
-                             const BacktestResult& result, const RunTiming& timing);
+                             const IntrabarBars* intrabar, size_t warmup_bars, size_t lookback_bars,
+                             const Warnings& warnings, const BacktestResult& result, const RunTiming& timing);
 
 }  // namespace spark::api

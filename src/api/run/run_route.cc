@@ -7,6 +7,7 @@
 #include <random>
 
 #include "api/http/error_response.h"
+#include "api/intrabar_support.h"
 #include "api/job_support.h"
 #include "api/run/run_response.h"
 #include "common/time_format.h"
@@ -101,16 +102,22 @@ HttpResponse RunRoute::Handle(const HttpRequest& http) const {
             series.insert(series.end(), warmup.begin(), warmup.end());
             series.insert(series.end(), bars->bars.begin(), bars->bars.end());
         }
+        Result<std::shared_ptr<const IntrabarBars>> intrabar =
+            LoadIntrabar(loader_, metrics_, *request, request->symbol, bars->bars, warnings);
+        if (!intrabar) return Fail(intrabar.error());
+        BacktestOptions options = request->options;
+        if (*intrabar) options.intrabar = (*intrabar)->path.get();
         const double load_ms = MillisSince(started);
 
         const Clock::time_point compute_started = Clock::now();
         std::unique_ptr<Strategy> strategy = request->strategy.definition->create(request->params);
-        Result<BacktestResult> result = RunBacktest(warmup.empty() ? bars->bars : series, *strategy, request->options,
+        Result<BacktestResult> result = RunBacktest(warmup.empty() ? bars->bars : series, *strategy, options,
                                                     request->interval.PeriodsPerYear(), warmup.size());
         if (!result) return Fail(result.error());
         const RunTiming timing{load_ms, MillisSince(compute_started), MillisSince(started)};
-        HttpResponse ok{200, WriteRunResponse(http.run_id.empty() ? NewRunId() : http.run_id, *request, *bars,
-                                              warmup.size(), strategy->LookbackBars(), warnings, *result, timing)};
+        HttpResponse ok{
+            200, WriteRunResponse(http.run_id.empty() ? NewRunId() : http.run_id, *request, *bars, intrabar->get(),
+                                  warmup.size(), strategy->LookbackBars(), warnings, *result, timing)};
         return ok;
     }();
     response.job = std::move(identity);

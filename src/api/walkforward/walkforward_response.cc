@@ -55,6 +55,7 @@ void WriteStability(JsonWriter& json, const research::Stability& stability,
 
 std::string WriteWalkForwardResponse(const WalkForwardRequest& request, double threshold,
                                      const std::vector<ParamValues>& combinations, const LoadedBars& bars,
+                                     const IntrabarBars* intrabar, const Warnings& warnings,
                                      const research::WalkForwardOutcome& outcome, const WalkForwardTiming& timing) {
     const RunRequest& run = request.search.run;
     const std::vector<Candle>& all = bars.bars;
@@ -74,9 +75,12 @@ std::string WriteWalkForwardResponse(const WalkForwardRequest& request, double t
     json.EndObject();
     WriteSemantics(json, run);
     WriteBars(json, bars);
+    WriteIntrabar(json, intrabar);
+    Warnings all_warnings = warnings;
+    for (Warning& w : BarWarnings(bars, run.interval)) all_warnings.push_back(std::move(w));
     // Each fold chooses on its in-sample window: the shortest stretch the strategy must trade on.
     WriteStrategyAndWarnings(json, run.strategy.name, LongestLookback(run.strategy.definition.get(), combinations),
-                             static_cast<size_t>(request.windows.in_sample), 0, BarWarnings(bars, run.interval));
+                             static_cast<size_t>(request.windows.in_sample), 0, std::move(all_warnings));
     json.Field("combinationsPerFold", combinations.size()).Field("cancelled", outcome.cancelled);
 
     json.Key("folds").BeginArray();

@@ -2,6 +2,7 @@
 
 #include <string>
 
+#include "api/intrabar_support.h"
 #include "api/walkforward/walkforward_request.h"
 #include "marketdata/bar_loader.h"
 #include "research/walk_forward.h"
@@ -18,6 +19,7 @@ struct WalkForwardTiming {
 //! stitched out-of-sample equity and metrics, parameter stability.
 std::string WriteWalkForwardResponse(const WalkForwardRequest& request, double threshold,
                                      const std::vector<ParamValues>& combinations, const LoadedBars& bars,
+                                     const IntrabarBars* intrabar, const Warnings& warnings,
                                      const research::WalkForwardOutcome& outcome, const WalkForwardTiming& timing);
 
 }  // namespace spark::api

@@ -5,6 +5,7 @@
 #include <chrono>
 
 #include "api/http/error_response.h"
+#include "api/intrabar_support.h"
 #include "api/job_support.h"
 #include "api/walkforward/walkforward_request.h"
 #include "api/walkforward/walkforward_response.h"
@@ -41,6 +42,10 @@ void WalkForwardRoute::Handle(const HttpRequest& http, Respond respond, CancelFl
     if (Result<void> ok = CheckBars(loaded->bars); !ok) return fail(ok.error());
     Result<std::vector<research::FoldWindow>> folds = research::PlanFolds(loaded->bars.size(), request->windows);
     if (!folds) return fail(folds.error());
+    auto warnings = std::make_shared<Warnings>();
+    Result<std::shared_ptr<const IntrabarBars>> intrabar =
+        LoadIntrabar(loader_, metrics_, run, run.symbol, loaded->bars, *warnings);
+    if (!intrabar) return fail(intrabar.error());
     auto bars = std::make_shared<LoadedBars>(std::move(*loaded));
     const double load_ms = MillisSince(started);
 
@@ -52,12 +57,13 @@ void WalkForwardRoute::Handle(const HttpRequest& http, Respond respond, CancelFl
                                     .periods_per_year = run.interval.PeriodsPerYear(),
                                     .objective = request->search.objective,
                                     .min_trades = request->search.min_trades};
+    if (*intrabar) input.options.intrabar = (*intrabar)->path.get();
     const double threshold = request->threshold.value_or(threshold_);
     const Clock::time_point compute_started = Clock::now();
     research::StartWalkForward(
         compute_, std::min(limits_.max_concurrency, compute_.Size()), std::move(input), std::move(*folds), cancelled,
-        [this, request, combinations, bars, threshold, respond, started, compute_started, load_ms,
-         identity](research::WalkForwardOutcome outcome) {
+        [this, request, combinations, bars, intrabar = *intrabar, warnings, threshold, respond, started,
+         compute_started, load_ms, identity](research::WalkForwardOutcome outcome) {
             if (!outcome.error.empty()) {
                 metrics_.RecordRouteError("walkforward", "INTERNAL_ERROR");
                 HttpResponse failed =
@@ -67,7 +73,8 @@ void WalkForwardRoute::Handle(const HttpRequest& http, Respond respond, CancelFl
             }
             const WalkForwardTiming timing{load_ms, MillisSince(compute_started), MillisSince(started)};
             metrics_.RecordRouteLatency("walkforward", timing.total_ms);
-            HttpResponse ok{200, WriteWalkForwardResponse(*request, threshold, *combinations, *bars, outcome, timing)};
+            HttpResponse ok{200, WriteWalkForwardResponse(*request, threshold, *combinations, *bars, intrabar.get(),
+                                                          *warnings, outcome, timing)};
             ok.job = identity;
             respond(std::move(ok));
         });
