@@ -113,7 +113,8 @@ void WriteSemantics(JsonWriter& json, const RunRequest& r) {
     json.Field("exitOrder",
                "per bar: open beyond the stop in force (the tighter of the fixed and trailing stops), then open "
                "beyond the target, then the range reaching the stop, then the target, then maxBarsInTrade at "
-               "the close; the trail takes in a bar's best price only after that bar (docs/strategies.md)");
+               "the close; the trail takes in a bar's best price only after that bar (with intrabar, all of this "
+               "but the time exit runs per finer bar; docs/strategies.md)");
     if (r.options.stop_loss_atr || r.options.take_profit_atr || r.options.trailing_stop_atr) {
         json.Field("atr",
                    "Wilder's ATR over all loaded bars; fixed levels use the ATR at the entry decision's close, the "

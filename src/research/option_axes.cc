@@ -84,6 +84,12 @@ Result<void> CheckOptionAxes(const GridSpec& grid, const BacktestOptions& base) 
     return {};
 }
 
+bool GridSetsLevels(const GridSpec& grid) {
+    return std::any_of(grid.axes.begin(), grid.axes.end(), [](const GridAxis& axis) {
+        return axis.name == "stopLossPct" || axis.name == "takeProfitPct" || axis.name == "trailingStopPct";
+    });
+}
+
 BacktestOptions OptionsFor(const BacktestOptions& base, const ParamValues& combination) {
     BacktestOptions o = base;
     for (const auto& [name, value] : combination) {

@@ -32,6 +32,9 @@ bool IsOptionAxis(std::string_view name);
 //! the other way round. Errors name `grid.<axis>`.
 Result<void> CheckOptionAxes(const GridSpec& grid, const BacktestOptions& base);
 
+//! Whether the grid searches a stop, target or trail the request itself may not set.
+bool GridSetsLevels(const GridSpec& grid);
+
 //! `base` with the option values of `combination` applied.
 BacktestOptions OptionsFor(const BacktestOptions& base, const ParamValues& combination);
 

@@ -177,6 +177,24 @@ TEST_F(Intrabar, OptimizeAndWalkForwardFoldsAreTheMatchingSingleRuns) {
     }
 }
 
+TEST_F(Intrabar, AGridThatSetsTheOnlyLevelStillResolvesOnMinutes) {
+    json optimize = Request(true);
+    optimize.erase("includeEquity");
+    optimize.erase("stopLossPct");
+    optimize.erase("takeProfitPct");
+    optimize["strategy"] = Request(true)["strategy"];
+    optimize["grid"] = {{"trailingStopPct", {0.01}}};
+    const HttpResult result = Post("/backtest/optimize", optimize.dump());
+    ASSERT_EQ(result.status, 200) << result.body;
+    const json body = Json(result);
+    EXPECT_EQ(body["intrabar"]["count"], 30000) << body["warnings"].dump();
+    json single = Request(true);
+    single.erase("stopLossPct");
+    single.erase("takeProfitPct");
+    single["trailingStopPct"] = 0.01;
+    EXPECT_EQ(Json(Post("/backtest/run", single.dump()))["metrics"], body["topN"][0]["metrics"]);
+}
+
 TEST_F(Intrabar, APortfolioSleeveResolvesOnItsAssetsMinutes) {
     json portfolio = {{"assets", {{{"symbol", "BTCUSDT"}, {"weight", 1}, {"strategy", Request(true)["strategy"]}}}},
                       {"timeframe", "1h"},

@@ -11,6 +11,7 @@
 #include "api/optimize/optimize_response.h"
 #include "research/grid.h"
 #include "research/grid_search.h"
+#include "research/option_axes.h"
 #include "strategy/strategy_registry.h"
 
 namespace spark::api {
@@ -44,7 +45,8 @@ void OptimizeRoute::Handle(const HttpRequest& http, Respond respond, CancelFlag 
     if (Result<void> ok = CheckBars(loaded->bars); !ok) return fail(ok.error());
     auto warnings = std::make_shared<Warnings>();
     Result<std::shared_ptr<const IntrabarBars>> intrabar =
-        LoadIntrabar(loader_, metrics_, request->run, request->run.symbol, loaded->bars, *warnings);
+        LoadIntrabar(loader_, metrics_, request->run, request->run.symbol, loaded->bars, *warnings,
+                     research::GridSetsLevels(request->grid));
     if (!intrabar) return fail(intrabar.error());
     auto bars = std::make_shared<LoadedBars>(std::move(*loaded));
     const double load_ms = MillisSince(started);

@@ -10,6 +10,7 @@
 #include "api/walkforward/walkforward_request.h"
 #include "api/walkforward/walkforward_response.h"
 #include "research/grid.h"
+#include "research/option_axes.h"
 #include "research/walk_forward.h"
 #include "strategy/strategy_registry.h"
 
@@ -43,8 +44,8 @@ void WalkForwardRoute::Handle(const HttpRequest& http, Respond respond, CancelFl
     Result<std::vector<research::FoldWindow>> folds = research::PlanFolds(loaded->bars.size(), request->windows);
     if (!folds) return fail(folds.error());
     auto warnings = std::make_shared<Warnings>();
-    Result<std::shared_ptr<const IntrabarBars>> intrabar =
-        LoadIntrabar(loader_, metrics_, run, run.symbol, loaded->bars, *warnings);
+    Result<std::shared_ptr<const IntrabarBars>> intrabar = LoadIntrabar(
+        loader_, metrics_, run, run.symbol, loaded->bars, *warnings, research::GridSetsLevels(request->search.grid));
     if (!intrabar) return fail(intrabar.error());
     auto bars = std::make_shared<LoadedBars>(std::move(*loaded));
     const double load_ms = MillisSince(started);
