@@ -9,10 +9,10 @@ namespace spark::api {
 Result<std::shared_ptr<const IntrabarBars>> LoadIntrabar(const BarLoader& loader, ServiceMetrics& metrics,
                                                          const RunRequest& request, const std::string& symbol,
                                                          std::span<const Candle> bars, Warnings& warnings,
-                                                         bool grid_sets_levels) {
+                                                         bool levels_elsewhere) {
     if (!request.intrabar) return nullptr;
     const Interval& fine = *request.intrabar;
-    if (!request.options.HasLevels() && !grid_sets_levels) {
+    if (!request.options.HasLevels() && !levels_elsewhere) {
         warnings.push_back({"INTRABAR_UNUSED",
                             fmt::format("intrabar {} resolves stops, targets and trailing stops, and this request has "
                                         "none: the {} bars were not loaded and the result is the same without it",

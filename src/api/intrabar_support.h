@@ -21,12 +21,12 @@ struct IntrabarBars {
 
 //! Loads `request.intrabar`'s bars for `symbol` over the run's range, cache-first and counted
 //! like the run's own (docs/api.md "Intrabar exits"). Null when the request has no intrabar, or
-//! nothing for it to resolve (no stop, target or trail in the request nor, `grid_sets_levels`,
-//! in its grid: an INTRABAR_UNUSED warning says so and nothing is loaded). Bars of `bars` lacking some finer bars give
-//! an INTRABAR_INCOMPLETE warning. A failed load fails the request, its error naming `intrabar`.
+//! nothing for it to resolve (no stop, target or trail in the request, nor, `levels_elsewhere`,
+//! in its grid or a strategy's rules: an INTRABAR_UNUSED warning says so and nothing is loaded). Bars of `bars` lacking
+//! some finer bars give an INTRABAR_INCOMPLETE warning. A failed load fails the request, its error naming `intrabar`.
 Result<std::shared_ptr<const IntrabarBars>> LoadIntrabar(const BarLoader& loader, ServiceMetrics& metrics,
                                                          const RunRequest& request, const std::string& symbol,
                                                          std::span<const Candle> bars, Warnings& warnings,
-                                                         bool grid_sets_levels = false);
+                                                         bool levels_elsewhere = false);
 
 }  // namespace spark::api

@@ -30,7 +30,14 @@ Result<void> CheckBars(std::span<const Candle> bars) {
 void RunBacktest(const SeriesContext& context, const Strategy& strategy, const BacktestOptions& options,
                  double periods_per_year, BacktestWorkspace& workspace, size_t warmup_bars) {
     workspace.signals.resize(context.Bars().size());
-    strategy.Signals(context, workspace.signals);
+    const bool sets_levels = strategy.SetsLevels();
+    if (sets_levels) {
+        workspace.stop_levels.resize(context.Bars().size());
+        workspace.target_levels.resize(context.Bars().size());
+        strategy.SignalsAndLevels(context, workspace.signals, workspace.stop_levels, workspace.target_levels);
+    } else {
+        strategy.Signals(context, workspace.signals);
+    }
     // Warm-up bars feed the indicators only: trading, equity and metrics start after them.
     const size_t first = std::min(warmup_bars, context.Bars().size());
     const std::span<const Candle> bars = context.Bars().subspan(first);
@@ -38,7 +45,12 @@ void RunBacktest(const SeriesContext& context, const Strategy& strategy, const B
     const std::span<const Signal> signals = std::span<const Signal>(workspace.signals).subspan(first);
     result.trades.clear();
     result.equity.resize(bars.size());
-    Simulation simulation(bars, options, result.trades, ExitSeriesFor(context, options, first));
+    ExitSeries exit_series = ExitSeriesFor(context, options, first);
+    if (sets_levels) {
+        exit_series.stop_level = workspace.stop_levels;
+        exit_series.target_level = workspace.target_levels;
+    }
+    Simulation simulation(bars, options, result.trades, exit_series);
     int64_t bars_in_market = 0;
     for (size_t t = 0; t < bars.size(); ++t) {
         simulation.Step(t, signals[t]);

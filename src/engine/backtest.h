@@ -30,6 +30,8 @@ Result<BacktestResult> RunBacktest(std::span<const Candle> bars, const Strategy&
 //! once they have grown to the series' size.
 struct BacktestWorkspace {
     std::vector<Signal> signals;
+    std::vector<double> stop_levels;    //!< a strategy's own stop prices (SetsLevels)
+    std::vector<double> target_levels;  //!< a strategy's own target prices
     BacktestResult result;
 };
 

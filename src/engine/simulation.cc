@@ -45,7 +45,7 @@ Simulation::Simulation(std::span<const Candle> bars, const BacktestOptions& opti
       trades_(trades),
       actions_(BuildActionTable(options.allow_short)),
       exit_series_(exit_series),
-      has_exit_rules_(options.HasExitRules()) {}
+      has_exit_rules_(options.HasExitRules() || !exit_series.stop_level.empty() || !exit_series.target_level.empty()) {}
 
 std::optional<double> Simulation::AtrAt(std::span<const double> series, ptrdiff_t t) const {
     const ptrdiff_t at = static_cast<ptrdiff_t>(exit_series_.offset) + t;
@@ -106,6 +106,14 @@ void Simulation::Open(Side side, double price, size_t t) {
         if (const auto atr = AtrAt(exit_series_.take_profit_atr, decision))
             levels_.target = fill + direction * options_.take_profit_atr->multiple * *atr;
     }
+    // The strategy's own prices replace the options' (the API refuses both for one level), when
+    // they lie beyond the fill on the protective (stop) or profitable (target) side.
+    if (const auto level = AtrAt(exit_series_.stop_level, decision); level && direction * (fill - *level) > 0) {
+        levels_.stop = *level;
+    }
+    if (const auto level = AtrAt(exit_series_.target_level, decision); level && direction * (*level - fill) > 0) {
+        levels_.target = *level;
+    }
     // The trail's first level is the one the first bar checked will see: the best price is the
     // fill, and the ATR that bar reads (its previous close) is the decision's.
     std::optional<double> stop_at_entry = levels_.stop;
@@ -141,7 +149,9 @@ void Simulation::CheckExits(size_t t) {
     // gapped beyond a level, so the open checks start after it.
     const bool entered_at_this_open =
         options_.fill == FillMode::kNextOpen && account_.EntryBar() == static_cast<int64_t>(t);
-    const std::span<const Candle> inside = options_.intrabar != nullptr && options_.HasLevels()
+    const bool has_level =
+        levels_.stop || levels_.target || levels_.trail || options_.trailing_stop_pct || options_.trailing_stop_atr;
+    const std::span<const Candle> inside = options_.intrabar != nullptr && has_level
                                                ? options_.intrabar->Inside(bar.open_time_ms)
                                                : std::span<const Candle>{};
     if (inside.empty()) {

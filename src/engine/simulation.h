@@ -22,6 +22,10 @@ struct ExitSeries {
     std::span<const double> stop_loss_atr;
     std::span<const double> take_profit_atr;
     std::span<const double> trailing_stop_atr;
+    //! The strategy's own stop and target prices per bar (rules' stopLoss / takeProfit), NaN
+    //! where none; read at the entry decision's bar like the ATRs.
+    std::span<const double> stop_level;
+    std::span<const double> target_level;
     size_t offset = 0;
 };
 
@@ -64,7 +68,8 @@ class Simulation {
     //! moves up to the prices before it, then a gap at its open, then its range. True if it closed
     //! the position (at bar `t` of the run).
     bool CheckLevels(const Candle& prices, bool open_is_entry, size_t t);
-    //! The ATR of `series` at bar `t` of the stepped bars (t may be −1: the bar before them), when defined.
+    //! The value of `series` (an ATR, a level) at bar `t` of the stepped bars (t may be −1: the bar
+    //! before them), when defined.
     std::optional<double> AtrAt(std::span<const double> series, ptrdiff_t t) const;
     //! The trail's level from the best price so far and the ATR of bar `t` (trailingStop*).
     std::optional<double> TrailCandidate(ptrdiff_t t) const;

@@ -24,6 +24,8 @@ struct Sleeve {
     const PortfolioAsset* asset = nullptr;
     BacktestOptions options;
     std::vector<Signal> signals;
+    std::vector<double> stop_levels;  //!< the strategy's own, when it sets them
+    std::vector<double> target_levels;
     std::vector<Trade> trades;
     std::unique_ptr<SeriesContext> context;  //!< the ATRs of ATR-based exits
     std::unique_ptr<Simulation> simulation;
@@ -113,10 +115,18 @@ PortfolioResult RunPortfolio(const PortfolioInput& input) {
         s.equity = s.initial;
         s.index = s.initial;
         s.signals.resize(s.asset->bars.size());
-        s.asset->strategy->GenerateSignals(s.asset->bars, s.signals);
         s.context = std::make_unique<SeriesContext>(s.asset->bars);
-        s.simulation =
-            std::make_unique<Simulation>(s.asset->bars, s.options, s.trades, ExitSeriesFor(*s.context, s.options, 0));
+        ExitSeries exit_series = ExitSeriesFor(*s.context, s.options, 0);
+        if (s.asset->strategy->SetsLevels()) {
+            s.stop_levels.resize(s.asset->bars.size());
+            s.target_levels.resize(s.asset->bars.size());
+            s.asset->strategy->SignalsAndLevels(*s.context, s.signals, s.stop_levels, s.target_levels);
+            exit_series.stop_level = s.stop_levels;
+            exit_series.target_level = s.target_levels;
+        } else {
+            s.asset->strategy->Signals(*s.context, s.signals);
+        }
+        s.simulation = std::make_unique<Simulation>(s.asset->bars, s.options, s.trades, exit_series);
     }
     const double fee_rate = input.options.fee_bps * kBasisPoint;
     std::vector<bool> has_bar(sleeves.size());

@@ -34,15 +34,25 @@ class Checker {
         for (const auto& [name, text] : source_.lets) {
             if (auto type = LetType(name, 0, nullptr); !type) return std::unexpected(type.error());
         }
-        const std::array<const std::optional<std::string>*, 4> texts = {nullptr, &source_.exit, &source_.entry_short,
-                                                                        &source_.exit_short};
-        for (size_t slot = 0; slot < 4; ++slot) {
+        const std::array<const std::optional<std::string>*, kRuleSlots> texts = {nullptr,
+                                                                                 &source_.exit,
+                                                                                 &source_.entry_short,
+                                                                                 &source_.exit_short,
+                                                                                 &source_.stop_loss,
+                                                                                 &source_.take_profit};
+        for (size_t slot = 0; slot < kRuleSlots; ++slot) {
             const std::string* text =
                 slot == kEntry ? &source_.entry : (texts[slot]->has_value() ? &**texts[slot] : nullptr);
             if (text == nullptr) continue;
             auto checked = CheckExpression(kRuleFields[slot], std::string("strategy.") + kRuleFields[slot], *text);
             if (!checked) return std::unexpected(checked.error());
-            if (checked->types[checked->expression.root] != ValueType::kCondition) {
+            const bool level = slot == kStopLoss || slot == kTakeProfit;
+            if (level && checked->types[checked->expression.root] != ValueType::kNumber) {
+                return Fail(*checked, checked->expression.root, RuleErrorReason::kTypeMismatch,
+                            fmt::format("{} must be a price level (e.g. close - 2 * atr(14)), got a condition",
+                                        kRuleFields[slot]));
+            }
+            if (!level && checked->types[checked->expression.root] != ValueType::kCondition) {
                 return Fail(*checked, checked->expression.root, RuleErrorReason::kTypeMismatch,
                             fmt::format("{} must be a condition (e.g. close > sma(close, 20)), got a number",
                                         kRuleFields[slot]));

@@ -33,11 +33,16 @@ struct RuleSource {
     std::optional<std::string> exit = {};
     std::optional<std::string> entry_short = {};
     std::optional<std::string> exit_short = {};
+    std::optional<std::string> stop_loss = {};    //!< a price level, read at the entry decision's close
+    std::optional<std::string> take_profit = {};  //!< a price level, read at the entry decision's close
 };
 
-//! The four rules, in the order of RuleSource and of the signal table.
-enum RuleSlot { kEntry = 0, kExit = 1, kEntryShort = 2, kExitShort = 3 };
-inline constexpr std::array<const char*, 4> kRuleFields = {"entry", "exit", "entryShort", "exitShort"};
+//! The four signal rules, in the order of RuleSource and of the signal table, then the two
+//! level rules (numbers: prices an entry's stop and target are set at).
+enum RuleSlot { kEntry = 0, kExit = 1, kEntryShort = 2, kExitShort = 3, kStopLoss = 4, kTakeProfit = 5 };
+inline constexpr size_t kRuleSlots = 6;
+inline constexpr std::array<const char*, kRuleSlots> kRuleFields = {"entry",     "exit",     "entryShort",
+                                                                    "exitShort", "stopLoss", "takeProfit"};
 
 //! How a parameter is used, which decides what values it may take when bound.
 struct ParamDeclaration {
@@ -77,10 +82,10 @@ struct OrderedWindows {
 //! one checked strategy serves every combination of a grid.
 struct CheckedRules {
     std::vector<ParamDeclaration> params;
-    std::vector<CheckedExpression> lets;                    //!< each after the lets it uses
-    std::map<std::string, size_t> let_index;                //!< name → position in `lets`
-    std::array<std::optional<CheckedExpression>, 4> rules;  //!< by RuleSlot
-    std::vector<std::string> functions;                     //!< every function used, sorted
+    std::vector<CheckedExpression> lets;                             //!< each after the lets it uses
+    std::map<std::string, size_t> let_index;                         //!< name → position in `lets`
+    std::array<std::optional<CheckedExpression>, kRuleSlots> rules;  //!< by RuleSlot
+    std::vector<std::string> functions;                              //!< every function used, sorted
     std::vector<OrderedWindows> ordered_windows;
 
     const ParamDeclaration* FindParam(std::string_view name) const;

@@ -82,7 +82,7 @@ class Compiler {
     Compiler(const CheckedRules& rules, const ParamValues& values) : rules_(rules), values_(values) {}
 
     Program Run() {
-        for (size_t slot = 0; slot < 4; ++slot) {
+        for (size_t slot = 0; slot < kRuleSlots; ++slot) {
             if (!rules_.rules[slot]) continue;
             const CheckedExpression& e = *rules_.rules[slot];
             out_.outputs[slot] = Emit(e, e.expression.root);
@@ -100,7 +100,7 @@ class Compiler {
             out_.steps[static_cast<size_t>(step)].last_use = out_.steps.size();
             lookback = std::min(lookback, out_.steps[static_cast<size_t>(step)].first_true);
         }
-        for (const RuleSlot slot : {kExit, kExitShort}) {
+        for (const RuleSlot slot : {kExit, kExitShort, kStopLoss, kTakeProfit}) {
             if (out_.outputs[slot] >= 0)
                 out_.steps[static_cast<size_t>(out_.outputs[slot])].last_use = out_.steps.size();
         }

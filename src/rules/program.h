@@ -101,8 +101,8 @@ struct Step {
 //! distinct sub-expression once, and where the four rules' results are.
 struct Program {
     std::vector<Step> steps;
-    std::array<int, 4> outputs = {-1, -1, -1, -1};  //!< by RuleSlot; -1 when the rule is absent
-    size_t lookback = 0;                            //!< bars before the first bar on which an entry can be signalled
+    std::array<int, 6> outputs = {-1, -1, -1, -1, -1, -1};  //!< by RuleSlot; -1 when the rule is absent
+    size_t lookback = 0;  //!< bars before the first bar on which an entry can be signalled
 };
 
 }  // namespace spark::rules

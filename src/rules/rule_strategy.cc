@@ -1,7 +1,9 @@
 #include "rules/rule_strategy.h"
 
+#include <limits>
 #include <vector>
 
+#include "rules/checker.h"
 #include "rules/kernels.h"
 
 namespace spark::rules {
@@ -58,6 +60,20 @@ Signal CombineRules(bool entry, bool exit, bool entry_short, bool exit_short) {
 }
 
 void RuleStrategy::Signals(const SeriesContext& context, std::span<Signal> out) const {
+    Evaluate(context, out, {}, {});
+}
+
+bool RuleStrategy::SetsLevels() const {
+    return program_->outputs[kStopLoss] >= 0 || program_->outputs[kTakeProfit] >= 0;
+}
+
+void RuleStrategy::SignalsAndLevels(const SeriesContext& context, std::span<Signal> out, std::span<double> stop,
+                                    std::span<double> target) const {
+    Evaluate(context, out, stop, target);
+}
+
+void RuleStrategy::Evaluate(const SeriesContext& context, std::span<Signal> out, std::span<double> stop,
+                            std::span<double> target) const {
     thread_local Workspace workspace;
     const Program& program = *program_;
     const std::span<const Candle> bars = context.Bars();
@@ -126,6 +142,17 @@ void RuleStrategy::Signals(const SeriesContext& context, std::span<Signal> out) 
     for (size_t t = 0; t < n; ++t) {
         out[t] = CombineRules(entry[t] == kTrue, exit[t] == kTrue, entry_short[t] == kTrue, exit_short[t] == kTrue);
     }
+    // The level rules, as prices per bar (NaN where a rule is absent or undefined).
+    const auto level = [&](size_t slot, std::span<double> into) {
+        if (into.empty()) return;
+        const int step = program.outputs[slot];
+        for (size_t t = 0; t < n; ++t) {
+            into[t] =
+                step < 0 ? std::numeric_limits<double>::quiet_NaN() : workspace.values[static_cast<size_t>(step)][t];
+        }
+    };
+    level(kStopLoss, stop);
+    level(kTakeProfit, target);
     for (size_t i = 0; i < program.steps.size(); ++i) workspace.Release(i);
     if (n > kKeptBufferBars) {
         workspace.pool.clear();

@@ -16,8 +16,14 @@ class RuleStrategy final : public Strategy {
     std::string_view Name() const override { return "rules"; }
     size_t LookbackBars() const override { return program_->lookback; }
     void Signals(const SeriesContext& context, std::span<Signal> out) const override;
+    bool SetsLevels() const override;
+    void SignalsAndLevels(const SeriesContext& context, std::span<Signal> out, std::span<double> stop,
+                          std::span<double> target) const override;
 
   private:
+    void Evaluate(const SeriesContext& context, std::span<Signal> out, std::span<double> stop,
+                  std::span<double> target) const;
+
     std::shared_ptr<const Program> program_;
 };
 

@@ -1,6 +1,8 @@
 #pragma once
 
+#include <algorithm>
 #include <cstdint>
+#include <limits>
 #include <span>
 #include <string_view>
 
@@ -27,6 +29,17 @@ class Strategy {
     //! Writes one signal per bar of `context.Bars()` into `out` (same size). Indicator series come
     //! from the context, which a grid search shares between all its combinations.
     virtual void Signals(const SeriesContext& context, std::span<Signal> out) const = 0;
+    //! Whether the strategy prices its entries' stop and target itself (rules' stopLoss and
+    //! takeProfit), through SignalsAndLevels.
+    virtual bool SetsLevels() const { return false; }
+    //! Signals, and per bar the stop and target price an entry decided at that bar's close gets
+    //! (NaN where none). Same contract: values at t depend on bars[0..t] only.
+    virtual void SignalsAndLevels(const SeriesContext& context, std::span<Signal> out, std::span<double> stop,
+                                  std::span<double> target) const {
+        Signals(context, out);
+        std::fill(stop.begin(), stop.end(), std::numeric_limits<double>::quiet_NaN());
+        std::fill(target.begin(), target.end(), std::numeric_limits<double>::quiet_NaN());
+    }
     //! For a single run: signals over `bars` with a context of their own.
     void GenerateSignals(std::span<const Candle> bars, std::span<Signal> out) const;
 };

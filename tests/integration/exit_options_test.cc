@@ -223,3 +223,94 @@ TEST_F(ExitOptions, BadOptionsNameTheirFieldAndSayWhatToSend) {
 
 }  // namespace
 }  // namespace spark::testing
+
+namespace spark::testing {
+namespace {
+
+json RulesRun(const json& levels, const json& options) {
+    json strategy = {{"entry", "crossover(sma(close, 10), sma(close, 30))"},
+                     {"exit", "crossunder(sma(close, 10), sma(close, 30))"}};
+    for (const auto& [key, value] : levels.items()) strategy[key] = value;
+    json body = {{"symbol", "BTCUSDT"},  {"timeframe", "1h"}, {"start", "2024-01-01"}, {"end", "2024-06-30"},
+                 {"strategy", strategy}, {"fill", "close"},   {"includeEquity", false}};
+    for (const auto& [key, value] : options.items()) body[key] = value;
+    return body;
+}
+
+//! Two answers' trades: the same bars, sides and reasons, prices within 1e-9.
+void ExpectSameTrades(const json& a, const json& b) {
+    ASSERT_EQ(a.size(), b.size());
+    for (size_t i = 0; i < a.size(); ++i) {
+        EXPECT_EQ(a[i]["entryBar"], b[i]["entryBar"]) << i;
+        EXPECT_EQ(a[i]["exitBar"], b[i]["exitBar"]) << i;
+        EXPECT_EQ(a[i]["exitReason"], b[i]["exitReason"]) << i;
+        const double pa = a[i]["exitPrice"], pb = b[i]["exitPrice"];
+        EXPECT_NEAR(pa, pb, 1e-9 * pb) << i;
+    }
+}
+
+// Under fill "close" without slippage the fill is the decision's close, so rule levels written as
+// the close moved by a fraction or by an ATR multiple must give exactly the option's trades.
+TEST_F(ExitOptions, RulesPriceTheirOwnStopAndTargetAsTheOptionsWould) {
+    const json by_rules = Json(Post(
+        "/backtest/run",
+        RulesRun({{"stopLoss", "close * (1 - 0.02)"}, {"takeProfit", "close * (1 + 0.05)"}}, json::object()).dump()));
+    const json by_options =
+        Json(Post("/backtest/run", RulesRun(json::object(), {{"stopLossPct", 0.02}, {"takeProfitPct", 0.05}}).dump()));
+    ASSERT_TRUE(by_rules.contains("trades")) << by_rules.dump();
+    ExpectSameTrades(by_rules["trades"], by_options["trades"]);
+    EXPECT_EQ(by_rules["request"]["strategy"]["stopLoss"], "close * (1 - 0.02)");
+
+    const json atr_rules =
+        Json(Post("/backtest/run", RulesRun({{"stopLoss", "close - 2 * atr(14)"}}, json::object()).dump()));
+    const json atr_option = Json(
+        Post("/backtest/run", RulesRun(json::object(), {{"stopLossAtr", {{"period", 14}, {"multiple", 2}}}}).dump()));
+    ExpectSameTrades(atr_rules["trades"], atr_option["trades"]);
+    int stops = 0;
+    for (const json& t : atr_rules["trades"]) stops += t["exitReason"] == "stop_loss";
+    EXPECT_GT(stops, 5);
+}
+
+TEST_F(ExitOptions, ARuleLevelOnTheWrongSideOfAFillIsNotUsed) {
+    // Below the close: a long's stop, never a short's.
+    const json body =
+        Json(Post("/backtest/run", RulesRun({{"stopLoss", "close * 0.99"}},
+                                            {{"allowShort", true},
+                                             {"strategy",
+                                              {{"entry", "crossover(sma(close, 10), sma(close, 30))"},
+                                               {"entryShort", "crossunder(sma(close, 10), sma(close, 30))"},
+                                               {"stopLoss", "close * 0.99"}}}})
+                                       .dump()));
+    int long_stops = 0;
+    for (const json& t : body["trades"]) {
+        if (t["side"] == "short") EXPECT_NE(t["exitReason"], "stop_loss") << t.dump();
+        long_stops += t["side"] == "long" && t["exitReason"] == "stop_loss";
+    }
+    EXPECT_GT(long_stops, 0);
+}
+
+TEST_F(ExitOptions, RuleLevelsAreCheckedAndExclusive) {
+    const HttpResult condition = Post("/backtest/run", RulesRun({{"stopLoss", "close > open"}}, json::object()).dump());
+    ASSERT_EQ(condition.status, 400) << condition.body;
+    EXPECT_EQ(Json(condition)["error"]["details"]["field"], "strategy.stopLoss");
+    EXPECT_EQ(Json(condition)["error"]["details"]["reason"], "TYPE_MISMATCH");
+
+    const HttpResult both =
+        Post("/backtest/run", RulesRun({{"stopLoss", "close * 0.98"}}, {{"stopLossPct", 0.02}}).dump());
+    ASSERT_EQ(both.status, 400) << both.body;
+    EXPECT_EQ(Json(both)["error"]["details"]["field"], "stopLossPct");
+    EXPECT_EQ(Json(both)["error"]["details"]["reason"], "CONFLICTING_FIELDS");
+
+    // Risk sizing takes the rule's stop as its stop.
+    const HttpResult risk =
+        Post("/backtest/run",
+             RulesRun({{"stopLoss", "close - 2 * atr(14)"}}, {{"sizing", {{"mode", "risk"}, {"value", 0.01}}}}).dump());
+    ASSERT_EQ(risk.status, 200) << risk.body;
+    std::set<double> quantities;
+    const json risk_answer = Json(risk);
+    for (const json& t : risk_answer["trades"]) quantities.insert(t["quantity"].get<double>());
+    EXPECT_GT(quantities.size(), 5u);
+}
+
+}  // namespace
+}  // namespace spark::testing

@@ -46,7 +46,7 @@ void OptimizeRoute::Handle(const HttpRequest& http, Respond respond, CancelFlag 
     auto warnings = std::make_shared<Warnings>();
     Result<std::shared_ptr<const IntrabarBars>> intrabar =
         LoadIntrabar(loader_, metrics_, request->run, request->run.symbol, loaded->bars, *warnings,
-                     research::GridSetsLevels(request->grid));
+                     research::GridSetsLevels(request->grid) || request->run.strategy.SetsLevels());
     if (!intrabar) return fail(intrabar.error());
     auto bars = std::make_shared<LoadedBars>(std::move(*loaded));
     const double load_ms = MillisSince(started);

@@ -173,8 +173,8 @@ HttpResponse PortfolioRoute::Handle(const HttpRequest& http) const {
         if (Result<void> ok = CheckBars(loads[i]->bars); !ok) return fail(ok.error());
         const PortfolioAssetRequest& a = request->assets[i];
         Warnings asset_warnings;
-        Result<std::shared_ptr<const IntrabarBars>> fine =
-            LoadIntrabar(loader_, metrics_, request->run, a.symbol, loads[i]->bars, asset_warnings);
+        Result<std::shared_ptr<const IntrabarBars>> fine = LoadIntrabar(
+            loader_, metrics_, request->run, a.symbol, loads[i]->bars, asset_warnings, a.strategy.SetsLevels());
         if (!fine) {
             Error error = fine.error();
             error.message = fmt::format("assets[{}] ({}): {}", i, a.symbol, error.message);

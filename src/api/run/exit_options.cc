@@ -130,6 +130,34 @@ Result<void> ReadSizing(const json& body, BacktestOptions& options) {
     return {};
 }
 
+//! Whether rules in the body (its strategy, or any portfolio asset's) set the level `key`
+//! (stopLoss, takeProfit) themselves.
+bool RulesSet(const json& body, const char* key) {
+    const auto sets = [&](const json& holder) {
+        const auto strategy = holder.find("strategy");
+        return strategy != holder.end() && strategy->is_object() && strategy->contains(key) &&
+               !(*strategy)[key].is_null();
+    };
+    if (sets(body)) return true;
+    const auto assets = body.find("assets");
+    if (assets == body.end() || !assets->is_array()) return false;
+    return std::any_of(assets->begin(), assets->end(), [&](const json& a) { return a.is_object() && sets(a); });
+}
+
+//! A level the rules price themselves cannot also come from the request's options.
+Result<void> RefuseRulesAndOption(const json& body, const char* rule, std::initializer_list<const char*> options) {
+    if (!RulesSet(body, rule)) return {};
+    for (const char* option : options) {
+        if (body.contains(option) && !body[option].is_null()) {
+            return Invalid(option,
+                           fmt::format("the strategy's rules set {} themselves (strategy.{}): drop {} or the rule",
+                                       rule, rule, option),
+                           "CONFLICTING_FIELDS");
+        }
+    }
+    return {};
+}
+
 }  // namespace
 
 Result<void> ReadExitAndSizingOptions(const json& body, BacktestOptions& o) {
@@ -137,6 +165,8 @@ Result<void> ReadExitAndSizingOptions(const json& body, BacktestOptions& o) {
     if (auto ok = RefuseBoth(body, "stopLossPct", "stopLossAtr"); !ok) return ok;
     if (auto ok = RefuseBoth(body, "takeProfitPct", "takeProfitAtr"); !ok) return ok;
     if (auto ok = RefuseBoth(body, "trailingStopPct", "trailingStopAtr"); !ok) return ok;
+    if (auto ok = RefuseRulesAndOption(body, "stopLoss", {"stopLossPct", "stopLossAtr"}); !ok) return ok;
+    if (auto ok = RefuseRulesAndOption(body, "takeProfit", {"takeProfitPct", "takeProfitAtr"}); !ok) return ok;
     if (auto ok = ReadOptionalFraction(body, "stopLossPct", kMaxStopFraction, o.stop_loss_pct); !ok) return ok;
     if (auto ok = ReadOptionalFraction(body, "takeProfitPct", kMaxTakeProfit, o.take_profit_pct); !ok) return ok;
     if (auto ok = ReadOptionalFraction(body, "trailingStopPct", kMaxStopFraction, o.trailing_stop_pct); !ok) return ok;
@@ -152,10 +182,10 @@ Result<void> ReadExitAndSizingOptions(const json& body, BacktestOptions& o) {
     const auto grid = body.find("grid");
     const bool grid_gives_stop =
         grid != body.end() && grid->is_object() && (grid->contains("stopLossPct") || grid->contains("trailingStopPct"));
-    if (o.sizing.mode == SizingMode::kRisk && !o.HasStop() && !grid_gives_stop) {
+    if (o.sizing.mode == SizingMode::kRisk && !o.HasStop() && !grid_gives_stop && !RulesSet(body, "stopLoss")) {
         return Invalid("sizing.mode",
                        "sizing mode risk sizes each entry by its stop: send stopLossPct, stopLossAtr, trailingStopPct "
-                       "or trailingStopAtr too",
+                       "or trailingStopAtr too, or a stopLoss rule in the strategy",
                        "MISSING_FIELD");
     }
     return {};

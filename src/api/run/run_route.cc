@@ -102,8 +102,8 @@ HttpResponse RunRoute::Handle(const HttpRequest& http) const {
             series.insert(series.end(), warmup.begin(), warmup.end());
             series.insert(series.end(), bars->bars.begin(), bars->bars.end());
         }
-        Result<std::shared_ptr<const IntrabarBars>> intrabar =
-            LoadIntrabar(loader_, metrics_, *request, request->symbol, bars->bars, warnings);
+        Result<std::shared_ptr<const IntrabarBars>> intrabar = LoadIntrabar(
+            loader_, metrics_, *request, request->symbol, bars->bars, warnings, request->strategy.SetsLevels());
         if (!intrabar) return Fail(intrabar.error());
         BacktestOptions options = request->options;
         if (*intrabar) options.intrabar = (*intrabar)->path.get();

@@ -84,12 +84,15 @@ Result<StrategyChoice> ReadRules(const json& strategy) {
     if (auto ok = ReadText(strategy, "exit", source.exit); !ok) return std::unexpected(ok.error());
     if (auto ok = ReadText(strategy, "entryShort", source.entry_short); !ok) return std::unexpected(ok.error());
     if (auto ok = ReadText(strategy, "exitShort", source.exit_short); !ok) return std::unexpected(ok.error());
+    if (auto ok = ReadText(strategy, "stopLoss", source.stop_loss); !ok) return std::unexpected(ok.error());
+    if (auto ok = ReadText(strategy, "takeProfit", source.take_profit); !ok) return std::unexpected(ok.error());
     auto made = rules::MakeRulesStrategy(source);
     if (!made) return std::unexpected(rules::ToError(made.error()));
     return StrategyChoice{"rules", std::move(made->definition), std::move(made->checked), {}};
 }
 
-constexpr std::string_view kRuleKeys[] = {"params", "let", "entry", "exit", "entryShort", "exitShort"};
+constexpr std::string_view kRuleKeys[] = {"params",     "let",       "entry",    "exit",
+                                          "entryShort", "exitShort", "stopLoss", "takeProfit"};
 
 }  // namespace
 
@@ -112,7 +115,7 @@ Result<StrategyChoice> ReadStrategy(const json& body, const std::string& default
         if (!rule_key) {
             return Invalid("strategy." + TruncateForEcho(key),
                            fmt::format("unknown field strategy.{} (a built-in takes name, params; rules take params, "
-                                       "let, entry, exit, entryShort, exitShort)",
+                                       "let, entry, exit, entryShort, exitShort, stopLoss, takeProfit)",
                                        TruncateForEcho(key)),
                            "UNKNOWN_FIELD");
         }

@@ -22,6 +22,10 @@ struct StrategyChoice {
     ParamValues given;  //!< a built-in's `params` as sent (rules declare theirs as defaults)
 
     bool IsRules() const { return rules != nullptr; }
+    //! Whether rules price their entries' stop or target themselves (stopLoss, takeProfit).
+    bool SetsLevels() const {
+        return rules != nullptr && (rules->rules[rules::kStopLoss] || rules->rules[rules::kTakeProfit]);
+    }
 };
 
 //! Reads `body.strategy` (absent: `default_name` with its defaults). Rules are parsed and checked

@@ -44,8 +44,9 @@ void WalkForwardRoute::Handle(const HttpRequest& http, Respond respond, CancelFl
     Result<std::vector<research::FoldWindow>> folds = research::PlanFolds(loaded->bars.size(), request->windows);
     if (!folds) return fail(folds.error());
     auto warnings = std::make_shared<Warnings>();
-    Result<std::shared_ptr<const IntrabarBars>> intrabar = LoadIntrabar(
-        loader_, metrics_, run, run.symbol, loaded->bars, *warnings, research::GridSetsLevels(request->search.grid));
+    Result<std::shared_ptr<const IntrabarBars>> intrabar =
+        LoadIntrabar(loader_, metrics_, run, run.symbol, loaded->bars, *warnings,
+                     research::GridSetsLevels(request->search.grid) || run.strategy.SetsLevels());
     if (!intrabar) return fail(intrabar.error());
     auto bars = std::make_shared<LoadedBars>(std::move(*loaded));
     const double load_ms = MillisSince(started);
