@@ -6,28 +6,16 @@
 
 #include "engine/backtest.h"
 #include "engine/sizing.h"
-#include "support/bars.h"
+#include "support/scripted_strategy.h"
 
 namespace spark {
 namespace {
 
 constexpr double kPeriods = 8760;
 
-class Scripted final : public Strategy {
-  public:
-    explicit Scripted(std::vector<Signal> signals) : signals_(std::move(signals)) {}
-    std::string_view Name() const override { return "scripted"; }
-    void Signals(const SeriesContext&, std::span<Signal> out) const override {
-        for (size_t t = 0; t < out.size(); ++t) out[t] = t < signals_.size() ? signals_[t] : Signal::kNone;
-    }
+using testing::Scripted;
 
-  private:
-    std::vector<Signal> signals_;
-};
-
-Candle Bar(int64_t i, double open, double high, double low, double close) {
-    return {testing::kTestEpochMs + i * kMillisPerHour, open, high, low, close, 1};
-}
+using testing::Bar;
 
 constexpr Signal B = Signal::kBullish;
 constexpr Signal S = Signal::kBearish;

@@ -7,7 +7,7 @@
 
 #include "engine/backtest.h"
 #include "engine/intrabar_path.h"
-#include "support/bars.h"
+#include "support/scripted_strategy.h"
 
 namespace spark {
 namespace {
@@ -15,17 +15,7 @@ namespace {
 constexpr double kPeriods = 8760;
 constexpr int64_t kQuarterMs = 15 * kMillisPerMinute;
 
-class Scripted final : public Strategy {
-  public:
-    explicit Scripted(std::vector<Signal> signals) : signals_(std::move(signals)) {}
-    std::string_view Name() const override { return "scripted"; }
-    void Signals(const SeriesContext&, std::span<Signal> out) const override {
-        for (size_t t = 0; t < out.size(); ++t) out[t] = t < signals_.size() ? signals_[t] : Signal::kNone;
-    }
-
-  private:
-    std::vector<Signal> signals_;
-};
+using testing::Scripted;
 
 Candle Hour(int64_t i, double open, double high, double low, double close) {
     return {testing::kTestEpochMs + i * kMillisPerHour, open, high, low, close, 1};
