@@ -49,7 +49,7 @@ Simulation::Simulation(std::span<const Candle> bars, const BacktestOptions& opti
 
 std::optional<double> Simulation::AtrAt(std::span<const double> series, ptrdiff_t t) const {
     const ptrdiff_t at = static_cast<ptrdiff_t>(exit_series_.offset) + t;
-    if (at < 0 || static_cast<size_t>(at) >= series.size() || std::isnan(series[at])) return std::nullopt;
+    if (at < 0 || static_cast<size_t>(at) >= series.size() || !std::isfinite(series[at])) return std::nullopt;
     return series[at];
 }
 

@@ -2,8 +2,10 @@
 
 #include "common/failpoint.h"
 
+#include <fcntl.h>
 #include <fmt/format.h>
 #include <signal.h>
+#include <stdio.h>
 #include <unistd.h>
 
 #include <cerrno>
@@ -54,6 +56,11 @@ Result<void> DuckDbDatabase::CreateAtomically(const std::string& path) {
     RemoveAbandonedCreations(target);
     const std::string creating = fmt::format("{}{}{}", path, kCreatingSuffix, ::getpid());
     {
+        // A file under our own name was left by an earlier process with our pid (a container's
+        // pid 1 restarted): no live process can be writing it.
+        std::error_code ignored;
+        fs::remove(creating, ignored);
+        fs::remove(creating + ".wal", ignored);
         duckdb_database db = nullptr;
         char* error = nullptr;
         if (duckdb_open_ext(creating.c_str(), &db, nullptr, &error) != DuckDBSuccess) {
@@ -67,6 +74,10 @@ Result<void> DuckDbDatabase::CreateAtomically(const std::string& path) {
     Failpoint("cache-create-before-link");  // complete under its private name, not yet in place
     std::error_code linked;
     fs::create_hard_link(creating, target, linked);  // fails, harmlessly, if another process won the race
+    if (linked && linked != std::errc::file_exists && !fs::exists(target)) {
+        // A filesystem without hard links: a rename that never replaces is atomic too.
+        if (::renameat2(AT_FDCWD, creating.c_str(), AT_FDCWD, path.c_str(), RENAME_NOREPLACE) == 0) linked.clear();
+    }
     std::error_code ignored;
     fs::remove(creating, ignored);
     fs::remove(creating + ".wal", ignored);

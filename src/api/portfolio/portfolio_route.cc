@@ -160,6 +160,7 @@ HttpResponse PortfolioRoute::Handle(const HttpRequest& http) const {
     std::vector<LoadedBars> loaded;
     std::vector<std::shared_ptr<const IntrabarBars>> intrabars;  // the sleeves' paths point into them
     Warnings intrabar_warnings;
+    bool said_unused = false;
     research::PortfolioInput input{.assets = {},
                                    .options = request->run.options,
                                    .periods_per_year = request->run.interval.PeriodsPerYear(),
@@ -182,8 +183,12 @@ HttpResponse PortfolioRoute::Handle(const HttpRequest& http) const {
         }
         for (Warning& w : asset_warnings) {
             w.message = fmt::format("assets[{}] ({}): {}", i, a.symbol, w.message);
-            // One INTRABAR_UNUSED for the whole request is enough.
-            if (w.code != "INTRABAR_UNUSED" || i == 0) intrabar_warnings.push_back(std::move(w));
+            // One INTRABAR_UNUSED for the whole request is enough: the first asset's that has one.
+            if (w.code == "INTRABAR_UNUSED") {
+                if (said_unused) continue;
+                said_unused = true;
+            }
+            intrabar_warnings.push_back(std::move(w));
         }
         input.assets.push_back({a.symbol, a.weight, a.strategy.definition->create(a.params), loads[i]->bars,
                                 *fine ? (*fine)->path.get() : nullptr});
