@@ -71,7 +71,7 @@ Result<BacktestResult> RunBacktest(std::span<const Candle> bars, const Strategy&
                                    const BacktestOptions& options, double periods_per_year, size_t warmup_bars) {
     if (Result<void> ok = CheckBars(bars); !ok) return std::unexpected(ok.error());
     if (warmup_bars >= bars.size()) return MakeError(ErrorCode::kRunEngineError, "no bars to trade after the warm-up");
-    const SeriesContext context(bars, warmup_bars);
+    const SeriesContext context(bars, warmup_bars, options.timeframe);
     BacktestWorkspace workspace;
     RunBacktest(context, strategy, options, periods_per_year, workspace, warmup_bars);
     return std::move(workspace.result);

@@ -5,6 +5,8 @@
 #include <optional>
 #include <string_view>
 
+#include "common/interval.h"
+
 namespace spark {
 
 //! When an order decided at the close of bar t fills (SEMANTICS.md "Signals and fills").
@@ -67,6 +69,8 @@ struct BacktestOptions {
     //! Finer bars to resolve stops, targets and trails on (`intrabar`); not owned: the caller keeps
     //! them alive for the run. Null: each bar's own open, high and low decide, conservatively.
     const IntrabarPath* intrabar = nullptr;
+    //! The bars' interval, when known: rules reading a higher timeframe (htf) need it.
+    std::optional<Interval> timeframe;
 
     //! Whether anything can close a position other than a signal (the per-bar exit checks run).
     bool HasExitRules() const {

@@ -30,7 +30,7 @@ class GridSearchJob : public std::enable_shared_from_this<GridSearchJob> {
                   std::function<void(GridSearchOutcome)> done)
         : pool_(pool),
           input_(std::move(input)),
-          context_(*input_.bars),
+          context_(*input_.bars, 0, input_.options.timeframe),
           cancel_(std::move(cancel)),
           done_(std::move(done)) {
         // Everything a combination needs is built before the hot loop.

@@ -115,7 +115,7 @@ PortfolioResult RunPortfolio(const PortfolioInput& input) {
         s.equity = s.initial;
         s.index = s.initial;
         s.signals.resize(s.asset->bars.size());
-        s.context = std::make_unique<SeriesContext>(s.asset->bars);
+        s.context = std::make_unique<SeriesContext>(s.asset->bars, 0, input.options.timeframe);
         ExitSeries exit_series = ExitSeriesFor(*s.context, s.options, 0);
         if (s.asset->strategy->SetsLevels()) {
             s.stop_levels.resize(s.asset->bars.size());

@@ -59,7 +59,7 @@ class WalkForwardJob : public std::enable_shared_from_this<WalkForwardJob> {
             const std::vector<Candle> bars(all.begin() + static_cast<std::ptrdiff_t>(fold.window.in_sample_begin),
                                            all.begin() + static_cast<std::ptrdiff_t>(fold.window.out_of_sample_end));
             const size_t warmup = fold.window.in_sample_end - fold.window.in_sample_begin;
-            const SeriesContext context(bars, warmup);
+            const SeriesContext context(bars, warmup, input_.options.timeframe);
             const ParamValues& chosen = input_.combinations[best];
             const auto strategy = input_.strategy->create(StrategyParamsOf(chosen));
             const BacktestOptions options = OptionsFor(input_.options, chosen);

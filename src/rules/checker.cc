@@ -8,6 +8,7 @@
 
 #include "common/bounded_text.h"
 #include "common/closest_name.h"
+#include "common/interval.h"
 #include "rules/parser.h"
 
 namespace spark::rules {
@@ -91,6 +92,13 @@ class Checker {
             }
             if (!std::isfinite(value)) {
                 return std::unexpected(RuleError{RuleErrorReason::kTypeMismatch, 0, "must be a finite number", field});
+            }
+            // An optimize grid searches engine options under these names beside the parameters.
+            if (name == "stopLossPct" || name == "takeProfitPct" || name == "trailingStopPct" ||
+                name == "maxBarsInTrade") {
+                return std::unexpected(RuleError{
+                    RuleErrorReason::kNameTaken, 0,
+                    fmt::format("`{}` names an engine option a grid can search; choose another name", name), field});
             }
             out_.params.push_back({name, value});
         }
@@ -352,6 +360,22 @@ class Checker {
                     }
                     e.types[arg] = ValueType::kNumber;
                     break;
+                case ArgKind::kTimeframe: {
+                    const std::optional<Interval> timeframe =
+                        argument.kind == NodeKind::kString ? Interval::Parse(argument.text) : std::nullopt;
+                    if (!timeframe) {
+                        return Fail(
+                            e, arg, RuleErrorReason::kTypeMismatch,
+                            fmt::format(
+                                "the timeframe of {} is a Binance interval in quotes, e.g. \"4h\" or "
+                                "\"1d\"{}",
+                                f->name,
+                                argument.kind == NodeKind::kString ? fmt::format(", not \"{}\"", argument.text) : ""));
+                    }
+                    e.types[arg] = ValueType::kNumber;
+                    out_.timeframes.insert(std::string(timeframe->Name()));
+                    break;
+                }
                 case ArgKind::kConstant:
                     if (argument.kind == NodeKind::kParameter) {
                         if (auto ok = UseParameter(e, arg, Use::kValue); !ok) return ok;
@@ -372,7 +396,7 @@ class Checker {
             out_.ordered_windows.push_back({ref(node.children[1]), ref(node.children[2]), std::string(f->name), e.field,
                                             e.expression.text, node.position});
         }
-        return same && f->name == "iff" ? *same : f->result;
+        return same && (f->name == "iff" || f->name == "htf") ? *same : f->result;
     }
 
     const RuleSource& source_;

@@ -4,6 +4,7 @@
 #include <expected>
 #include <map>
 #include <optional>
+#include <set>
 #include <string>
 #include <utility>
 #include <vector>
@@ -87,6 +88,7 @@ struct CheckedRules {
     std::array<std::optional<CheckedExpression>, kRuleSlots> rules;  //!< by RuleSlot
     std::vector<std::string> functions;                              //!< every function used, sorted
     std::vector<OrderedWindows> ordered_windows;
+    std::set<std::string> timeframes;  //!< every htf timeframe used
 
     const ParamDeclaration* FindParam(std::string_view name) const;
 };

@@ -244,6 +244,7 @@ class Compiler {
                 break;
         }
         const FunctionSpec* f = FindFunction(node.text);
+        if (f->op == Op::kHtf) return EmitHigher(e, node);
         Step step{.op = f->op};
         size_t inputs = 0;
         size_t windows = 0;
@@ -257,6 +258,24 @@ class Compiler {
                 step.inputs[inputs++] = Emit(e, node.children[i]);
             }
         }
+        return Add(std::move(step));
+    }
+
+    //! htf(timeframe, x): x compiled as a program of its own, run on the higher timeframe's bars.
+    int EmitHigher(const CheckedExpression& e, const Node& node) {
+        Compiler inner(rules_, values_);
+        const int root = inner.Emit(e, node.children[1]);
+        inner.out_.outputs[0] = root;
+        for (size_t i = 0; i < inner.out_.steps.size(); ++i) {
+            for (const int in : inner.out_.steps[i].inputs) {
+                if (in >= 0) inner.out_.steps[static_cast<size_t>(in)].last_use = i;
+            }
+        }
+        inner.out_.steps[static_cast<size_t>(root)].last_use = inner.out_.steps.size();
+        out_.higher.push_back(
+            {e.expression.nodes[node.children[0]].text, std::make_shared<const Program>(std::move(inner.out_))});
+        Step step{.op = Op::kHtf};
+        step.windows[0] = out_.higher.size() - 1;
         return Add(std::move(step));
     }
 

@@ -72,6 +72,11 @@ const std::vector<FunctionSpec>& Table() {
         {"min", Op::kMin, {kNumber, kNumber}, ValueType::kNumber, "the smaller of a and b"},
         {"max", Op::kMax, {kNumber, kNumber}, ValueType::kNumber, "the larger of a and b"},
         {"iff", Op::kIff, {kCondition, kSame, kSame}, ValueType::kNumber, "a where the condition is true, else b"},
+        {"htf",
+         Op::kHtf,
+         {kTimeframe, kSame},
+         ValueType::kNumber,
+         "x on the higher timeframe's bars, as of the last one closed by this bar's close"},
         {"hour", Op::kHour, {}, ValueType::kNumber, "hour of the bar's open, UTC, 0-23"},
         {"dayofweek", Op::kDayOfWeek, {}, ValueType::kNumber, "day of the bar's open, UTC, 1 = Monday .. 7 = Sunday"},
     };

@@ -22,6 +22,7 @@ enum class ArgKind {
     kSame,       //!< a number or a condition, of the same type as the other kSame arguments (iff)
     kWindow,     //!< a whole number of bars >= 1: a literal or a $parameter
     kConstant,   //!< a number fixed for the run: a literal or a $parameter (e.g. Bollinger's k)
+    kTimeframe,  //!< a timeframe literal, a string such as "4h" (htf)
 };
 
 struct FunctionSpec {

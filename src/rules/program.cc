@@ -19,6 +19,8 @@ OpFamily FamilyOf(Op op) {
         case Op::kFalling:
         case Op::kBarsSince:
             return OpFamily::kWindowed;
+        case Op::kHtf:
+            return OpFamily::kHigher;
         default:
             return IsIndicator(op) ? OpFamily::kWindowed : OpFamily::kElementwise;
     }

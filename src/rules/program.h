@@ -4,6 +4,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <limits>
+#include <memory>
 #include <string>
 #include <vector>
 
@@ -57,6 +58,7 @@ enum class Op : uint8_t {
     kMin,
     kMax,
     kIff,
+    kHtf,  //!< a sub-program on higher-timeframe bars (Program::higher[windows[0]])
 };
 
 //! Where an operation reads from, which decides how it is evaluated (rule_strategy.cc).
@@ -65,6 +67,7 @@ enum class OpFamily {
     kBars,         //!< prices, ATR, calendar: from the bars themselves
     kWindowed,     //!< offsets, events and indicators over one or two input series
     kElementwise,  //!< arithmetic, comparisons, logic, abs/min/max/iff: bar by bar
+    kHigher,       //!< htf: evaluated on the higher timeframe's bars, then mapped back
 };
 OpFamily FamilyOf(Op op);
 //! The indicators: windowed operations worth keeping in the shared SeriesContext (a grid then
@@ -97,10 +100,20 @@ struct Step {
     bool Shared() const { return IsIndicator(op) || op == Op::kPrice; }
 };
 
+struct Program;
+
+//! The expression inside one htf call, compiled on its own: it runs on the higher timeframe's
+//! bars, whose indicators are their own.
+struct HigherProgram {
+    std::string timeframe;                   //!< a Binance interval name, checked
+    std::shared_ptr<const Program> program;  //!< its result is outputs[0]
+};
+
 //! A strategy compiled for one binding of its parameters: steps in evaluation order, each
 //! distinct sub-expression once, and where the four rules' results are.
 struct Program {
     std::vector<Step> steps;
+    std::vector<HigherProgram> higher;                      //!< by a kHtf step's windows[0]
     std::array<int, 6> outputs = {-1, -1, -1, -1, -1, -1};  //!< by RuleSlot; -1 when the rule is absent
     size_t lookback = 0;  //!< bars before the first bar on which an entry can be signalled
 };

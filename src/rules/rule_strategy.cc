@@ -1,8 +1,11 @@
 #include "rules/rule_strategy.h"
 
+#include <algorithm>
 #include <limits>
+#include <memory>
 #include <vector>
 
+#include "common/interval.h"
 #include "rules/checker.h"
 #include "rules/kernels.h"
 
@@ -46,36 +49,33 @@ std::span<const double> AsSeries(const Operand& v, size_t n, std::vector<double>
     return broadcast;
 }
 
-}  // namespace
+//! One workspace per nesting level (an htf sub-program runs while its caller's buffers are in
+//! use), kept per thread.
+class WorkspaceLease {
+  public:
+    WorkspaceLease() : workspace(Acquire()) {}
+    ~WorkspaceLease() { --Depth(); }
+    WorkspaceLease(const WorkspaceLease&) = delete;
+    WorkspaceLease& operator=(const WorkspaceLease&) = delete;
+    Workspace& workspace;
 
-Signal CombineRules(bool entry, bool exit, bool entry_short, bool exit_short) {
-    const bool open_long = entry && !exit;
-    const bool open_short = entry_short && !exit_short;
-    if (open_long && !open_short) return Signal::kBullish;
-    if (open_short && !open_long) return Signal::kBearish;
-    if (exit && exit_short) return Signal::kExit;
-    if (exit) return Signal::kExitLong;
-    if (exit_short) return Signal::kExitShort;
-    return Signal::kNone;
-}
+  private:
+    static size_t& Depth() {
+        thread_local size_t depth = 0;
+        return depth;
+    }
+    static Workspace& Acquire() {
+        thread_local std::vector<std::unique_ptr<Workspace>> levels;
+        size_t& depth = Depth();
+        if (levels.size() <= depth) levels.push_back(std::make_unique<Workspace>());
+        return *levels[depth++];
+    }
+};
 
-void RuleStrategy::Signals(const SeriesContext& context, std::span<Signal> out) const {
-    Evaluate(context, out, {}, {});
-}
+void Higher(const Step& step, const Program& program, const SeriesContext& context, std::span<double> into);
 
-bool RuleStrategy::SetsLevels() const {
-    return program_->outputs[kStopLoss] >= 0 || program_->outputs[kTakeProfit] >= 0;
-}
-
-void RuleStrategy::SignalsAndLevels(const SeriesContext& context, std::span<Signal> out, std::span<double> stop,
-                                    std::span<double> target) const {
-    Evaluate(context, out, stop, target);
-}
-
-void RuleStrategy::Evaluate(const SeriesContext& context, std::span<Signal> out, std::span<double> stop,
-                            std::span<double> target) const {
-    thread_local Workspace workspace;
-    const Program& program = *program_;
+//! Evaluates every step of `program` over `context`'s bars into `workspace.values`.
+void RunSteps(const Program& program, const SeriesContext& context, Workspace& workspace) {
     const std::span<const Candle> bars = context.Bars();
     const size_t n = bars.size();
     workspace.values.assign(program.steps.size(), Operand{});
@@ -112,6 +112,9 @@ void RuleStrategy::Evaluate(const SeriesContext& context, std::span<Signal> out,
                     Windowed(step, x, y, into);
                     return;
                 }
+                case OpFamily::kHigher:
+                    Higher(step, program, context, into);
+                    return;
                 default:
                     Elementwise(step.op, input(step.inputs[0]), input(step.inputs[1]), input(step.inputs[2]), into);
                     return;
@@ -133,6 +136,76 @@ void RuleStrategy::Evaluate(const SeriesContext& context, std::span<Signal> out,
                 workspace.Release(static_cast<size_t>(in));
         }
     }
+}
+
+//! Gives every buffer back and trims what a thread keeps after a run of `n` bars.
+void Finish(const Program& program, size_t n, Workspace& workspace) {
+    for (size_t i = 0; i < program.steps.size(); ++i) workspace.Release(i);
+    if (n > kKeptBufferBars) {
+        workspace.pool.clear();
+        workspace.pool.shrink_to_fit();
+        workspace.x_broadcast = {};
+        workspace.y_broadcast = {};
+    } else if (workspace.pool.size() > kKeptBuffers) {
+        workspace.pool.resize(kKeptBuffers);
+    }
+}
+
+//! htf(timeframe, x) at each bar: x on the higher timeframe's bars, as of the last one that has
+//! closed at or before this bar's close (never the one still forming); NaN before the first.
+void Higher(const Step& step, const Program& program, const SeriesContext& context, std::span<double> into) {
+    std::fill(into.begin(), into.end(), std::numeric_limits<double>::quiet_NaN());
+    const HigherProgram& higher_program = program.higher[step.windows[0]];
+    const Interval timeframe = *Interval::Parse(higher_program.timeframe);
+    const SeriesContext* higher = context.Higher(timeframe);
+    if (higher == nullptr || !context.Timeframe()) return;  // refused by the API before any run
+    const WorkspaceLease lease;
+    RunSteps(*higher_program.program, *higher, lease.workspace);
+    const Operand result = lease.workspace.values[static_cast<size_t>(higher_program.program->outputs[0])];
+    const std::span<const Candle> bars = context.Bars();
+    const std::span<const Candle> higher_bars = higher->Bars();
+    size_t closed = 0;  // higher bars closed by the current bar's close
+    for (size_t t = 0; t < bars.size(); ++t) {
+        const int64_t close_time = context.Timeframe()->Next(bars[t].open_time_ms);
+        while (closed < higher_bars.size() && timeframe.Next(higher_bars[closed].open_time_ms) <= close_time) ++closed;
+        if (closed > 0) into[t] = result[closed - 1];
+    }
+    Finish(*higher_program.program, higher_bars.size(), lease.workspace);
+}
+
+}  // namespace
+
+Signal CombineRules(bool entry, bool exit, bool entry_short, bool exit_short) {
+    const bool open_long = entry && !exit;
+    const bool open_short = entry_short && !exit_short;
+    if (open_long && !open_short) return Signal::kBullish;
+    if (open_short && !open_long) return Signal::kBearish;
+    if (exit && exit_short) return Signal::kExit;
+    if (exit) return Signal::kExitLong;
+    if (exit_short) return Signal::kExitShort;
+    return Signal::kNone;
+}
+
+void RuleStrategy::Signals(const SeriesContext& context, std::span<Signal> out) const {
+    Evaluate(context, out, {}, {});
+}
+
+bool RuleStrategy::SetsLevels() const {
+    return program_->outputs[kStopLoss] >= 0 || program_->outputs[kTakeProfit] >= 0;
+}
+
+void RuleStrategy::SignalsAndLevels(const SeriesContext& context, std::span<Signal> out, std::span<double> stop,
+                                    std::span<double> target) const {
+    Evaluate(context, out, stop, target);
+}
+
+void RuleStrategy::Evaluate(const SeriesContext& context, std::span<Signal> out, std::span<double> stop,
+                            std::span<double> target) const {
+    const WorkspaceLease lease;
+    Workspace& workspace = lease.workspace;
+    const Program& program = *program_;
+    const size_t n = context.Bars().size();
+    RunSteps(program, context, workspace);
 
     const auto rule = [&](int slot) -> Operand {
         const int step = program.outputs[static_cast<size_t>(slot)];
@@ -153,15 +226,7 @@ void RuleStrategy::Evaluate(const SeriesContext& context, std::span<Signal> out,
     };
     level(kStopLoss, stop);
     level(kTakeProfit, target);
-    for (size_t i = 0; i < program.steps.size(); ++i) workspace.Release(i);
-    if (n > kKeptBufferBars) {
-        workspace.pool.clear();
-        workspace.pool.shrink_to_fit();
-        workspace.x_broadcast = {};
-        workspace.y_broadcast = {};
-    } else if (workspace.pool.size() > kKeptBuffers) {
-        workspace.pool.resize(kKeptBuffers);
-    }
+    Finish(program, n, workspace);
 }
 
 }  // namespace spark::rules

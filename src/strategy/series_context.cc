@@ -9,12 +9,29 @@
 #include "indicators/macd.h"
 #include "indicators/rsi.h"
 #include "indicators/sma.h"
+#include "model/resample.h"
 
 namespace spark {
 
-SeriesContext::SeriesContext(std::span<const Candle> bars, size_t trading_start)
-    : bars_(bars), trading_start_(trading_start), closes_(bars.size()) {
+SeriesContext::SeriesContext(std::span<const Candle> bars, size_t trading_start, std::optional<Interval> timeframe)
+    : bars_(bars), trading_start_(trading_start), timeframe_(timeframe), closes_(bars.size()) {
     for (size_t t = 0; t < bars.size(); ++t) closes_[t] = bars[t].close;
+}
+
+const SeriesContext* SeriesContext::Higher(const Interval& coarser) const {
+    if (!timeframe_ || !timeframe_->Divides(coarser)) return nullptr;
+    std::lock_guard lock(mutex_);
+    const auto it = higher_.find(coarser.Name());
+    if (it != higher_.end()) return it->second->context.get();
+    auto made = std::make_unique<HigherBars>();
+    made->bars = Resample(bars_, coarser);
+    if (!made->bars.empty() && !bars_.empty() && made->bars.front().open_time_ms != bars_.front().open_time_ms) {
+        made->bars.erase(made->bars.begin());  // the bars start inside it: only part of it is known
+    }
+    made->context = std::make_unique<SeriesContext>(made->bars, 0, coarser);
+    const SeriesContext* context = made->context.get();
+    higher_.emplace(std::string(coarser.Name()), std::move(made));
+    return context;
 }
 
 namespace {

@@ -6,10 +6,12 @@
 #include <map>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <span>
 #include <string>
 #include <vector>
 
+#include "common/interval.h"
 #include "model/candle.h"
 
 namespace spark {
@@ -31,10 +33,19 @@ class SeriesContext {
     //! `trading_start`: the first bar trading may act on (the bars before it only warm indicators
     //! up, SEMANTICS "warm-up"); strategies whose decision is tied to the start of trading, not to
     //! the data (buy_and_hold), read it.
-    explicit SeriesContext(std::span<const Candle> bars, size_t trading_start = 0);
+    //! `timeframe`: the bars' interval, when known (higher-timeframe rules need it).
+    explicit SeriesContext(std::span<const Candle> bars, size_t trading_start = 0,
+                           std::optional<Interval> timeframe = std::nullopt);
 
     std::span<const Candle> Bars() const { return bars_; }
     size_t TradingStart() const { return trading_start_; }
+    const std::optional<Interval>& Timeframe() const { return timeframe_; }
+
+    //! The context of `coarser` bars aggregated from these (model/resample, as Binance builds its
+    //! klines), computed once. A first bucket the bars start inside of is left out: it would hold
+    //! only part of its bars. Null when this context's timeframe is unknown or does not divide
+    //! `coarser`.
+    const SeriesContext* Higher(const Interval& coarser) const;
     std::span<const double> Closes() const { return closes_; }
 
     std::span<const double> Sma(size_t period) const;
@@ -68,8 +79,15 @@ class SeriesContext {
 
     const Series& Get(const Key& key, Compute compute) const;
 
+    struct HigherBars {
+        std::vector<Candle> bars;
+        std::unique_ptr<SeriesContext> context;
+    };
+
     std::span<const Candle> bars_;
     size_t trading_start_;
+    std::optional<Interval> timeframe_;
+    mutable std::map<std::string, std::unique_ptr<HigherBars>, std::less<>> higher_;  //!< under mutex_
     std::vector<double> closes_;
     mutable std::mutex mutex_;
     mutable std::map<Key, std::shared_future<std::shared_ptr<const Series>>> cache_;

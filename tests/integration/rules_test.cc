@@ -249,5 +249,33 @@ TEST_F(Rules, EveryCookbookStrategyRunsOnTheBundledData) {
     }
 }
 
+// htf through the API: a 4h trend filter on 1h bars runs; a timeframe the run's bars do not
+// build is refused before any data is loaded, naming the strategy; the same rules on 4h bars
+// directly differ from the filter only in what the filter cannot know yet.
+TEST_F(Rules, HigherTimeframeRulesRunAndAreCheckedAgainstTheTimeframe) {
+    const json strategy = {
+        {"entry", "crossover(ema(close, 12), ema(close, 26)) and close > htf(\"4h\", sma(close, 20))"},
+        {"exit", "crossunder(ema(close, 12), ema(close, 26))"}};
+    json request = {{"symbol", "BTCUSDT"}, {"timeframe", "1h"},    {"start", "2024-01-01"},
+                    {"end", "2024-06-30"}, {"strategy", strategy}, {"includeEquity", false}};
+    const HttpResult filtered = Post("/backtest/run", request.dump());
+    ASSERT_EQ(filtered.status, 200) << filtered.body;
+    const json body = Json(filtered);
+    EXPECT_NE(body["request"]["strategy"]["entry"].get<std::string>().find("htf(\"4h\""), std::string::npos);
+    json unfiltered = request;
+    unfiltered["strategy"]["entry"] = "crossover(ema(close, 12), ema(close, 26))";
+    const json plain = Json(Post("/backtest/run", unfiltered.dump()));
+    EXPECT_GT(plain["trades"].size(), body["trades"].size());
+    EXPECT_GT(body["trades"].size(), 10u);
+
+    request["timeframe"] = "4h";
+    request["strategy"]["entry"] = "close > htf(\"1h\", close)";
+    const HttpResult finer = Post("/backtest/run", request.dump());
+    ASSERT_EQ(finer.status, 400) << finer.body;
+    EXPECT_EQ(Json(finer)["error"]["details"]["field"], "strategy");
+    EXPECT_EQ(Json(finer)["error"]["details"]["reason"], "INVALID_PARAMETER");
+    EXPECT_NE(Json(finer)["error"]["message"].get<std::string>().find("1d"), std::string::npos);
+}
+
 }  // namespace
 }  // namespace spark::testing

@@ -106,6 +106,26 @@ Result<void> ReadRanking(const json& body, OptimizeRequest& out) {
     return {};
 }
 
+//! A level the strategy's rules price themselves (stopLoss, takeProfit) cannot be searched too.
+Result<void> RefuseAxesTheRulesPrice(const OptimizeRequest& out) {
+    if (!out.run.strategy.IsRules()) return {};
+    const auto& rules = out.run.strategy.rules->rules;
+    for (const research::GridAxis& axis : out.grid.axes) {
+        const bool stop = axis.name == "stopLossPct" || axis.name.starts_with("stopLossAtr.");
+        const bool target = axis.name == "takeProfitPct" || axis.name.starts_with("takeProfitAtr.");
+        const char* rule = stop && rules[rules::kStopLoss]       ? "stopLoss"
+                           : target && rules[rules::kTakeProfit] ? "takeProfit"
+                                                                 : nullptr;
+        if (rule == nullptr) continue;
+        return Invalid("grid." + axis.name,
+                       fmt::format("the strategy's rules set {} themselves (strategy.{}): search a $parameter of "
+                                   "that rule instead of grid.{}",
+                                   rule, rule, axis.name),
+                       "CONFLICTING_FIELDS");
+    }
+    return {};
+}
+
 }  // namespace
 
 std::span<const std::string_view> OptimizeRequestFields() {
@@ -136,10 +156,13 @@ Result<OptimizeRequest> ReadOptimizeFields(const nlohmann::json& body_object, in
     auto strategy = ReadStrategy(*body);
     if (!strategy) return std::unexpected(strategy.error());
     out.run.strategy = std::move(*strategy);
+    if (auto ok = CheckHigherTimeframes(out.run.strategy, out.run.interval, "strategy"); !ok)
+        return std::unexpected(ok.error());
     // A built-in's params are fixed values; rules declare theirs as defaults in the schema.
     out.grid.fixed = out.run.strategy.given;
     if (auto ok = ReadGrid(*body, out); !ok) return std::unexpected(ok.error());
     if (auto ok = research::CheckOptionAxes(out.grid, out.run.options); !ok) return std::unexpected(ok.error());
+    if (auto ok = RefuseAxesTheRulesPrice(out); !ok) return std::unexpected(ok.error());
     if (auto ok = ReadRanking(*body, out); !ok) return std::unexpected(ok.error());
     return out;
 }

@@ -139,6 +139,12 @@ Result<PortfolioRequest> ParsePortfolioRequest(std::string_view body_text, int64
     // The shared run fields, read with the first asset standing in for the symbol.
     if (auto ok = ReadRunFields(*body, now_ms, out.run, &out.assets.front().symbol); !ok)
         return std::unexpected(ok.error());
+    for (size_t i = 0; i < out.assets.size(); ++i) {
+        if (auto ok =
+                CheckHigherTimeframes(out.assets[i].strategy, out.run.interval, fmt::format("assets[{}].strategy", i));
+            !ok)
+            return std::unexpected(ok.error());
+    }
     if (auto ok = ReadRebalance(*body, out); !ok) return std::unexpected(ok.error());
     return out;
 }

@@ -197,6 +197,7 @@ Result<void> ReadIntrabar(const json& body, RunRequest& out) {
 
 Result<void> ReadOptions(const json& body, RunRequest& out) {
     BacktestOptions& o = out.options;
+    o.timeframe = out.interval;
     if (auto ok = ReadNumber(body, "feeBps", 0, kMaxBps, false, o.fee_bps); !ok) return ok;
     if (auto ok = ReadNumber(body, "slippageBps", 0, kMaxBps, false, o.slippage_bps); !ok) return ok;
     if (auto ok = ReadNumber(body, "initialCash", kMinInitialCash, kMaxInitialCash, false, o.initial_cash); !ok)
@@ -254,6 +255,8 @@ Result<RunRequest> ParseRunRequest(std::string_view body_text, int64_t now_ms) {
     auto strategy = ReadStrategy(*body);
     if (!strategy) return std::unexpected(strategy.error());
     out.strategy = std::move(*strategy);
+    if (auto ok = CheckHigherTimeframes(out.strategy, out.interval, "strategy"); !ok)
+        return std::unexpected(ok.error());
     auto resolved = ResolveStrategyParams(out.strategy);
     if (!resolved) return std::unexpected(resolved.error());
     out.params = std::move(*resolved);

@@ -1,6 +1,7 @@
 #include "api/strategy/strategy_choice.h"
 
 #include <fmt/format.h>
+#include <fmt/ranges.h>
 
 #include "api/json/json_fields.h"
 #include "common/bounded_text.h"
@@ -144,6 +145,25 @@ Result<StrategyChoice> ReadStrategy(const json& body, const std::string& default
         if (auto ok = ReadNumbers(*params, "strategy.params", &given, nullptr); !ok) return std::unexpected(ok.error());
     }
     return BuiltIn(name->get<std::string>(), std::move(given));
+}
+
+Result<void> CheckHigherTimeframes(const StrategyChoice& choice, const Interval& run, const std::string& field) {
+    if (!choice.IsRules()) return {};
+    for (const std::string& name : choice.rules->timeframes) {
+        const Interval higher = *Interval::Parse(name);
+        if (run.Divides(higher)) continue;
+        std::vector<std::string_view> coarser;
+        for (const Interval& i : Interval::All()) {
+            if (run.Divides(i)) coarser.push_back(i.Name());
+        }
+        return Invalid(
+            field,
+            fmt::format("htf(\"{}\", ...) needs a timeframe made of whole {} bars, coarser than the run's{}", name,
+                        run.Name(),
+                        coarser.empty() ? std::string(": none is") : fmt::format(" ({})", fmt::join(coarser, ", "))),
+            "INVALID_PARAMETER");
+    }
+    return {};
 }
 
 Result<ParamValues> ResolveStrategyParams(const StrategyChoice& choice) {

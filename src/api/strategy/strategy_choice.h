@@ -7,6 +7,7 @@
 
 #include "api/json/json_writer.h"
 #include "common/error.h"
+#include "common/interval.h"
 #include "rules/checker.h"
 #include "strategy/strategy_registry.h"
 
@@ -31,6 +32,10 @@ struct StrategyChoice {
 //! Reads `body.strategy` (absent: `default_name` with its defaults). Rules are parsed and checked
 //! here: every mistake is 400 INVALID_REQUEST naming the field, the position and the reason.
 Result<StrategyChoice> ReadStrategy(const nlohmann::json& body, const std::string& default_name = "sma_cross");
+
+//! Rules reading a higher timeframe (htf) need one the run's timeframe divides: 4h over 1h bars,
+//! not 1h over 4h bars, nor 1w over 3d. Errors name `field` (e.g. "strategy").
+Result<void> CheckHigherTimeframes(const StrategyChoice& choice, const Interval& run, const std::string& field);
 
 //! The parameters sent (a built-in's `params`; rules declare theirs), defaults filled in and
 //! checked against the strategy's schema and constraint.
