@@ -1,6 +1,7 @@
 #include "api/result_json.h"
 
 #include <fmt/format.h>
+#include <fmt/ranges.h>
 
 #include <algorithm>
 
@@ -119,6 +120,18 @@ void WriteSemantics(JsonWriter& json, const RunRequest& r) {
         json.Field("atr",
                    "Wilder's ATR over all loaded bars; fixed levels use the ATR at the entry decision's close, the "
                    "trail the ATR at the previous bar's close");
+    }
+    if (r.strategy.IsRules() && !r.strategy.rules->timeframes.empty()) {
+        json.Field("higherTimeframes",
+                   fmt::format("htf({}) values: built from the run's own bars as Binance aggregates them (a first "
+                               "bucket the bars start inside of left out), read as of the last higher bar closed by "
+                               "each bar's close, never the forming one",
+                               fmt::join(r.strategy.rules->timeframes, ", ")));
+    }
+    if (r.strategy.SetsLevels()) {
+        json.Field("ruleLevels",
+                   "the rules' stopLoss / takeProfit prices, read at the entry decision's close, used when beyond the "
+                   "fill on the trade's side");
     }
     if (r.options.sizing.mode == SizingMode::kRisk) {
         json.Field("riskSizing",

@@ -262,6 +262,7 @@ TEST_F(Rules, HigherTimeframeRulesRunAndAreCheckedAgainstTheTimeframe) {
     ASSERT_EQ(filtered.status, 200) << filtered.body;
     const json body = Json(filtered);
     EXPECT_NE(body["request"]["strategy"]["entry"].get<std::string>().find("htf(\"4h\""), std::string::npos);
+    EXPECT_NE(body["semantics"]["higherTimeframes"].get<std::string>().find("htf(4h)"), std::string::npos);
     json unfiltered = request;
     unfiltered["strategy"]["entry"] = "crossover(ema(close, 12), ema(close, 26))";
     const json plain = Json(Post("/backtest/run", unfiltered.dump()));
