@@ -136,6 +136,23 @@ void BM_RulesTwinSmaCross(benchmark::State& state) {
 }
 BENCHMARK(BM_RulesTwinSmaCross);
 
+//! The same crossover gated by a higher-timeframe filter: each run aggregates the 4h bars (once
+//! per context) and evaluates the filter's own program on them.
+void BM_RulesHtfTrendFilter(benchmark::State& state) {
+    const auto made = rules::MakeRulesStrategy(
+        {.entry = "crossover(sma(close, 10), sma(close, 30)) and close > htf(\"4h\", sma(close, 50))",
+         .exit = "crossunder(sma(close, 10), sma(close, 30))"});
+    const auto strategy = made->definition->create({});
+    BacktestOptions options;
+    options.timeframe = *Interval::Parse("1h");
+    for (auto _ : state) {
+        auto result = RunBacktest(Bars(), *strategy, options, 8760);
+        benchmark::DoNotOptimize(result);
+    }
+    SetBars(state);
+}
+BENCHMARK(BM_RulesHtfTrendFilter);
+
 //! A 500-combination grid (fast 1-25 x slow 26-45) of sma_cross, built-in or rules twin, on one
 //! shared SeriesContext as the optimizer runs it (one thread); items = bars x combinations.
 void RunGrid(benchmark::State& state, const StrategyDefinition& definition) {
