@@ -372,8 +372,16 @@ class Checker {
                                 f->name,
                                 argument.kind == NodeKind::kString ? fmt::format(", not \"{}\"", argument.text) : ""));
                     }
+                    if (!htf_context_.empty() && !htf_context_.back().Divides(*timeframe)) {
+                        return Fail(
+                            e, arg, RuleErrorReason::kTypeMismatch,
+                            fmt::format("inside htf(\"{}\", ...) a nested htf needs a coarser timeframe made "
+                                        "of whole {} bars, not \"{}\"",
+                                        htf_context_.back().Name(), htf_context_.back().Name(), timeframe->Name()));
+                    }
                     e.types[arg] = ValueType::kNumber;
                     out_.timeframes.insert(std::string(timeframe->Name()));
+                    htf_context_.push_back(*timeframe);  // the expression that follows runs on its bars
                     break;
                 }
                 case ArgKind::kConstant:
@@ -396,11 +404,13 @@ class Checker {
             out_.ordered_windows.push_back({ref(node.children[1]), ref(node.children[2]), std::string(f->name), e.field,
                                             e.expression.text, node.position});
         }
+        if (f->op == Op::kHtf) htf_context_.pop_back();
         return same && (f->name == "iff" || f->name == "htf") ? *same : f->result;
     }
 
     const RuleSource& source_;
     CheckedRules out_;
+    std::vector<Interval> htf_context_;  //!< the timeframes of the htf calls being checked, outermost first
     std::vector<std::string> path_;
     std::set<std::string> functions_;
 };

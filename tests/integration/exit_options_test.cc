@@ -301,6 +301,14 @@ TEST_F(ExitOptions, RuleLevelsAreCheckedAndExclusive) {
     EXPECT_EQ(Json(both)["error"]["details"]["field"], "stopLossPct");
     EXPECT_EQ(Json(both)["error"]["details"]["reason"], "CONFLICTING_FIELDS");
 
+    // Nor can a grid search a level the rules price.
+    json gridded = RulesRun({{"stopLoss", "close * 0.98"}}, {{"grid", {{"stopLossPct", {0.01, 0.02}}}}});
+    gridded.erase("includeEquity");
+    const HttpResult searched = Post("/backtest/optimize", gridded.dump());
+    ASSERT_EQ(searched.status, 400) << searched.body;
+    EXPECT_EQ(Json(searched)["error"]["details"]["field"], "grid.stopLossPct");
+    EXPECT_EQ(Json(searched)["error"]["details"]["reason"], "CONFLICTING_FIELDS");
+
     // Risk sizing takes the rule's stop as its stop.
     const HttpResult risk =
         Post("/backtest/run",

@@ -75,6 +75,14 @@ TEST(RulesHtf, ConditionsAndNumbersBothWork) {
     EXPECT_NE(wrong_timeframe.error().message.find("\"4h\""), std::string::npos) << wrong_timeframe.error().message;
     auto not_a_string = MakeRulesStrategy({.entry = "htf(close, close) > 1"});
     ASSERT_FALSE(not_a_string.has_value());
+    auto finer_inside = MakeRulesStrategy({.entry = "htf(\"1w\", htf(\"1d\", close)) > 1"});
+    ASSERT_FALSE(finer_inside.has_value());
+    EXPECT_NE(finer_inside.error().message.find("nested htf"), std::string::npos) << finer_inside.error().message;
+    EXPECT_TRUE(MakeRulesStrategy({.entry = "htf(\"1d\", htf(\"1w\", close)) > 1"}).has_value());
+    auto option_name = MakeRulesStrategy({.params = {{"maxBarsInTrade", 5}}, .entry = "close > $maxBarsInTrade"});
+    ASSERT_FALSE(option_name.has_value());
+    EXPECT_EQ(option_name.error().reason, RuleErrorReason::kNameTaken);
+    EXPECT_EQ(option_name.error().field, "strategy.params.maxBarsInTrade");
     auto checked = MakeRulesStrategy({.entry = "htf(\"1d\", close) > htf(\"4h\", close)"});
     ASSERT_TRUE(checked.has_value());
     EXPECT_EQ(checked->checked->timeframes, (std::set<std::string>{"1d", "4h"}));
