@@ -47,7 +47,7 @@ Simulation::Simulation(std::span<const Candle> bars, const BacktestOptions& opti
       exit_series_(exit_series),
       has_exit_rules_(options.HasExitRules() || !exit_series.stop_level.empty() || !exit_series.target_level.empty()) {}
 
-std::optional<double> Simulation::AtrAt(std::span<const double> series, ptrdiff_t t) const {
+std::optional<double> Simulation::ValueAt(std::span<const double> series, ptrdiff_t t) const {
     const ptrdiff_t at = static_cast<ptrdiff_t>(exit_series_.offset) + t;
     if (at < 0 || static_cast<size_t>(at) >= series.size() || !std::isfinite(series[at])) return std::nullopt;
     return series[at];
@@ -57,7 +57,7 @@ std::optional<double> Simulation::TrailCandidate(ptrdiff_t t) const {
     const double direction = account_.Long() ? 1.0 : -1.0;
     if (options_.trailing_stop_pct) return levels_.best * (1.0 - direction * *options_.trailing_stop_pct);
     if (options_.trailing_stop_atr) {
-        const std::optional<double> atr = AtrAt(exit_series_.trailing_stop_atr, t);
+        const std::optional<double> atr = ValueAt(exit_series_.trailing_stop_atr, t);
         if (atr) return levels_.best - direction * options_.trailing_stop_atr->multiple * *atr;
     }
     return std::nullopt;
@@ -97,21 +97,21 @@ void Simulation::Open(Side side, double price, size_t t) {
     if (options_.stop_loss_pct) {
         levels_.stop = fill * (1.0 - direction * *options_.stop_loss_pct);
     } else if (options_.stop_loss_atr) {
-        if (const auto atr = AtrAt(exit_series_.stop_loss_atr, decision))
+        if (const auto atr = ValueAt(exit_series_.stop_loss_atr, decision))
             levels_.stop = fill - direction * options_.stop_loss_atr->multiple * *atr;
     }
     if (options_.take_profit_pct) {
         levels_.target = fill * (1.0 + direction * *options_.take_profit_pct);
     } else if (options_.take_profit_atr) {
-        if (const auto atr = AtrAt(exit_series_.take_profit_atr, decision))
+        if (const auto atr = ValueAt(exit_series_.take_profit_atr, decision))
             levels_.target = fill + direction * options_.take_profit_atr->multiple * *atr;
     }
     // The strategy's own prices replace the options' (the API refuses both for one level), when
     // they lie beyond the fill on the protective (stop) or profitable (target) side.
-    if (const auto level = AtrAt(exit_series_.stop_level, decision); level && direction * (fill - *level) > 0) {
+    if (const auto level = ValueAt(exit_series_.stop_level, decision); level && direction * (fill - *level) > 0) {
         levels_.stop = *level;
     }
-    if (const auto level = AtrAt(exit_series_.target_level, decision); level && direction * (*level - fill) > 0) {
+    if (const auto level = ValueAt(exit_series_.target_level, decision); level && direction * (*level - fill) > 0) {
         levels_.target = *level;
     }
     // The trail's first level is the one the first bar checked will see: the best price is the
@@ -123,7 +123,7 @@ void Simulation::Open(Side side, double price, size_t t) {
         std::optional<double> trail;
         if (options_.trailing_stop_pct) {
             trail = best * (1.0 - direction * *options_.trailing_stop_pct);
-        } else if (const auto atr = AtrAt(exit_series_.trailing_stop_atr, decision)) {
+        } else if (const auto atr = ValueAt(exit_series_.trailing_stop_atr, decision)) {
             trail = best - direction * options_.trailing_stop_atr->multiple * *atr;
         }
         if (trail && (!stop_at_entry || (long_side ? *trail > *stop_at_entry : *trail < *stop_at_entry)))

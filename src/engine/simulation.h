@@ -70,7 +70,7 @@ class Simulation {
     bool CheckLevels(const Candle& prices, bool open_is_entry, size_t t);
     //! The value of `series` (an ATR, a level) at bar `t` of the stepped bars (t may be −1: the bar
     //! before them), when defined.
-    std::optional<double> AtrAt(std::span<const double> series, ptrdiff_t t) const;
+    std::optional<double> ValueAt(std::span<const double> series, ptrdiff_t t) const;
     //! The trail's level from the best price so far and the ATR of bar `t` (trailingStop*).
     std::optional<double> TrailCandidate(ptrdiff_t t) const;
 

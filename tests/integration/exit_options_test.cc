@@ -309,6 +309,22 @@ TEST_F(ExitOptions, RuleLevelsAreCheckedAndExclusive) {
     EXPECT_EQ(Json(searched)["error"]["details"]["field"], "grid.stopLossPct");
     EXPECT_EQ(Json(searched)["error"]["details"]["reason"], "CONFLICTING_FIELDS");
 
+    // In a portfolio, every sleeve needs a stop to size by: one asset's rule is not enough.
+    const json portfolio = {
+        {"assets",
+         {{{"symbol", "BTCUSDT"},
+           {"weight", 0.5},
+           {"strategy", {{"entry", "close > sma(close, 20)"}, {"stopLoss", "close - 2 * atr(14)"}}}},
+          {{"symbol", "ETHUSDT"}, {"weight", 0.5}, {"strategy", "ema_cross"}}}},
+        {"timeframe", "1h"},
+        {"start", "2024-01-01"},
+        {"end", "2024-03-31"},
+        {"sizing", {{"mode", "risk"}, {"value", 0.01}}}};
+    const HttpResult sleeve_without = Post("/backtest/portfolio", portfolio.dump());
+    ASSERT_EQ(sleeve_without.status, 400) << sleeve_without.body;
+    EXPECT_EQ(Json(sleeve_without)["error"]["details"]["field"], "sizing.mode");
+    EXPECT_NE(Json(sleeve_without)["error"]["message"].get<std::string>().find("assets[1]"), std::string::npos);
+
     // Risk sizing takes the rule's stop as its stop.
     const HttpResult risk =
         Post("/backtest/run",

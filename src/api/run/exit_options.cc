@@ -144,6 +144,20 @@ bool RulesSet(const json& body, const char* key) {
     return std::any_of(assets->begin(), assets->end(), [&](const json& a) { return a.is_object() && sets(a); });
 }
 
+//! For risk sizing without a stop option: the first portfolio asset whose strategy prices no stop
+//! of its own (its sleeve could never size an entry); -1 when every one does, or not a portfolio.
+int AssetWithoutRuleStop(const json& body) {
+    const auto assets = body.find("assets");
+    if (assets == body.end() || !assets->is_array()) return -1;
+    for (size_t i = 0; i < assets->size(); ++i) {
+        const json& a = (*assets)[i];
+        const bool sets = a.is_object() && a.contains("strategy") && a["strategy"].is_object() &&
+                          a["strategy"].contains("stopLoss") && !a["strategy"]["stopLoss"].is_null();
+        if (!sets) return static_cast<int>(i);
+    }
+    return -1;
+}
+
 //! A level the rules price themselves cannot also come from the request's options.
 Result<void> RefuseRulesAndOption(const json& body, const char* rule, std::initializer_list<const char*> options) {
     if (!RulesSet(body, rule)) return {};
@@ -186,6 +200,15 @@ Result<void> ReadExitAndSizingOptions(const json& body, BacktestOptions& o) {
         return Invalid("sizing.mode",
                        "sizing mode risk sizes each entry by its stop: send stopLossPct, stopLossAtr, trailingStopPct "
                        "or trailingStopAtr too, or a stopLoss rule in the strategy",
+                       "MISSING_FIELD");
+    }
+    if (const int asset = AssetWithoutRuleStop(body);
+        o.sizing.mode == SizingMode::kRisk && !o.HasStop() && !grid_gives_stop && asset >= 0) {
+        return Invalid("sizing.mode",
+                       fmt::format("sizing mode risk sizes each entry by its stop, and assets[{}] has none: send "
+                                   "stopLossPct, stopLossAtr, trailingStopPct or trailingStopAtr for every sleeve, or "
+                                   "a stopLoss rule in each asset's strategy",
+                                   asset),
                        "MISSING_FIELD");
     }
     return {};
