@@ -1,5 +1,5 @@
-// Arbitrary bytes as a strategy in the rules language: lines become the entry rule, a let and the
-// exit rule. Parsing, checking, compiling and evaluating must never crash, hang or read out of
+// Arbitrary bytes as a strategy in the rules language: lines become the entry rule, a let, the
+// exit rule and the stopLoss level, evaluated over hourly bars (so htf(...) runs too). Parsing, checking, compiling and evaluating must never crash, hang or read out of
 // bounds, whatever the text (docs/strategy-language.md "Limits").
 #include <cstddef>
 #include <cstdint>
@@ -28,7 +28,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     const std::string text(reinterpret_cast<const char*>(data), size);
     std::vector<std::string> lines;
     size_t start = 0;
-    while (lines.size() < 3) {
+    while (lines.size() < 4) {
         const size_t end = text.find('\n', start);
         lines.push_back(text.substr(start, end == std::string::npos ? std::string::npos : end - start));
         if (end == std::string::npos) break;
@@ -37,6 +37,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     spark::rules::RuleSource source{.params = {{"n", 5}, {"k", 2}}, .entry = lines[0]};
     if (lines.size() > 1) source.lets.push_back({"x", lines[1]});
     if (lines.size() > 2) source.exit = lines[2];
+    if (lines.size() > 3) source.stop_loss = lines[3];
     auto made = spark::rules::MakeRulesStrategy(source);
     if (!made) {
         (void)spark::rules::FormatWithCaret(made.error());
@@ -46,6 +47,9 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     if (!made->definition->check_constraint(values)) return 0;
     const auto strategy = made->definition->create(values);
     std::vector<spark::Signal> signals(bars.size());
-    strategy->GenerateSignals(bars, signals);
+    std::vector<double> stop(bars.size());
+    std::vector<double> target(bars.size());
+    const spark::SeriesContext context(bars, 0, spark::Interval::Parse("1h"));
+    strategy->SignalsAndLevels(context, signals, stop, target);
     return 0;
 }
