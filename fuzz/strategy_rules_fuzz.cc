@@ -1,6 +1,6 @@
 // Arbitrary bytes as a strategy in the rules language: lines become the entry rule, a let, the
-// exit rule and the stopLoss level, evaluated over hourly bars (so htf(...) runs too). Parsing, checking, compiling and evaluating must never crash, hang or read out of
-// bounds, whatever the text (docs/strategy-language.md "Limits").
+// exit rule and the stopLoss level, evaluated over hourly bars (so htf(...) runs too). Parsing, checking, compiling and
+// evaluating must never crash, hang or read out of bounds, whatever the text (docs/strategy-language.md "Limits").
 #include <cstddef>
 #include <cstdint>
 #include <string>
@@ -49,7 +49,9 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     std::vector<spark::Signal> signals(bars.size());
     std::vector<double> stop(bars.size());
     std::vector<double> target(bars.size());
+    std::vector<double> stop_short(bars.size());
+    std::vector<double> target_short(bars.size());
     const spark::SeriesContext context(bars, 0, spark::Interval::Parse("1h"));
-    strategy->SignalsAndLevels(context, signals, stop, target);
+    strategy->SignalsAndLevels(context, signals, {stop, target, stop_short, target_short});
     return 0;
 }

@@ -32,9 +32,9 @@ void RunBacktest(const SeriesContext& context, const Strategy& strategy, const B
     workspace.signals.resize(context.Bars().size());
     const bool sets_levels = strategy.SetsLevels();
     if (sets_levels) {
-        workspace.stop_levels.resize(context.Bars().size());
-        workspace.target_levels.resize(context.Bars().size());
-        strategy.SignalsAndLevels(context, workspace.signals, workspace.stop_levels, workspace.target_levels);
+        for (std::vector<double>& series : workspace.levels) series.resize(context.Bars().size());
+        strategy.SignalsAndLevels(context, workspace.signals,
+                                  {workspace.levels[0], workspace.levels[1], workspace.levels[2], workspace.levels[3]});
     } else {
         strategy.Signals(context, workspace.signals);
     }
@@ -47,8 +47,10 @@ void RunBacktest(const SeriesContext& context, const Strategy& strategy, const B
     result.equity.resize(bars.size());
     ExitSeries exit_series = ExitSeriesFor(context, options, first);
     if (sets_levels) {
-        exit_series.stop_level = workspace.stop_levels;
-        exit_series.target_level = workspace.target_levels;
+        exit_series.stop_level = workspace.levels[0];
+        exit_series.target_level = workspace.levels[1];
+        exit_series.stop_level_short = workspace.levels[2];
+        exit_series.target_level_short = workspace.levels[3];
     }
     Simulation simulation(bars, options, result.trades, exit_series);
     int64_t bars_in_market = 0;

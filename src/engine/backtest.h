@@ -1,5 +1,6 @@
 #pragma once
 
+#include <array>
 #include <span>
 #include <vector>
 
@@ -30,8 +31,8 @@ Result<BacktestResult> RunBacktest(std::span<const Candle> bars, const Strategy&
 //! once they have grown to the series' size.
 struct BacktestWorkspace {
     std::vector<Signal> signals;
-    std::vector<double> stop_levels;    //!< a strategy's own stop prices (SetsLevels)
-    std::vector<double> target_levels;  //!< a strategy's own target prices
+    //! A strategy's own prices (SetsLevels): longs' stop and target, shorts' stop and target.
+    std::array<std::vector<double>, 4> levels;
     BacktestResult result;
 };
 

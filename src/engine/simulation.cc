@@ -108,10 +108,13 @@ void Simulation::Open(Side side, double price, size_t t) {
     }
     // The strategy's own prices replace the options' (the API refuses both for one level), when
     // they lie beyond the fill on the protective (stop) or profitable (target) side.
-    if (const auto level = ValueAt(exit_series_.stop_level, decision); level && direction * (fill - *level) > 0) {
+    const bool is_long = side == Side::kLong;
+    const std::span<const double> stop_levels = is_long ? exit_series_.stop_level : exit_series_.stop_level_short;
+    const std::span<const double> target_levels = is_long ? exit_series_.target_level : exit_series_.target_level_short;
+    if (const auto level = ValueAt(stop_levels, decision); level && direction * (fill - *level) > 0) {
         levels_.stop = *level;
     }
-    if (const auto level = ValueAt(exit_series_.target_level, decision); level && direction * (*level - fill) > 0) {
+    if (const auto level = ValueAt(target_levels, decision); level && direction * (*level - fill) > 0) {
         levels_.target = *level;
     }
     // The trail's first level is the one the first bar checked will see: the best price is the

@@ -26,6 +26,8 @@ struct ExitSeries {
     //! where none; read at the entry decision's bar like the ATRs.
     std::span<const double> stop_level;
     std::span<const double> target_level;
+    std::span<const double> stop_level_short;
+    std::span<const double> target_level_short;
     size_t offset = 0;
 };
 

@@ -1,6 +1,7 @@
 #include "research/portfolio.h"
 
 #include <algorithm>
+#include <array>
 #include <cmath>
 
 #include "common/interval.h"
@@ -24,8 +25,7 @@ struct Sleeve {
     const PortfolioAsset* asset = nullptr;
     BacktestOptions options;
     std::vector<Signal> signals;
-    std::vector<double> stop_levels;  //!< the strategy's own, when it sets them
-    std::vector<double> target_levels;
+    std::array<std::vector<double>, 4> levels;  //!< the strategy's own prices, as in BacktestWorkspace
     std::vector<Trade> trades;
     std::unique_ptr<SeriesContext> context;  //!< the ATRs of ATR-based exits
     std::unique_ptr<Simulation> simulation;
@@ -118,11 +118,13 @@ PortfolioResult RunPortfolio(const PortfolioInput& input) {
         s.context = std::make_unique<SeriesContext>(s.asset->bars, 0, input.options.timeframe);
         ExitSeries exit_series = ExitSeriesFor(*s.context, s.options, 0);
         if (s.asset->strategy->SetsLevels()) {
-            s.stop_levels.resize(s.asset->bars.size());
-            s.target_levels.resize(s.asset->bars.size());
-            s.asset->strategy->SignalsAndLevels(*s.context, s.signals, s.stop_levels, s.target_levels);
-            exit_series.stop_level = s.stop_levels;
-            exit_series.target_level = s.target_levels;
+            for (std::vector<double>& series : s.levels) series.resize(s.asset->bars.size());
+            s.asset->strategy->SignalsAndLevels(*s.context, s.signals,
+                                                {s.levels[0], s.levels[1], s.levels[2], s.levels[3]});
+            exit_series.stop_level = s.levels[0];
+            exit_series.target_level = s.levels[1];
+            exit_series.stop_level_short = s.levels[2];
+            exit_series.target_level_short = s.levels[3];
         } else {
             s.asset->strategy->Signals(*s.context, s.signals);
         }

@@ -40,14 +40,16 @@ class Checker {
                                                                                  &source_.entry_short,
                                                                                  &source_.exit_short,
                                                                                  &source_.stop_loss,
-                                                                                 &source_.take_profit};
+                                                                                 &source_.take_profit,
+                                                                                 &source_.stop_loss_short,
+                                                                                 &source_.take_profit_short};
         for (size_t slot = 0; slot < kRuleSlots; ++slot) {
             const std::string* text =
                 slot == kEntry ? &source_.entry : (texts[slot]->has_value() ? &**texts[slot] : nullptr);
             if (text == nullptr) continue;
             auto checked = CheckExpression(kRuleFields[slot], std::string("strategy.") + kRuleFields[slot], *text);
             if (!checked) return std::unexpected(checked.error());
-            const bool level = slot == kStopLoss || slot == kTakeProfit;
+            const bool level = IsLevelSlot(slot);
             if (level && checked->types[checked->expression.root] != ValueType::kNumber) {
                 return Fail(*checked, checked->expression.root, RuleErrorReason::kTypeMismatch,
                             fmt::format("{} must be a price level (e.g. close - 2 * atr(14)), got a condition",

@@ -34,16 +34,29 @@ struct RuleSource {
     std::optional<std::string> exit = {};
     std::optional<std::string> entry_short = {};
     std::optional<std::string> exit_short = {};
-    std::optional<std::string> stop_loss = {};    //!< a price level, read at the entry decision's close
-    std::optional<std::string> take_profit = {};  //!< a price level, read at the entry decision's close
+    std::optional<std::string> stop_loss = {};          //!< a price level, read at the entry decision's close
+    std::optional<std::string> take_profit = {};        //!< a price level, read at the entry decision's close
+    std::optional<std::string> stop_loss_short = {};    //!< shorts' stop, when it differs from stop_loss
+    std::optional<std::string> take_profit_short = {};  //!< shorts' target, when it differs from take_profit
 };
 
 //! The four signal rules, in the order of RuleSource and of the signal table, then the two
 //! level rules (numbers: prices an entry's stop and target are set at).
-enum RuleSlot { kEntry = 0, kExit = 1, kEntryShort = 2, kExitShort = 3, kStopLoss = 4, kTakeProfit = 5 };
-inline constexpr size_t kRuleSlots = 6;
-inline constexpr std::array<const char*, kRuleSlots> kRuleFields = {"entry",     "exit",     "entryShort",
-                                                                    "exitShort", "stopLoss", "takeProfit"};
+enum RuleSlot {
+    kEntry = 0,
+    kExit = 1,
+    kEntryShort = 2,
+    kExitShort = 3,
+    kStopLoss = 4,
+    kTakeProfit = 5,
+    kStopLossShort = 6,
+    kTakeProfitShort = 7
+};
+inline constexpr size_t kRuleSlots = 8;
+inline constexpr std::array<const char*, kRuleSlots> kRuleFields = {
+    "entry", "exit", "entryShort", "exitShort", "stopLoss", "takeProfit", "stopLossShort", "takeProfitShort"};
+//! Whether a slot holds a price level (a number) rather than a signal rule (a condition).
+constexpr bool IsLevelSlot(size_t slot) { return slot >= kStopLoss; }
 
 //! How a parameter is used, which decides what values it may take when bound.
 struct ParamDeclaration {

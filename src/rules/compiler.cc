@@ -100,7 +100,7 @@ class Compiler {
             out_.steps[static_cast<size_t>(step)].last_use = out_.steps.size();
             lookback = std::min(lookback, out_.steps[static_cast<size_t>(step)].first_true);
         }
-        for (const RuleSlot slot : {kExit, kExitShort, kStopLoss, kTakeProfit}) {
+        for (const RuleSlot slot : {kExit, kExitShort, kStopLoss, kTakeProfit, kStopLossShort, kTakeProfitShort}) {
             if (out_.outputs[slot] >= 0)
                 out_.steps[static_cast<size_t>(out_.outputs[slot])].last_use = out_.steps.size();
         }

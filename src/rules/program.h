@@ -113,8 +113,8 @@ struct HigherProgram {
 //! distinct sub-expression once, and where the four rules' results are.
 struct Program {
     std::vector<Step> steps;
-    std::vector<HigherProgram> higher;                      //!< by a kHtf step's windows[0]
-    std::array<int, 6> outputs = {-1, -1, -1, -1, -1, -1};  //!< by RuleSlot; -1 when the rule is absent
+    std::vector<HigherProgram> higher;                              //!< by a kHtf step's windows[0]
+    std::array<int, 8> outputs = {-1, -1, -1, -1, -1, -1, -1, -1};  //!< by RuleSlot; -1 when the rule is absent
     size_t lookback = 0;  //!< bars before the first bar on which an entry can be signalled
 };
 

@@ -186,21 +186,21 @@ Signal CombineRules(bool entry, bool exit, bool entry_short, bool exit_short) {
     return Signal::kNone;
 }
 
-void RuleStrategy::Signals(const SeriesContext& context, std::span<Signal> out) const {
-    Evaluate(context, out, {}, {});
-}
+void RuleStrategy::Signals(const SeriesContext& context, std::span<Signal> out) const { Evaluate(context, out, {}); }
 
 bool RuleStrategy::SetsLevels() const {
-    return program_->outputs[kStopLoss] >= 0 || program_->outputs[kTakeProfit] >= 0;
+    for (size_t slot = kStopLoss; slot < kRuleSlots; ++slot) {
+        if (program_->outputs[slot] >= 0) return true;
+    }
+    return false;
 }
 
-void RuleStrategy::SignalsAndLevels(const SeriesContext& context, std::span<Signal> out, std::span<double> stop,
-                                    std::span<double> target) const {
-    Evaluate(context, out, stop, target);
+void RuleStrategy::SignalsAndLevels(const SeriesContext& context, std::span<Signal> out,
+                                    const EntryLevels& levels) const {
+    Evaluate(context, out, levels);
 }
 
-void RuleStrategy::Evaluate(const SeriesContext& context, std::span<Signal> out, std::span<double> stop,
-                            std::span<double> target) const {
+void RuleStrategy::Evaluate(const SeriesContext& context, std::span<Signal> out, const EntryLevels& levels) const {
     const WorkspaceLease lease;
     Workspace& workspace = lease.workspace;
     const Program& program = *program_;
@@ -224,8 +224,12 @@ void RuleStrategy::Evaluate(const SeriesContext& context, std::span<Signal> out,
                 step < 0 ? std::numeric_limits<double>::quiet_NaN() : workspace.values[static_cast<size_t>(step)][t];
         }
     };
-    level(kStopLoss, stop);
-    level(kTakeProfit, target);
+    // Shorts take their own rule where one is written, else the one both sides share.
+    const auto for_shorts = [&](size_t own, size_t shared) { return program.outputs[own] >= 0 ? own : shared; };
+    level(kStopLoss, levels.stop);
+    level(kTakeProfit, levels.target);
+    level(for_shorts(kStopLossShort, kStopLoss), levels.stop_short);
+    level(for_shorts(kTakeProfitShort, kTakeProfit), levels.target_short);
     Finish(program, n, workspace);
 }
 

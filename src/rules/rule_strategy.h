@@ -17,12 +17,11 @@ class RuleStrategy final : public Strategy {
     size_t LookbackBars() const override { return program_->lookback; }
     void Signals(const SeriesContext& context, std::span<Signal> out) const override;
     bool SetsLevels() const override;
-    void SignalsAndLevels(const SeriesContext& context, std::span<Signal> out, std::span<double> stop,
-                          std::span<double> target) const override;
+    void SignalsAndLevels(const SeriesContext& context, std::span<Signal> out,
+                          const EntryLevels& levels) const override;
 
   private:
-    void Evaluate(const SeriesContext& context, std::span<Signal> out, std::span<double> stop,
-                  std::span<double> target) const;
+    void Evaluate(const SeriesContext& context, std::span<Signal> out, const EntryLevels& levels) const;
 
     std::shared_ptr<const Program> program_;
 };

@@ -17,6 +17,15 @@ namespace spark {
 //! exits only close the named side (kExit: whichever side is held).
 enum class Signal : int8_t { kNone = 0, kBullish = 1, kBearish = -1, kExitLong = 2, kExitShort = -2, kExit = 3 };
 
+//! Prices a strategy sets, per bar, for the entries decided at that bar's close (NaN where none):
+//! a long's stop and target, and a short's.
+struct EntryLevels {
+    std::span<double> stop;
+    std::span<double> target;
+    std::span<double> stop_short;
+    std::span<double> target_short;
+};
+
 //! A trading rule. Contract: out[t] depends on bars[0..t] only (no look-ahead); the batch form
 //! lets a strategy work on whole indicator series in one tight pass.
 class Strategy {
@@ -32,13 +41,13 @@ class Strategy {
     //! Whether the strategy prices its entries' stop and target itself (rules' stopLoss and
     //! takeProfit), through SignalsAndLevels.
     virtual bool SetsLevels() const { return false; }
-    //! Signals, and per bar the stop and target price an entry decided at that bar's close gets
-    //! (NaN where none). Same contract: values at t depend on bars[0..t] only.
-    virtual void SignalsAndLevels(const SeriesContext& context, std::span<Signal> out, std::span<double> stop,
-                                  std::span<double> target) const {
+    //! Signals, and per bar the prices an entry decided at that bar's close gets (each span of the
+    //! bars' size). Same contract: values at t depend on bars[0..t] only.
+    virtual void SignalsAndLevels(const SeriesContext& context, std::span<Signal> out,
+                                  const EntryLevels& levels) const {
         Signals(context, out);
-        std::fill(stop.begin(), stop.end(), std::numeric_limits<double>::quiet_NaN());
-        std::fill(target.begin(), target.end(), std::numeric_limits<double>::quiet_NaN());
+        for (const std::span<double> s : {levels.stop, levels.target, levels.stop_short, levels.target_short})
+            std::fill(s.begin(), s.end(), std::numeric_limits<double>::quiet_NaN());
     }
     //! For a single run: signals over `bars` with a context of their own.
     void GenerateSignals(std::span<const Candle> bars, std::span<Signal> out) const;

@@ -289,6 +289,31 @@ TEST_F(ExitOptions, ARuleLevelOnTheWrongSideOfAFillIsNotUsed) {
     EXPECT_GT(long_stops, 0);
 }
 
+// Shorts take their own rules where written: both sides priced by rules give the options' trades.
+TEST_F(ExitOptions, ShortsHaveTheirOwnRuleLevels) {
+    const json both_sides = {{"entry", "crossover(sma(close, 10), sma(close, 30))"},
+                             {"entryShort", "crossunder(sma(close, 10), sma(close, 30))"},
+                             {"stopLoss", "close * (1 - 0.02)"},
+                             {"takeProfit", "close * (1 + 0.05)"},
+                             {"stopLossShort", "close * (1 + 0.02)"},
+                             {"takeProfitShort", "close * (1 - 0.05)"}};
+    const json by_rules =
+        Json(Post("/backtest/run", RulesRun(json::object(), {{"allowShort", true}, {"strategy", both_sides}}).dump()));
+    json plain = both_sides;
+    for (const char* key : {"stopLoss", "takeProfit", "stopLossShort", "takeProfitShort"}) plain.erase(key);
+    const json by_options =
+        Json(Post("/backtest/run",
+                  RulesRun(json::object(),
+                           {{"allowShort", true}, {"strategy", plain}, {"stopLossPct", 0.02}, {"takeProfitPct", 0.05}})
+                      .dump()));
+    ASSERT_TRUE(by_rules.contains("trades")) << by_rules.dump();
+    ExpectSameTrades(by_rules["trades"], by_options["trades"]);
+    int short_stops = 0;
+    for (const json& t : by_rules["trades"]) short_stops += t["side"] == "short" && t["exitReason"] == "stop_loss";
+    EXPECT_GT(short_stops, 0);
+    EXPECT_EQ(by_rules["request"]["strategy"]["stopLossShort"], "close * (1 + 0.02)");
+}
+
 TEST_F(ExitOptions, RuleLevelsAreCheckedAndExclusive) {
     const HttpResult condition = Post("/backtest/run", RulesRun({{"stopLoss", "close > open"}}, json::object()).dump());
     ASSERT_EQ(condition.status, 400) << condition.body;

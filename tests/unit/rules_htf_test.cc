@@ -24,8 +24,8 @@ std::vector<double> Values(const std::string& expression, std::span<const Candle
     const auto strategy = made->definition->create({});
     const SeriesContext context(bars, 0, timeframe);
     std::vector<Signal> signals(bars.size());
-    std::vector<double> stop(bars.size()), target(bars.size());
-    strategy->SignalsAndLevels(context, signals, stop, target);
+    std::vector<double> stop(bars.size()), target(bars.size()), stop_short(bars.size()), target_short(bars.size());
+    strategy->SignalsAndLevels(context, signals, {stop, target, stop_short, target_short});
     return stop;
 }
 

@@ -113,9 +113,9 @@ Result<void> RefuseAxesTheRulesPrice(const OptimizeRequest& out) {
     for (const research::GridAxis& axis : out.grid.axes) {
         const bool stop = axis.name == "stopLossPct" || axis.name.starts_with("stopLossAtr.");
         const bool target = axis.name == "takeProfitPct" || axis.name.starts_with("takeProfitAtr.");
-        const char* rule = stop && rules[rules::kStopLoss]       ? "stopLoss"
-                           : target && rules[rules::kTakeProfit] ? "takeProfit"
-                                                                 : nullptr;
+        const bool rule_stop = rules[rules::kStopLoss] || rules[rules::kStopLossShort];
+        const bool rule_target = rules[rules::kTakeProfit] || rules[rules::kTakeProfitShort];
+        const char* rule = stop && rule_stop ? "stopLoss" : target && rule_target ? "takeProfit" : nullptr;
         if (rule == nullptr) continue;
         return Invalid("grid." + axis.name,
                        fmt::format("the strategy's rules set {} themselves (strategy.{}): search a $parameter of "

@@ -131,12 +131,14 @@ Result<void> ReadSizing(const json& body, BacktestOptions& options) {
 }
 
 //! Whether rules in the body (its strategy, or any portfolio asset's) set the level `key`
-//! (stopLoss, takeProfit) themselves.
+//! (stopLoss, takeProfit) themselves, for both sides or for shorts (`key` + "Short").
 bool RulesSet(const json& body, const char* key) {
+    const std::string short_key = std::string(key) + "Short";
     const auto sets = [&](const json& holder) {
         const auto strategy = holder.find("strategy");
-        return strategy != holder.end() && strategy->is_object() && strategy->contains(key) &&
-               !(*strategy)[key].is_null();
+        if (strategy == holder.end() || !strategy->is_object()) return false;
+        const auto has = [&](const std::string& k) { return strategy->contains(k) && !(*strategy)[k].is_null(); };
+        return has(key) || has(short_key);
     };
     if (sets(body)) return true;
     const auto assets = body.find("assets");
@@ -151,8 +153,11 @@ int AssetWithoutRuleStop(const json& body) {
     if (assets == body.end() || !assets->is_array()) return -1;
     for (size_t i = 0; i < assets->size(); ++i) {
         const json& a = (*assets)[i];
-        const bool sets = a.is_object() && a.contains("strategy") && a["strategy"].is_object() &&
-                          a["strategy"].contains("stopLoss") && !a["strategy"]["stopLoss"].is_null();
+        const auto has = [&](const char* k) {
+            return a.is_object() && a.contains("strategy") && a["strategy"].is_object() && a["strategy"].contains(k) &&
+                   !a["strategy"][k].is_null();
+        };
+        const bool sets = has("stopLoss") || has("stopLossShort");
         if (!sets) return static_cast<int>(i);
     }
     return -1;

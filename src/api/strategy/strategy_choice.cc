@@ -87,13 +87,16 @@ Result<StrategyChoice> ReadRules(const json& strategy) {
     if (auto ok = ReadText(strategy, "exitShort", source.exit_short); !ok) return std::unexpected(ok.error());
     if (auto ok = ReadText(strategy, "stopLoss", source.stop_loss); !ok) return std::unexpected(ok.error());
     if (auto ok = ReadText(strategy, "takeProfit", source.take_profit); !ok) return std::unexpected(ok.error());
+    if (auto ok = ReadText(strategy, "stopLossShort", source.stop_loss_short); !ok) return std::unexpected(ok.error());
+    if (auto ok = ReadText(strategy, "takeProfitShort", source.take_profit_short); !ok)
+        return std::unexpected(ok.error());
     auto made = rules::MakeRulesStrategy(source);
     if (!made) return std::unexpected(rules::ToError(made.error()));
     return StrategyChoice{"rules", std::move(made->definition), std::move(made->checked), {}};
 }
 
-constexpr std::string_view kRuleKeys[] = {"params",     "let",       "entry",    "exit",
-                                          "entryShort", "exitShort", "stopLoss", "takeProfit"};
+constexpr std::string_view kRuleKeys[] = {"params",    "let",      "entry",      "exit",          "entryShort",
+                                          "exitShort", "stopLoss", "takeProfit", "stopLossShort", "takeProfitShort"};
 
 }  // namespace
 
@@ -114,11 +117,13 @@ Result<StrategyChoice> ReadStrategy(const json& body, const std::string& default
         const bool rule_key = std::find(std::begin(kRuleKeys), std::end(kRuleKeys), key) != std::end(kRuleKeys);
         if (key == "name" || key == "params") continue;
         if (!rule_key) {
-            return Invalid("strategy." + TruncateForEcho(key),
-                           fmt::format("unknown field strategy.{} (a built-in takes name, params; rules take params, "
-                                       "let, entry, exit, entryShort, exitShort, stopLoss, takeProfit)",
-                                       TruncateForEcho(key)),
-                           "UNKNOWN_FIELD");
+            return Invalid(
+                "strategy." + TruncateForEcho(key),
+                fmt::format(
+                    "unknown field strategy.{} (a built-in takes name, params; rules take params, "
+                    "let, entry, exit, entryShort, exitShort, stopLoss, takeProfit, stopLossShort, takeProfitShort)",
+                    TruncateForEcho(key)),
+                "UNKNOWN_FIELD");
         }
         if (has_name) {
             return Invalid("strategy." + key,

@@ -25,7 +25,11 @@ struct StrategyChoice {
     bool IsRules() const { return rules != nullptr; }
     //! Whether rules price their entries' stop or target themselves (stopLoss, takeProfit).
     bool SetsLevels() const {
-        return rules != nullptr && (rules->rules[rules::kStopLoss] || rules->rules[rules::kTakeProfit]);
+        if (rules == nullptr) return false;
+        for (size_t slot = rules::kStopLoss; slot < rules::kRuleSlots; ++slot) {
+            if (rules->rules[slot]) return true;
+        }
+        return false;
     }
 };
 
