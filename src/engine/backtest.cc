@@ -29,29 +29,15 @@ Result<void> CheckBars(std::span<const Candle> bars) {
 
 void RunBacktest(const SeriesContext& context, const Strategy& strategy, const BacktestOptions& options,
                  double periods_per_year, BacktestWorkspace& workspace, size_t warmup_bars) {
-    workspace.signals.resize(context.Bars().size());
-    const bool sets_levels = strategy.SetsLevels();
-    if (sets_levels) {
-        for (std::vector<double>& series : workspace.levels) series.resize(context.Bars().size());
-        strategy.SignalsAndLevels(context, workspace.signals,
-                                  {workspace.levels[0], workspace.levels[1], workspace.levels[2], workspace.levels[3]});
-    } else {
-        strategy.Signals(context, workspace.signals);
-    }
     // Warm-up bars feed the indicators only: trading, equity and metrics start after them.
     const size_t first = std::min(warmup_bars, context.Bars().size());
+    const ExitSeries exit_series =
+        DecideSignals(context, strategy, options, first, workspace.signals, workspace.levels);
     const std::span<const Candle> bars = context.Bars().subspan(first);
     BacktestResult& result = workspace.result;
     const std::span<const Signal> signals = std::span<const Signal>(workspace.signals).subspan(first);
     result.trades.clear();
     result.equity.resize(bars.size());
-    ExitSeries exit_series = ExitSeriesFor(context, options, first);
-    if (sets_levels) {
-        exit_series.stop_level = workspace.levels[0];
-        exit_series.target_level = workspace.levels[1];
-        exit_series.stop_level_short = workspace.levels[2];
-        exit_series.target_level_short = workspace.levels[3];
-    }
     Simulation simulation(bars, options, result.trades, exit_series);
     int64_t bars_in_market = 0;
     for (size_t t = 0; t < bars.size(); ++t) {

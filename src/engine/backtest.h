@@ -32,7 +32,7 @@ Result<BacktestResult> RunBacktest(std::span<const Candle> bars, const Strategy&
 struct BacktestWorkspace {
     std::vector<Signal> signals;
     //! A strategy's own prices (SetsLevels): longs' stop and target, shorts' stop and target.
-    std::array<std::vector<double>, 4> levels;
+    LevelBuffers levels;
     BacktestResult result;
 };
 

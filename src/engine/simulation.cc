@@ -37,6 +37,24 @@ ExitSeries ExitSeriesFor(const SeriesContext& context, const BacktestOptions& op
     return series;
 }
 
+ExitSeries DecideSignals(const SeriesContext& context, const Strategy& strategy, const BacktestOptions& options,
+                         size_t first, std::vector<Signal>& signals, LevelBuffers& levels) {
+    const size_t n = context.Bars().size();
+    signals.resize(n);
+    ExitSeries series = ExitSeriesFor(context, options, first);
+    if (!strategy.SetsLevels()) {
+        strategy.Signals(context, signals);
+        return series;
+    }
+    for (std::vector<double>& prices : levels) prices.resize(n);
+    strategy.SignalsAndLevels(context, signals, {levels[0], levels[1], levels[2], levels[3]});
+    series.stop_level = levels[0];
+    series.target_level = levels[1];
+    series.stop_level_short = levels[2];
+    series.target_level_short = levels[3];
+    return series;
+}
+
 Simulation::Simulation(std::span<const Candle> bars, const BacktestOptions& options, std::vector<Trade>& trades,
                        ExitSeries exit_series)
     : bars_(bars),
@@ -53,8 +71,7 @@ std::optional<double> Simulation::ValueAt(std::span<const double> series, ptrdif
     return series[at];
 }
 
-std::optional<double> Simulation::TrailCandidate(ptrdiff_t t) const {
-    const double direction = account_.Long() ? 1.0 : -1.0;
+std::optional<double> Simulation::TrailCandidate(ptrdiff_t t, double direction) const {
     if (options_.trailing_stop_pct) return levels_.best * (1.0 - direction * *options_.trailing_stop_pct);
     if (options_.trailing_stop_atr) {
         const std::optional<double> atr = ValueAt(exit_series_.trailing_stop_atr, t);
@@ -120,18 +137,8 @@ void Simulation::Open(Side side, double price, size_t t) {
     // The trail's first level is the one the first bar checked will see: the best price is the
     // fill, and the ATR that bar reads (its previous close) is the decision's.
     std::optional<double> stop_at_entry = levels_.stop;
-    if (options_.trailing_stop_pct || options_.trailing_stop_atr) {
-        const bool long_side = side == Side::kLong;
-        const double best = fill;
-        std::optional<double> trail;
-        if (options_.trailing_stop_pct) {
-            trail = best * (1.0 - direction * *options_.trailing_stop_pct);
-        } else if (const auto atr = ValueAt(exit_series_.trailing_stop_atr, decision)) {
-            trail = best - direction * options_.trailing_stop_atr->multiple * *atr;
-        }
-        if (trail && (!stop_at_entry || (long_side ? *trail > *stop_at_entry : *trail < *stop_at_entry)))
-            stop_at_entry = trail;
-    }
+    const std::optional<double> trail = TrailCandidate(decision, direction);
+    if (trail && (!stop_at_entry || direction * *trail > direction * *stop_at_entry)) stop_at_entry = trail;
     std::optional<double> stop_distance;
     if (stop_at_entry) stop_distance = direction * (fill - *stop_at_entry);
     const double quantity = EntryQuantity(options_.sizing, account_.Cash(), fill, account_.FeeRate(), stop_distance);
@@ -178,7 +185,7 @@ bool Simulation::CheckLevels(const Candle& prices, bool open_is_entry, size_t t)
     const auto favour = [&](double price) { return direction * price; };
     // The trail moves with the best price of the prices before these (never their own extreme:
     // no look-ahead inside a bar) and never loosens. Its ATR is the run's bar before `t`.
-    if (const std::optional<double> candidate = TrailCandidate(static_cast<ptrdiff_t>(t) - 1)) {
+    if (const std::optional<double> candidate = TrailCandidate(static_cast<ptrdiff_t>(t) - 1, direction)) {
         if (!levels_.trail || favour(*candidate) > favour(*levels_.trail)) levels_.trail = candidate;
     }
     std::optional<double> stop = levels_.stop;

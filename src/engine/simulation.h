@@ -34,6 +34,12 @@ struct ExitSeries {
 //! The series `options` needs from `context`, for a simulation stepping its bars from `first`.
 ExitSeries ExitSeriesFor(const SeriesContext& context, const BacktestOptions& options, size_t first);
 
+//! The strategy's signals over `context` into `signals` and, when it prices its entries itself,
+//! those prices into `levels`; returns what a simulation stepping from `first` reads besides the
+//! bars (ExitSeriesFor, plus those prices). `levels` must outlive the simulation.
+ExitSeries DecideSignals(const SeriesContext& context, const Strategy& strategy, const BacktestOptions& options,
+                         size_t first, std::vector<Signal>& signals, LevelBuffers& levels);
+
 //! What a signal does in a position state (docs/strategies.md "Signals").
 enum class Action : uint8_t { kNone, kClose, kOpenLong, kOpenShort, kCloseThenOpenLong, kCloseThenOpenShort };
 
@@ -73,8 +79,9 @@ class Simulation {
     //! The value of `series` (an ATR, a level) at bar `t` of the stepped bars (t may be −1: the bar
     //! before them), when defined.
     std::optional<double> ValueAt(std::span<const double> series, ptrdiff_t t) const;
-    //! The trail's level from the best price so far and the ATR of bar `t` (trailingStop*).
-    std::optional<double> TrailCandidate(ptrdiff_t t) const;
+    //! The trail's level from the best price so far and the ATR of bar `t` (trailingStop*), for a
+    //! position on `direction`'s side (+1 long, −1 short).
+    std::optional<double> TrailCandidate(ptrdiff_t t, double direction) const;
 
     using ActionTable = std::array<std::array<Action, 3>, 6>;
     static ActionTable BuildActionTable(bool allow_short);

@@ -25,7 +25,7 @@ struct Sleeve {
     const PortfolioAsset* asset = nullptr;
     BacktestOptions options;
     std::vector<Signal> signals;
-    std::array<std::vector<double>, 4> levels;  //!< the strategy's own prices, as in BacktestWorkspace
+    LevelBuffers levels;  //!< the strategy's own prices, as in BacktestWorkspace
     std::vector<Trade> trades;
     std::unique_ptr<SeriesContext> context;  //!< the ATRs of ATR-based exits
     std::unique_ptr<Simulation> simulation;
@@ -114,20 +114,8 @@ PortfolioResult RunPortfolio(const PortfolioInput& input) {
         s.options.intrabar = s.asset->intrabar;
         s.equity = s.initial;
         s.index = s.initial;
-        s.signals.resize(s.asset->bars.size());
         s.context = std::make_unique<SeriesContext>(s.asset->bars, 0, input.options.timeframe);
-        ExitSeries exit_series = ExitSeriesFor(*s.context, s.options, 0);
-        if (s.asset->strategy->SetsLevels()) {
-            for (std::vector<double>& series : s.levels) series.resize(s.asset->bars.size());
-            s.asset->strategy->SignalsAndLevels(*s.context, s.signals,
-                                                {s.levels[0], s.levels[1], s.levels[2], s.levels[3]});
-            exit_series.stop_level = s.levels[0];
-            exit_series.target_level = s.levels[1];
-            exit_series.stop_level_short = s.levels[2];
-            exit_series.target_level_short = s.levels[3];
-        } else {
-            s.asset->strategy->Signals(*s.context, s.signals);
-        }
+        const ExitSeries exit_series = DecideSignals(*s.context, *s.asset->strategy, s.options, 0, s.signals, s.levels);
         s.simulation = std::make_unique<Simulation>(s.asset->bars, s.options, s.trades, exit_series);
     }
     const double fee_rate = input.options.fee_bps * kBasisPoint;

@@ -1,10 +1,12 @@
 #pragma once
 
 #include <algorithm>
+#include <array>
 #include <cstdint>
 #include <limits>
 #include <span>
 #include <string_view>
+#include <vector>
 
 #include "model/candle.h"
 #include "strategy/series_context.h"
@@ -25,6 +27,9 @@ struct EntryLevels {
     std::span<double> stop_short;
     std::span<double> target_short;
 };
+
+//! Storage for EntryLevels, in its order: long stop, long target, short stop, short target.
+using LevelBuffers = std::array<std::vector<double>, 4>;
 
 //! A trading rule. Contract: out[t] depends on bars[0..t] only (no look-ahead); the batch form
 //! lets a strategy work on whole indicator series in one tight pass.
