@@ -63,6 +63,9 @@ HttpResponse DeterministicJob(std::string_view route, const HttpRequest& request
         json.Field("reason", "deterministic mode: the route is switched off (REAL_ROUTES); nothing was computed");
         json.EndObject();
     }
+    // Every answer carries `warnings` (docs/api.md "Warnings"); `mode` already says nothing was
+    // computed, and nothing else qualifies an answer derived only from the request.
+    json.Key("warnings").BeginArray().EndArray();
     json.EndObject();
     HttpResponse response{200, json.Take()};
     response.job.bar_source = "none";

@@ -91,13 +91,17 @@ bool IsLoopback(const std::string& host) { return host.starts_with("127.") || ho
 }  // namespace
 
 int RunServe(const std::vector<std::string>& args) {
-    if (!args.empty() && (args[0] == "--help" || args[0] == "-h")) {
-        std::cout << ServeUsage();
-        return 0;
-    }
-    if (!args.empty() && args[0] == "--version") {
-        std::cout << VersionLine() << '\n';
-        return 0;
+    // --help and --version wherever they stand, before anything else is read (a bad flag or
+    // environment variable beside them is no reason to refuse the help asked for); the first wins.
+    for (const std::string& arg : args) {
+        if (arg == "--help" || arg == "-h") {
+            std::cout << ServeUsage();
+            return 0;
+        }
+        if (arg == "--version") {
+            std::cout << VersionLine() << '\n';
+            return 0;
+        }
     }
     auto config = ParseServeConfig(args, [](const char* name) { return std::getenv(name); });
     if (!config) {

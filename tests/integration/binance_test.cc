@@ -110,6 +110,15 @@ TEST_F(Binance, ARealGapIsKnownAndNeverFetchedAgain) {
 TEST_F(Binance, AWarmUpTheUpstreamFailsToDeliverFailsTheRun) {
     StartServer({"--binance-max-attempts", "1"});
     Run(kWeek);
+    const auto metric = [this](const std::string& name) {
+        return MetricValue(HttpCall(server_->Port(), "GET", "/metrics").body, name);
+    };
+    const std::string misses = "spark_backtest_cache_misses_total";
+    const std::string fetched = "spark_backtest_bars_fetched_total";
+    const std::string served = R"(spark_backtest_bars_served_total{source="binance"})";
+    EXPECT_EQ(metric(misses), 1);
+    EXPECT_EQ(metric(fetched), 168);
+    EXPECT_EQ(metric(served), 168);
     Inject({{"status", 500}, {"count", 1}});
     json request = json::parse(kWeek);
     request["warmupBars"] = 48;
@@ -117,9 +126,15 @@ TEST_F(Binance, AWarmUpTheUpstreamFailsToDeliverFailsTheRun) {
     EXPECT_EQ(down["error"]["code"], "MARKET_DATA_UNAVAILABLE");
     EXPECT_EQ(down["error"]["details"]["field"], "warmupBars");
     EXPECT_EQ(down["error"]["details"]["reason"], "WARMUP_UNAVAILABLE");
+    // The range was a hit; the warm-up's failed fetch is a miss like any other.
+    EXPECT_EQ(metric(misses), 2);
     const json up = Run(request.dump());
     EXPECT_EQ(up["warmupBars"], 48);
     EXPECT_EQ(up["warnings"], json::array());
+    // The warm-up load (twice the bars looked back) is counted as a miss, fetched and served.
+    EXPECT_EQ(metric(misses), 3);
+    EXPECT_EQ(metric(fetched), 168 + 96);
+    EXPECT_EQ(metric(served), 168 + 96);
 }
 
 TEST_F(Binance, RateLimitsAreRetriedHonouringRetryAfter) {

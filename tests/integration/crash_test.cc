@@ -60,9 +60,38 @@ TEST_F(Crash, AnImportKilledInsideItsTransactionLeavesNothingOfIt) {
     // The bars were inserted, their coverage not yet: after the crash, neither is there.
     EXPECT_EQ(Bars(), (std::map<std::string, int64_t>{{"ETHUSDT", 17543}}));
     ExpectVerified();
+    {
+        // The next run knows the bars are not there (no upstream: a clear 404, never stray bars).
+        ServerProcess server(directory_, /*seed=*/false);
+        ASSERT_TRUE(server.Started()) << server.Stderr();
+        const HttpResult missing = HttpCall(server.Port(), "POST", "/backtest/run", kPlanRequest);
+        EXPECT_EQ(missing.status, 404) << missing.body;
+        EXPECT_EQ(server.Stop(), 0);
+    }
     ASSERT_EQ(Import("BTCUSDT", "BTCUSDT-1h.csv.gz").status, 0);
     EXPECT_EQ(Bars(), (std::map<std::string, int64_t>{{"BTCUSDT", 17543}, {"ETHUSDT", 17543}}));
     ExpectVerified();
+    // A run on the imported range answers as one on the bundled data seeded directly.
+    json answer;
+    {
+        ServerProcess server(directory_, /*seed=*/false);
+        ASSERT_TRUE(server.Started()) << server.Stderr();
+        const HttpResult run = HttpCall(server.Port(), "POST", "/backtest/run", kPlanRequest);
+        ASSERT_EQ(run.status, 200) << run.body;
+        answer = json::parse(run.body);
+        EXPECT_EQ(answer["bars"]["source"], "cache");
+        EXPECT_EQ(answer["bars"]["count"], 168);
+        EXPECT_EQ(answer["bars"]["missing"], 0);
+        EXPECT_EQ(server.Stop(), 0);
+    }
+    const std::string reference_directory = directory_ + "/reference";
+    fs::create_directories(reference_directory);
+    ServerProcess reference(reference_directory, /*seed=*/true);
+    ASSERT_TRUE(reference.Started()) << reference.Stderr();
+    const json expected = json::parse(HttpCall(reference.Port(), "POST", "/backtest/run", kPlanRequest).body);
+    EXPECT_EQ(answer["metrics"], expected["metrics"]);
+    EXPECT_EQ(answer["trades"], expected["trades"]);
+    EXPECT_EQ(answer["bars"]["count"], expected["bars"]["count"]);
 }
 
 TEST_F(Crash, AnImportKilledRightAfterItsCommitKeepsAllOfIt) {

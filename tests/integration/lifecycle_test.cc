@@ -158,6 +158,9 @@ TEST_F(Lifecycle, EveryCommandHasHelpWithDefaultsAndAVersion) {
     const std::string exe = SPARK_EXECUTOR_PATH;
     const std::vector<std::pair<std::string, std::vector<std::string>>> commands = {
         {"serve --help", {"--port", "4001", "--db", "var/spark.duckdb", "SPARK_WORKERS"}},
+        // Anywhere among serve's flags, even beside one that would stop the start.
+        {"serve --port 4002 --workers=2 --help", {"--port", "4001", "SPARK_WORKERS"}},
+        {"serve --no-such-flag -h", {"--port", "4001"}},
         {"import --help", {"--symbol", "--interval", "--exchange", "=binance", "--db", "--allow-rejects"}},
         {"cache --help", {"list", "verify", "delete", "--db"}},
         {"cache list --help", {"--json", "--db"}},
@@ -173,7 +176,9 @@ TEST_F(Lifecycle, EveryCommandHasHelpWithDefaultsAndAVersion) {
             EXPECT_NE(help.output.find(text), std::string::npos) << command << " lacks " << text << "\n" << help.output;
         }
     }
-    for (const std::string command : {"--version", "serve --version", "import --version", "cache --version"}) {
+    for (const std::string command :
+         {"--version", "serve --version", "serve --port 4002 --version",
+          "serve --workers=many --db /nonexistent/x.duckdb --version", "import --version", "cache --version"}) {
         const CommandResult version = RunCommand(exe + " " + command + " 2>/dev/null");
         EXPECT_EQ(version.status, 0) << command;
         EXPECT_NE(version.output.find("spark-executor "), std::string::npos) << command << ": " << version.output;

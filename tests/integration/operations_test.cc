@@ -3,11 +3,13 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
 #include <cctype>
 #include <chrono>
 #include <filesystem>
 #include <fstream>
 #include <future>
+#include <iterator>
 #include <regex>
 #include <set>
 #include <thread>
@@ -65,6 +67,7 @@ TEST_F(Operations, RoutesLeftOutOfRealRoutesAnswerDeterministically) {
         EXPECT_EQ(answer["route"], route);
         EXPECT_EQ(answer["request"], json::parse(body));
         EXPECT_EQ(answer["requestDigest"].get<std::string>().size(), 16u);
+        EXPECT_EQ(answer["warnings"], json::array());  // every answer carries warnings
         // Derived only from the request: the same request, the same answer (the run id aside).
         json again = json::parse(HttpCall(server.Port(), "POST", path, body).body);
         again.erase("runId");
@@ -90,6 +93,7 @@ TEST_F(Operations, EveryRouteCanBeSwitchedOff) {
     EXPECT_EQ(answer["mode"], "deterministic");
     EXPECT_EQ(answer["bars"]["count"], 0);
     EXPECT_TRUE(answer["metrics"].contains("sharpe"));
+    EXPECT_EQ(answer["warnings"], json::array());
     EXPECT_EQ(HttpCall(server.Port(), "POST", "/backtest/run", "{broken").status, 400);
 }
 
@@ -279,6 +283,46 @@ TEST_F(Operations, PromtoolAcceptsTheDeployFiles) {
     const CommandResult rules = RunCommand(std::string(SPARK_PROMTOOL) + " check rules " + deploy + "/alerts.yml");
     EXPECT_EQ(rules.status, 0) << rules.output;
     EXPECT_NE(rules.output.find("8 rules found"), std::string::npos) << rules.output;
+}
+
+// Every alert names its runbook, and docs/operations.md has it: the section's anchor, its row in
+// the alerts table; and no runbook is left for an alert that no longer exists.
+TEST_F(Operations, EveryAlertHasItsRunbookInTheOperationsGuide) {
+    std::ifstream rules(std::string(SPARK_SOURCE_DIR) + "/deploy/prometheus/alerts.yml");
+    std::vector<std::pair<std::string, std::string>> alerts;  // name, runbook_url
+    const std::regex alert_line(R"(^\s*- alert:\s*(\S+)\s*$)");
+    const std::regex runbook_line(R"re(^\s*runbook_url:\s*"?([^"]*)"?\s*$)re");
+    std::string line;
+    while (std::getline(rules, line)) {
+        std::smatch match;
+        if (std::regex_match(line, match, alert_line)) {
+            alerts.emplace_back(match[1].str(), "");
+        } else if (std::regex_match(line, match, runbook_line)) {
+            ASSERT_FALSE(alerts.empty()) << line;
+            EXPECT_TRUE(alerts.back().second.empty()) << alerts.back().first << " has two runbook_url annotations";
+            alerts.back().second = match[1].str();
+        }
+    }
+    ASSERT_EQ(alerts.size(), 8u);  // as promtool counts them (PromtoolAcceptsTheDeployFiles)
+
+    std::ifstream in(std::string(SPARK_SOURCE_DIR) + "/docs/operations.md");
+    const std::string guide((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+    std::set<std::string> anchors;
+    for (const auto& [name, runbook] : alerts) {
+        std::string anchor = "alert-" + name;
+        std::transform(anchor.begin(), anchor.end(), anchor.begin(),
+                       [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
+        anchors.insert(anchor);
+        EXPECT_EQ(runbook, "docs/operations.md#" + anchor) << name;
+        EXPECT_NE(guide.find(fmt::format("### <a id=\"{}\"></a>{}\n", anchor, name)), std::string::npos)
+            << name << " has no runbook section";
+        EXPECT_NE(guide.find(fmt::format("| [`{}`](#{}) |", name, anchor)), std::string::npos)
+            << name << " is not in the alerts table";
+    }
+    const std::regex section(R"re(<a id="(alert-[a-z0-9-]+)">)re");
+    for (std::sregex_iterator it(guide.begin(), guide.end(), section), end; it != end; ++it) {
+        EXPECT_TRUE(anchors.contains((*it)[1].str())) << (*it)[1].str() << " is a runbook for no alert";
+    }
 }
 
 json Query(uint16_t port, const std::string& expression) {

@@ -35,7 +35,7 @@ Result<std::vector<Candle>> RunRoute::LoadWarmup(const RunRequest& request, cons
         const int64_t from = std::max(kEarliestStartMs, query.range.start_ms - span_bars * query.interval.NominalMs());
         if (from >= query.range.start_ms) break;
         before.range = {from, query.range.start_ms};
-        loaded = loader_.Load(before);
+        loaded = LoadCounted(loader_, metrics_, before);
         found = loaded ? std::move(loaded->bars) : std::vector<Candle>{};
         if (found.size() >= bars) {
             found.erase(found.begin(), found.end() - static_cast<std::ptrdiff_t>(bars));
