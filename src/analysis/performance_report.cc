@@ -51,6 +51,7 @@ Metrics ComputeMetrics(const PerformanceInputs& in) {
 
     m.exposure = in.bars.empty() ? 0 : static_cast<double>(in.bars_in_market) / static_cast<double>(in.bars.size());
     m.total_fees = in.total_fees;
+    m.total_funding = in.total_funding;
     m.buy_and_hold_return = in.bars.empty() ? 0 : Finite(in.bars.back().close / in.bars.front().open - 1.0);
     return m;
 }

@@ -29,6 +29,8 @@ struct Metrics {
     double worst_trade = 0;
     double exposure = 0;
     double total_fees = 0;
+    //! Perpetual futures: funding paid by every position (negative: received).
+    double total_funding = 0;
     double buy_and_hold_return = 0;
 };
 
@@ -40,6 +42,7 @@ struct PerformanceInputs {
     double periods_per_year = 0;
     int64_t bars_in_market = 0;  //!< bars with a position held at the close
     double total_fees = 0;
+    double total_funding = 0;
 };
 
 Metrics ComputeMetrics(const PerformanceInputs& in);

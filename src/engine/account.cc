@@ -1,6 +1,9 @@
 #include "engine/account.h"
 
+#include <algorithm>
 #include <cmath>
+
+#include "engine/margin.h"
 
 namespace spark {
 namespace {
@@ -12,7 +15,9 @@ constexpr double kBasisPoint = 1e-4;
 Account::Account(const BacktestOptions& options)
     : fee_rate_(options.fee_bps * kBasisPoint),
       slippage_(options.slippage_bps * kBasisPoint),
-      cash_(options.initial_cash) {}
+      cash_(options.initial_cash),
+      futures_(options.futures ? &*options.futures : nullptr),
+      leverage_(options.futures ? options.futures->leverage : 1.0) {}
 
 void Account::Open(Side side, double price, double quantity, int64_t bar, int64_t time_ms) {
     const double notional = quantity * price;
@@ -23,6 +28,8 @@ void Account::Open(Side side, double price, double quantity, int64_t bar, int64_
     side_ = side;
     quantity_ = quantity;
     entry_notional_ = notional;
+    margin_ = notional / leverage_;
+    if (futures_ != nullptr) tier_ = TierFor(*futures_, notional);
     open_ = Trade{.side = side,
                   .entry_time_ms = time_ms,
                   .entry_bar = bar,
@@ -46,7 +53,9 @@ Trade Account::Close(double market_price, int64_t bar, int64_t time_ms, ExitReas
     trade.fees += fee;
     trade.pnl =
         is_long ? (notional - fee) - (entry_notional_ + entry_fee) : (entry_notional_ - entry_fee) - (notional + fee);
-    trade.return_fraction = trade.pnl / (entry_notional_ + entry_fee);
+    trade.pnl -= open_.funding;
+    trade.return_fraction = trade.pnl / (margin_ + open_.funding + entry_fee);
+    if (const auto liquidation = LiquidationPrice()) trade.liquidation_price = *liquidation;
     trade.exit_reason = reason;
     in_position_ = false;
     quantity_ = 0;
@@ -64,6 +73,7 @@ Account::Resizing Account::Resize(double target, double price, double fee_rate) 
     r.fee = r.traded * fee_rate;
     quantity_ *= scale;
     entry_notional_ *= scale;
+    margin_ *= scale;
     open_.quantity = quantity_;
     open_.fees *= scale;
     const double position_value = side_ == Side::kLong ? quantity_ * price : -quantity_ * price;
@@ -79,9 +89,48 @@ Trade Account::MarkOpenTrade(const Candle& last, int64_t bar) const {
     trade.exit_bar = bar;
     trade.exit_price = last.close;
     trade.pnl = side_ == Side::kLong ? value - (entry_notional_ + entry_fee) : (entry_notional_ - entry_fee) - value;
-    trade.return_fraction = trade.pnl / (entry_notional_ + entry_fee);
+    trade.pnl -= open_.funding;
+    trade.return_fraction = trade.pnl / (margin_ + open_.funding + entry_fee);
+    if (const auto liquidation = LiquidationPrice()) trade.liquidation_price = *liquidation;
     trade.open = true;
     trade.exit_reason = ExitReason::kEnd;
+    return trade;
+}
+
+double Account::SettleFunding(double rate, double mark_price) {
+    if (!in_position_) return 0;
+    const double amount = quantity_ * mark_price * rate;
+    const double paid = side_ == Side::kLong ? amount : -amount;
+    cash_ -= paid;
+    margin_ -= paid;
+    open_.funding += paid;
+    total_funding_ += paid;
+    return paid;
+}
+
+std::optional<double> Account::LiquidationPrice() const {
+    if (!in_position_ || futures_ == nullptr) return std::nullopt;
+    return spark::LiquidationPrice(side_, quantity_, open_.entry_price, margin_, tier_);
+}
+
+Trade Account::Liquidate(double price, int64_t bar, int64_t time_ms) {
+    // The wallet is the equity at the entry price (fees and funding already taken); the position's
+    // isolated margin leaves it whole.
+    const double wallet = side_ == Side::kLong ? cash_ + entry_notional_ : cash_ - entry_notional_;
+    // Margin plus fee never exceed the equity at entry, so only rounding can take this below zero.
+    cash_ = std::max(0.0, wallet - margin_);
+    Trade trade = open_;
+    trade.exit_time_ms = time_ms;
+    trade.exit_bar = bar;
+    trade.exit_price = price;
+    trade.liquidation_price = price;
+    // Everything the trade put in is gone: the margin it started with and its entry fee (funding
+    // it paid came out of that margin; funding it received was lost with it).
+    trade.pnl = -(margin_ + open_.funding) - open_.fees;
+    trade.return_fraction = trade.pnl / (margin_ + open_.funding + open_.fees);
+    trade.exit_reason = ExitReason::kLiquidation;
+    in_position_ = false;
+    quantity_ = 0;
     return trade;
 }
 

@@ -1,6 +1,7 @@
 #pragma once
 
 #include <cstdint>
+#include <optional>
 
 #include "engine/backtest_options.h"
 #include "model/candle.h"
@@ -27,6 +28,10 @@ class Account {
         return side_ == Side::kLong ? cash_ + quantity_ * price : cash_ - quantity_ * price;
     }
     double TotalFees() const { return total_fees_; }
+    //! Funding paid by every position so far (negative: received), quote currency.
+    double TotalFunding() const { return total_funding_; }
+    //! The leverage entries use: the futures terms' (1 for spot).
+    double Leverage() const { return leverage_; }
 
     //! Cash, which is the equity whenever an entry is made (entries are always from flat).
     double Cash() const { return cash_; }
@@ -41,6 +46,19 @@ class Account {
     Trade Close(double market_price, int64_t bar, int64_t time_ms, ExitReason reason);
     //! The position still held after the last bar, marked at that bar's close without exit costs.
     Trade MarkOpenTrade(const Candle& last, int64_t bar) const;
+
+    // Perpetual futures (docs/futures.md); none of these is used on spot.
+
+    //! Settles one funding of `rate` at `mark_price` on the open position: a long pays
+    //! quantity × mark × rate, a short receives it. The amount moves cash and the position's
+    //! isolated margin alike. Returns the amount paid (negative: received).
+    double SettleFunding(double rate, double mark_price);
+    //! The open position's liquidation price from its isolated margin (which funding moves) and
+    //! its maintenance tier; none when flat, on spot, or for a long no positive price liquidates.
+    std::optional<double> LiquidationPrice() const;
+    //! Closes the position by liquidation at `price`: its isolated margin is lost whole (the
+    //! liquidation fee and anything between the liquidation and bankruptcy prices included).
+    Trade Liquidate(double price, int64_t bar, int64_t time_ms);
 
     struct Resizing {
         double traded = 0;  //!< notional bought or sold
@@ -60,6 +78,12 @@ class Account {
     double quantity_ = 0;
     double entry_notional_ = 0;  //!< quantity × entry fill price
     double total_fees_ = 0;
+    double total_funding_ = 0;
+    // Perpetual futures: the terms, and the open position's isolated margin and tier.
+    const FuturesTerms* futures_ = nullptr;
+    double leverage_ = 1.0;
+    double margin_ = 0;
+    MaintenanceTier tier_;
     Trade open_;
 };
 

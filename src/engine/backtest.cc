@@ -52,7 +52,8 @@ void RunBacktest(const SeriesContext& context, const Strategy& strategy, const B
                                                .initial_cash = options.initial_cash,
                                                .periods_per_year = periods_per_year,
                                                .bars_in_market = bars_in_market,
-                                               .total_fees = simulation.TotalFees()});
+                                               .total_fees = simulation.TotalFees(),
+                                               .total_funding = simulation.TotalFunding()});
 }
 
 Result<BacktestResult> RunBacktest(std::span<const Candle> bars, const Strategy& strategy,

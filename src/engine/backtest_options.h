@@ -3,9 +3,11 @@
 #include <cstddef>
 #include <cstdint>
 #include <optional>
+#include <span>
 #include <string_view>
 
 #include "common/interval.h"
+#include "model/funding_rate.h"
 
 namespace spark {
 
@@ -26,6 +28,7 @@ inline constexpr double kMaxAtrPeriod = 1000;
 inline constexpr double kMaxAtrMultiple = 100;
 inline constexpr double kMaxBarsInTrade = 1'000'000;
 inline constexpr double kMaxNotional = 1e12;
+inline constexpr double kMaxLeverage = 125;  //!< Binance USD-M's highest
 }  // namespace option_limits
 
 //! A level `multiple × ATR(period)` away from a price (docs/strategies.md "Trailing stops, ATR
@@ -51,6 +54,28 @@ struct Sizing {
 
 class IntrabarPath;
 
+//! One tier of an exchange's maintenance-margin brackets (docs/futures.md "Liquidation"): a
+//! position whose entry notional is at most `notional_cap` needs `rate × notional − amount` of
+//! margin to stay open.
+struct MaintenanceTier {
+    double notional_cap = 0;  //!< quote currency, inclusive
+    double max_leverage = 1;  //!< the most the exchange lets such a position use
+    double rate = 0;          //!< maintenance margin rate
+    double amount = 0;        //!< maintenance amount, quote currency
+};
+
+//! What makes a run a perpetual-futures run (docs/futures.md): leverage on isolated margin,
+//! liquidation by maintenance margin, and funding settlements.
+struct FuturesTerms {
+    double leverage = 1;  //!< notional = committed equity × leverage; margin = notional / leverage
+    //! By ascending notional_cap; not owned. A notional above the last cap uses the last tier.
+    std::span<const MaintenanceTier> tiers;
+    //! `maintenanceMarginRate`: one rate for every notional, with no maintenance amount.
+    std::optional<double> maintenance_rate;
+    //! Settlements sorted by time; not owned. Those inside the bars are paid or received.
+    std::span<const FundingRate> funding;
+};
+
 //! Costs, sizing and exits of a single run, with SEMANTICS.md's defaults.
 struct BacktestOptions {
     FillMode fill = FillMode::kNextOpen;
@@ -69,8 +94,11 @@ struct BacktestOptions {
     //! Finer bars to resolve stops, targets and trails on (`intrabar`); not owned: the caller keeps
     //! them alive for the run. Null: each bar's own open, high and low decide, conservatively.
     const IntrabarPath* intrabar = nullptr;
-    //! The bars' interval, when known: rules reading a higher timeframe (htf) need it.
+    //! The bars' interval, when known: rules reading a higher timeframe (htf) need it, and funding
+    //! inside a bar is settled at its end.
     std::optional<Interval> timeframe;
+    //! Set for perpetual futures: margin, liquidation and funding apply (docs/futures.md).
+    std::optional<FuturesTerms> futures;
 
     //! Whether anything can close a position other than a signal (the per-bar exit checks run).
     bool HasExitRules() const {

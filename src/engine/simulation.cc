@@ -63,7 +63,31 @@ Simulation::Simulation(std::span<const Candle> bars, const BacktestOptions& opti
       trades_(trades),
       actions_(BuildActionTable(options.allow_short)),
       exit_series_(exit_series),
-      has_exit_rules_(options.HasExitRules() || !exit_series.stop_level.empty() || !exit_series.target_level.empty()) {}
+      // A futures position can always be liquidated: its checks run on every bar.
+      has_exit_rules_(options.HasExitRules() || !exit_series.stop_level.empty() || !exit_series.target_level.empty() ||
+                      options.futures.has_value()),
+      funding_(options.futures ? options.futures->funding : std::span<const FundingRate>{}) {}
+
+void Simulation::SettleFunding(size_t t, bool through_bar) {
+    const Candle& bar = bars_[t];
+    // Funding at a bar's open time is settled before anything trades at that open; funding inside
+    // the bar at its close. Without a known interval, the bar ends where the next one opens.
+    // Binance stamps some settlements a few milliseconds late: within a second of the open is "at".
+    constexpr int64_t kSettlementSlackMs = 1000;
+    int64_t end = bar.open_time_ms + kSettlementSlackMs;
+    if (through_bar) {
+        end = options_.timeframe     ? options_.timeframe->Next(bar.open_time_ms)
+              : t + 1 < bars_.size() ? bars_[t + 1].open_time_ms
+                                     : bar.open_time_ms + kSettlementSlackMs;
+    }
+    while (next_funding_ < funding_.size() && funding_[next_funding_].time_ms < end) {
+        const FundingRate& funding = funding_[next_funding_++];
+        if (account_.Flat()) continue;
+        // Without the settlement's own mark price: the last close at or before it.
+        const double last_close = through_bar ? bar.close : t > 0 ? bars_[t - 1].close : bar.open;
+        account_.SettleFunding(funding.rate, funding.HasMarkPrice() ? funding.mark_price : last_close);
+    }
+}
 
 std::optional<double> Simulation::ValueAt(std::span<const double> series, ptrdiff_t t) const {
     const ptrdiff_t at = static_cast<ptrdiff_t>(exit_series_.offset) + t;
@@ -141,7 +165,8 @@ void Simulation::Open(Side side, double price, size_t t) {
     if (trail && (!stop_at_entry || direction * *trail > direction * *stop_at_entry)) stop_at_entry = trail;
     std::optional<double> stop_distance;
     if (stop_at_entry) stop_distance = direction * (fill - *stop_at_entry);
-    const double quantity = EntryQuantity(options_.sizing, account_.Cash(), fill, account_.FeeRate(), stop_distance);
+    const double quantity =
+        EntryQuantity(options_.sizing, account_.Cash(), fill, account_.FeeRate(), stop_distance, account_.Leverage());
     if (!(quantity > 0)) return;  // risk sizing with no stop beyond the fill: no position
     account_.Open(side, fill, quantity, static_cast<int64_t>(t), bars_[t].open_time_ms);
     // Under next_open the entry bar trades after the fill; under close, trading starts next bar.
@@ -159,8 +184,8 @@ void Simulation::CheckExits(size_t t) {
     // gapped beyond a level, so the open checks start after it.
     const bool entered_at_this_open =
         options_.fill == FillMode::kNextOpen && account_.EntryBar() == static_cast<int64_t>(t);
-    const bool has_level =
-        levels_.stop || levels_.target || levels_.trail || options_.trailing_stop_pct || options_.trailing_stop_atr;
+    const bool has_level = levels_.stop || levels_.target || levels_.trail || options_.trailing_stop_pct ||
+                           options_.trailing_stop_atr || options_.futures;
     const std::span<const Candle> inside = options_.intrabar != nullptr && has_level
                                                ? options_.intrabar->Inside(bar.open_time_ms)
                                                : std::span<const Candle>{};
@@ -199,11 +224,24 @@ bool Simulation::CheckLevels(const Candle& prices, bool open_is_entry, size_t t)
         Close(price, t, reason);
         return true;
     };
+    const double worst = is_long ? prices.low : prices.high;
+    // Liquidation (perpetual futures): an open beyond the liquidation price liquidates whatever
+    // the stop; inside the range, the tighter of the two is reached first.
+    if (const std::optional<double> liquidation = account_.LiquidationPrice()) {
+        const bool reached =
+            (!open_is_entry && favour(prices.open) <= favour(*liquidation)) ||
+            (favour(worst) <= favour(*liquidation) && (!stop || favour(*liquidation) >= favour(*stop)));
+        if (reached) {
+            trades_.push_back(account_.Liquidate(*liquidation, static_cast<int64_t>(t), bars_[t].open_time_ms));
+            // A position that had committed the whole equity leaves nothing to trade with.
+            if (account_.Cash() <= 0) ruined_ = true;
+            return true;
+        }
+    }
     if (!open_is_entry) {
         if (stop && favour(prices.open) <= favour(*stop)) return close(prices.open, stop_reason);
         if (target && favour(prices.open) >= favour(*target)) return close(prices.open, ExitReason::kTakeProfit);
     }
-    const double worst = is_long ? prices.low : prices.high;
     const double best = is_long ? prices.high : prices.low;
     if (stop && favour(worst) <= favour(*stop)) return close(*stop, stop_reason);
     if (target && favour(best) >= favour(*target)) return close(*target, ExitReason::kTakeProfit);

@@ -57,6 +57,7 @@ class Simulation {
     double Equity(size_t t) const { return account_.Equity(bars_[t].close); }
     bool InMarket() const { return !account_.Flat(); }
     double TotalFees() const { return account_.TotalFees(); }
+    double TotalFunding() const { return account_.TotalFunding(); }
     //! Lists a position still open after the last stepped bar as an open trade.
     void MarkOpenPositionAtEnd();
     //! The last bar stepped (for marking and valuation).
@@ -68,7 +69,12 @@ class Simulation {
 
   private:
     void Apply(Signal signal, double price, size_t t);
+    //! Ruin: equity at or below zero at a close ends all trading (SEMANTICS.md).
     void Liquidate(size_t t);
+    //! Settles the funding times up to bar `t`'s open (`through_bar` false: before its fill, on the
+    //! position held through the previous close) or inside it (true: at its close, after its
+    //! exits). docs/futures.md "Funding".
+    void SettleFunding(size_t t, bool through_bar);
     void Open(Side side, double price, size_t t);
     void Close(double price, size_t t, ExitReason reason = ExitReason::kSignal);
     void CheckExits(size_t t);
@@ -93,6 +99,8 @@ class Simulation {
     ActionTable actions_;
     ExitSeries exit_series_;
     bool has_exit_rules_;
+    std::span<const FundingRate> funding_;  //!< perpetual futures' settlements, in time order
+    size_t next_funding_ = 0;
     //! The open trade's levels (docs/strategies.md "Trailing stops, ATR levels and time exits").
     struct Levels {
         std::optional<double> stop;    //!< fixed, from stopLoss*
@@ -111,13 +119,17 @@ inline void Simulation::Step(size_t t, Signal signal) {
     last_stepped_ = t;
     // Most bars carry no signal and no stop: those skip the calls altogether.
     const bool has_exit_levels = has_exit_rules_;
+    const bool has_funding = next_funding_ < funding_.size();
+    if (has_funding) SettleFunding(t, false);
     if (options_.fill == FillMode::kNextOpen) {
         if (pending_ != Signal::kNone) Apply(pending_, bar.open, t);
         if (has_exit_levels && !account_.Flat()) CheckExits(t);
+        if (has_funding) SettleFunding(t, true);
         // Decided at this close, filled at the next open; a signal on the last bar never fills.
         pending_ = t + 1 < bars_.size() ? signal : Signal::kNone;
     } else {
         if (has_exit_levels && !account_.Flat()) CheckExits(t);
+        if (has_funding) SettleFunding(t, true);
         if (signal != Signal::kNone) Apply(signal, bar.close, t);
     }
     if (!account_.Flat() && account_.Equity(bar.close) <= 0) Liquidate(t);

@@ -112,6 +112,7 @@ PortfolioResult RunPortfolio(const PortfolioInput& input) {
         s.initial = input.options.initial_cash * s.asset->weight;
         s.options.initial_cash = s.initial;
         s.options.intrabar = s.asset->intrabar;
+        if (s.asset->futures) s.options.futures = s.asset->futures;
         s.equity = s.initial;
         s.index = s.initial;
         s.context = std::make_unique<SeriesContext>(s.asset->bars, 0, input.options.timeframe);
@@ -177,6 +178,7 @@ PortfolioResult RunPortfolio(const PortfolioInput& input) {
     // Per sleeve: trades, time-weighted metrics, contribution.
     std::vector<Trade> all_trades;
     double trade_fees = 0;
+    double funding = 0;
     double buy_and_hold = 0;
     for (Sleeve& s : sleeves) {
         s.simulation->MarkOpenPositionAtEnd();
@@ -191,9 +193,11 @@ PortfolioResult RunPortfolio(const PortfolioInput& input) {
                                                    .initial_cash = s.initial,
                                                    .periods_per_year = input.periods_per_year,
                                                    .bars_in_market = 0,
-                                                   .total_fees = s.simulation->TotalFees()});
+                                                   .total_fees = s.simulation->TotalFees(),
+                                                   .total_funding = s.simulation->TotalFunding()});
         sleeve.metrics.exposure = n > 0 ? static_cast<double>(s.in_market) / static_cast<double>(n) : 0;
         trade_fees += s.simulation->TotalFees();
+        funding += s.simulation->TotalFunding();
         buy_and_hold += s.asset->weight * sleeve.metrics.buy_and_hold_return;
         all_trades.insert(all_trades.end(), s.trades.begin(), s.trades.end());
         result.sleeves.push_back(std::move(sleeve));
@@ -204,7 +208,8 @@ PortfolioResult RunPortfolio(const PortfolioInput& input) {
                                                .initial_cash = input.options.initial_cash,
                                                .periods_per_year = input.periods_per_year,
                                                .bars_in_market = 0,
-                                               .total_fees = trade_fees + result.rebalance_fees});
+                                               .total_fees = trade_fees + result.rebalance_fees,
+                                               .total_funding = funding});
     result.metrics.exposure = n > 0 ? static_cast<double>(any_in_market) / static_cast<double>(n) : 0;
     result.metrics.buy_and_hold_return = buy_and_hold;
 

@@ -27,6 +27,7 @@ struct PortfolioAsset {
     std::unique_ptr<Strategy> strategy;
     std::vector<Candle> bars;                //!< the asset's own bars, checked, in time order
     const IntrabarPath* intrabar = nullptr;  //!< its finer bars for exits (`intrabar`), not owned
+    std::optional<FuturesTerms> futures;     //!< perpetual futures: its own tiers and funding
 };
 
 struct PortfolioInput {

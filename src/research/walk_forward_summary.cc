@@ -14,6 +14,7 @@ StitchedOutOfSample StitchOutOfSample(const WalkForwardOutcome& outcome, std::sp
     std::vector<Candle> stitched_bars;
     int64_t bars_in_market = 0;
     double fees = 0;
+    double funding = 0;
     double running = initial_cash;
     for (const FoldOutcome& fold : outcome.folds) {
         const size_t begin = fold.window.in_sample_end;
@@ -32,6 +33,7 @@ StitchedOutOfSample StitchOutOfSample(const WalkForwardOutcome& outcome, std::sp
         s.trades.insert(s.trades.end(), r.trades.begin(), r.trades.end());
         bars_in_market += static_cast<int64_t>(std::llround(r.metrics.exposure * static_cast<double>(r.equity.size())));
         fees += r.metrics.total_fees * scale;
+        funding += r.metrics.total_funding * scale;
     }
     s.metrics = analysis::ComputeMetrics({.equity = s.equity,
                                           .trades = s.trades,
@@ -39,7 +41,8 @@ StitchedOutOfSample StitchOutOfSample(const WalkForwardOutcome& outcome, std::sp
                                           .initial_cash = initial_cash,
                                           .periods_per_year = periods_per_year,
                                           .bars_in_market = bars_in_market,
-                                          .total_fees = fees});
+                                          .total_fees = fees,
+                                          .total_funding = funding});
     return s;
 }
 
