@@ -14,7 +14,8 @@ namespace spark::app {
 
 //! `spark-executor serve [options]`: the HTTP service (serve_command.cc).
 int RunServe(const std::vector<std::string>& args);
-//! `spark-executor import --symbol S --interval I [--exchange E] [--db PATH] [--allow-rejects] FILE...`
+//! `spark-executor import --symbol S --interval I [--exchange E] [--db PATH] [--allow-rejects] FILE...`, or
+//! `spark-executor import --exchange binance-futures --symbol S --funding [--db PATH] [--allow-rejects] FILE...`
 int RunImport(const std::vector<std::string>& args);
 //! `spark-executor cache list|verify|delete ...`: what the cache file holds (cache_command.cc).
 int RunCache(const std::vector<std::string>& args);

@@ -1,11 +1,15 @@
-// `spark-executor import`: Binance kline files into the cache, checked before anything is written.
+// `spark-executor import`: Binance kline files, or with --funding USD-M funding-rate dumps, into the
+// cache, checked before anything is written.
 #include <fmt/format.h>
 
 #include <iostream>
+#include <string_view>
 
 #include "app/cli_support.h"
 #include "app/commands.h"
 #include "marketdata/backtest_cache.h"
+#include "marketdata/funding_import.h"
+#include "marketdata/funding_loader.h"
 #include "marketdata/kline_import.h"
 
 namespace spark::app {
@@ -14,8 +18,8 @@ namespace {
 constexpr size_t kRejectedShown = 20;
 
 void PrintRows(const std::string& file, int64_t lines_read, int64_t imported, const std::vector<RejectedRow>& rejected,
-               const std::vector<std::string>& notes) {
-    std::cerr << fmt::format("{}: {} lines, {} bars imported, {} rejected\n", file, lines_read, imported,
+               const std::vector<std::string>& notes, std::string_view what = "bars") {
+    std::cerr << fmt::format("{}: {} lines, {} {} imported, {} rejected\n", file, lines_read, imported, what,
                              rejected.size());
     for (size_t i = 0; i < rejected.size() && i < kRejectedShown; ++i) {
         std::cerr << fmt::format("  rejected line {}: {}\n", rejected[i].line, rejected[i].reason);
@@ -29,6 +33,52 @@ void PrintRows(const std::string& file, int64_t lines_read, int64_t imported, co
     }
 }
 
+//! A usage error found after parsing, reported as ParseCommandLine reports its own (exit 2).
+int UsageError(const CLI::App& app, const std::string& reason) {
+    std::cerr << fmt::format("{}: {}\nRun '{} --help' for the options.\n", app.get_name(), reason, app.get_name());
+    return kExitUsage;
+}
+
+//! --funding: the klines flow for Binance's fundingRate dumps. Every file is checked first;
+//! nothing is written unless all pass; then each is stored in its own transaction.
+int ImportFunding(const std::string& exchange, const std::string& symbol, const std::string& db_path,
+                  const ImportOptions& options, const std::vector<std::string>& files) {
+    constexpr std::string_view kWhat = "funding rates";
+    const int64_t now_ms = NowEpochMs();
+    bool refused = false;
+    for (const std::string& file : files) {
+        Result<PreparedFundingImport> checked = PrepareFundingImport(symbol, file, now_ms, options);
+        if (!checked) {
+            std::cerr << "spark-executor import: " << checked.error().message << '\n';
+            return kExitFailure;
+        }
+        if (!checked->refusal.empty()) {
+            PrintRows(checked->file, checked->lines_read, 0, checked->rejected, {}, kWhat);
+            std::cerr << "  refused: " << checked->refusal << '\n';
+            refused = true;
+        }
+    }
+    if (refused) {
+        std::cerr << "spark-executor import: nothing imported (a file was refused)\n";
+        return kExitFailure;
+    }
+    std::unique_ptr<BacktestCache> cache = OpenCacheForCommand(db_path, "spark-executor import", false);
+    if (!cache) return kExitFailure;
+    for (const std::string& file : files) {
+        Result<ImportReport> report = ImportFundingFile(*cache, exchange, symbol, file, now_ms, options);
+        if (!report) {
+            std::cerr << "spark-executor import: " << report.error().message << " (the files before it are imported)\n";
+            return kExitFailure;
+        }
+        PrintRows(report->file, report->lines_read, report->imported, report->rejected, report->notes, kWhat);
+        if (!report->refusal.empty()) {  // the file changed since it was checked
+            std::cerr << "  refused: " << report->refusal << '\n';
+            return kExitFailure;
+        }
+    }
+    return 0;
+}
+
 }  // namespace
 
 void PrintImportReport(const ImportReport& report) {
@@ -38,8 +88,9 @@ void PrintImportReport(const ImportReport& report) {
 
 int RunImport(const std::vector<std::string>& args) {
     CLI::App app{
-        "Loads Binance kline files (CSV, .csv.gz or Binance's monthly .zip dumps) into the cache. Every "
-        "file is checked first (rows, spacing, the file name's symbol and interval); if any file is "
+        "Loads Binance kline files (CSV, .csv.gz or Binance's monthly .zip dumps) into the cache, or with "
+        "--funding Binance's USD-M fundingRate dumps (calc_time,funding_interval_hours,last_funding_rate). "
+        "Every file is checked first (rows, spacing, the file name's symbol and interval); if any file is "
         "refused, nothing is written. Each file is then stored in its own transaction.",
         "spark-executor import"};
     ConfigureCommand(app);
@@ -48,18 +99,42 @@ int RunImport(const std::vector<std::string>& args) {
     std::string interval_name;
     std::string db_path = DefaultDbPath();
     bool allow_rejects = false;
+    bool funding = false;
     std::vector<std::string> files;
     app.add_option("--exchange", exchange, "binance (spot) or binance-futures (USD-M)")
         ->check(CLI::IsMember({"binance", "binance-futures"}));
     app.add_option("--symbol", symbol, "the symbol the file holds, e.g. BTCUSDT")->required()->check(SymbolValidator());
-    app.add_option("--interval", interval_name, "the bar interval the file holds (1m, 1h, 4h, 1d, 1w, 1M, ...)")
-        ->required()
-        ->check(IntervalValidator());
+    // Required for klines only, so checked after parsing: funding dumps carry their own interval.
+    CLI::Option* interval_option =
+        app.add_option("--interval", interval_name, "the bar interval the file holds (1m, 1h, 4h, 1d, 1w, 1M, ...)")
+            ->check(IntervalValidator());
+    app.add_flag("--funding", funding,
+                 "the files are Binance's fundingRate dumps (<SYMBOL>-fundingRate-YYYY-MM.zip), not klines; needs "
+                 "--exchange binance-futures and takes no --interval");
     app.add_option("--db", db_path, "the cache file (default: $SPARK_DB, else var/spark.duckdb)");
     app.add_flag("--allow-rejects", allow_rejects,
                  "import the valid rows of files with rejected rows (the rejected slots stay misses)");
-    app.add_option("files", files, "kline files")->required()->check(CLI::ExistingFile);
+    app.add_option("files", files, "kline files, or fundingRate files with --funding")
+        ->required()
+        ->check(CLI::ExistingFile);
     if (std::optional<int> done = ParseCommandLine(app, args)) return *done;
+
+    if (funding) {
+        if (interval_option->count() > 0) {
+            return UsageError(app,
+                              "--interval does not apply to --funding: each row of a funding dump carries its "
+                              "own funding interval");
+        }
+        if (exchange != kFundingExchange) {
+            return UsageError(app, fmt::format("--funding needs --exchange {}: only USD-M perpetuals have funding "
+                                               "rates (got --exchange {})",
+                                               kFundingExchange, exchange));
+        }
+        return ImportFunding(exchange, symbol, db_path, ImportOptions{.allow_rejects = allow_rejects}, files);
+    }
+    if (interval_option->count() == 0) {
+        return UsageError(app, "--interval is required (or --funding for fundingRate files)");
+    }
 
     const Interval interval = *Interval::Parse(interval_name);
     const SeriesKey series{exchange, symbol, interval_name};

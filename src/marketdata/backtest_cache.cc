@@ -41,6 +41,21 @@ CREATE TABLE IF NOT EXISTS coverage (
     end_time BIGINT NOT NULL,
     source VARCHAR NOT NULL,
     loaded_at TIMESTAMP NOT NULL DEFAULT current_timestamp);
+CREATE TABLE IF NOT EXISTS funding_rates (
+    exchange VARCHAR NOT NULL,
+    symbol VARCHAR NOT NULL,
+    funding_time BIGINT NOT NULL,
+    funding_rate DOUBLE NOT NULL,
+    mark_price DOUBLE,  -- NULL where the source gives none (dump files, old API rows)
+    PRIMARY KEY (exchange, symbol, funding_time));
+CREATE TABLE IF NOT EXISTS funding_coverage (
+    exchange VARCHAR NOT NULL,
+    symbol VARCHAR NOT NULL,
+    start_time BIGINT NOT NULL,
+    end_time BIGINT NOT NULL,
+    source VARCHAR NOT NULL,
+    loaded_at TIMESTAMP NOT NULL DEFAULT current_timestamp,
+    CHECK (start_time < end_time));
 )sql";
 
 // Connection-local staging table: the Appender rejects duplicate keys, so rows go here first and
@@ -287,6 +302,11 @@ Result<void> BacktestCache::Store(const SeriesKey& series, std::span<const Kline
     // Even a failed write may have raced a reader; dropping the hot copies is always safe.
     Forget(series);
     return stored;
+}
+
+Result<void> BacktestCache::WithConnection(const std::function<Result<void>(DuckDbConnection&)>& work) {
+    Lease lease(*this);
+    return work((*lease).connection);
 }
 
 void BacktestCache::Forget(const SeriesKey& series) {

@@ -2,6 +2,7 @@
 
 #include <condition_variable>
 #include <cstddef>
+#include <functional>
 #include <map>
 #include <memory>
 #include <mutex>
@@ -18,6 +19,7 @@
 #include "marketdata/kline_row.h"
 #include "marketdata/series_key.h"
 #include "model/candle.h"
+#include "model/funding_rate.h"
 #include "model/time_range.h"
 
 namespace spark {
@@ -37,6 +39,12 @@ struct CachedBars {
     std::vector<TimeRange> uncovered;  //!< parts of the range never loaded from a source
     bool fully_covered = false;
     bool from_memory = false;
+};
+
+//! What the cache holds of one perpetual's funding for a range.
+struct CachedFunding {
+    std::vector<FundingRate> rates;    //!< settlements with time in the range, in time order
+    std::vector<TimeRange> uncovered;  //!< parts of the range never loaded from a source
 };
 
 //! One series as the cache holds it, for operators (`spark-executor cache list`).
@@ -99,6 +107,21 @@ class BacktestCache {
     //! in one transaction: afterwards the range is a miss, never a claimed gap.
     Result<DeletedRange> Delete(const SeriesKey& series, TimeRange range);
 
+    // Funding rates (funding_store.cc): USD-M perpetual funding settlements in `funding_rates`,
+    // keyed by (exchange, symbol, funding_time), and the ranges loaded in `funding_coverage`. As
+    // with bars, a covered range without a settlement in it is known to have none. Not in the
+    // in-memory layer: a year of 8-hourly settlements is about a thousand rows.
+
+    //! Settlements with time in `range`, in time order, and the parts of `range` never loaded.
+    Result<CachedFunding> ReadFunding(const std::string& exchange, const std::string& symbol, TimeRange range);
+    //! The merged ranges ever loaded for the symbol's funding.
+    Result<std::vector<TimeRange>> FundingCoverage(const std::string& exchange, const std::string& symbol);
+    //! Writes `rows` (INSERT OR REPLACE by time) and records each of `covered` in one transaction:
+    //! all of it lands or none of it. Every covered range must be non-empty (the table refuses an
+    //! empty one, and then nothing is written).
+    Result<void> StoreFunding(const std::string& exchange, const std::string& symbol, std::span<const FundingRate> rows,
+                              std::span<const TimeRange> covered, std::string_view source);
+
     size_t MemoryBytesUsed() { return memory_.BytesUsed(); }
     const std::string& Path() const { return path_; }
 
@@ -115,6 +138,10 @@ class BacktestCache {
     Result<std::vector<Candle>> ReadFromDuckDb(Session& session, const SeriesKey& series, TimeRange range);
     Result<void> StoreWith(Session& session, std::span<const KlineRow> rows, const SeriesKey& series,
                            std::span<const TimeRange> covered, std::string_view source);
+
+    //! Runs `work` on a pooled connection, for members defined outside backtest_cache.cc (where
+    //! the pool's Lease is).
+    Result<void> WithConnection(const std::function<Result<void>(DuckDbConnection&)>& work);
 
     //! Drops the hot copies of a series after a write or delete.
     void Forget(const SeriesKey& series);

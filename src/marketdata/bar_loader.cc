@@ -51,22 +51,6 @@ std::unexpected<Error> NoBars(const BarQuery& query, std::string_view where) {
                                  FormatIsoUtc(query.range.start_ms), FormatIsoUtc(query.range.end_ms)));
 }
 
-std::string DescribeRanges(const std::vector<TimeRange>& ranges) {
-    constexpr size_t kShown = 4;
-    std::string out;
-    for (size_t i = 0; i < ranges.size() && i < kShown; ++i) {
-        out += fmt::format("{}{} .. {}", i == 0 ? "" : ", ", FormatIsoUtc(ranges[i].start_ms),
-                           FormatIsoUtc(ranges[i].end_ms));
-    }
-    if (ranges.size() > kShown) out += fmt::format(" and {} more", ranges.size() - kShown);
-    return out;
-}
-
-bool IsUpstreamFailure(const Error& error) {
-    return error.code == ErrorCode::kMarketDataUnavailable || error.code == ErrorCode::kMarketDataTimeout ||
-           error.code == ErrorCode::kMarketDataBanned;
-}
-
 }  // namespace
 
 Error BarLoader::ExplainUpstreamFailure(const BarQuery& query, const std::vector<TimeRange>& missing,
@@ -76,11 +60,11 @@ Error BarLoader::ExplainUpstreamFailure(const BarQuery& query, const std::vector
     Result<std::vector<TimeRange>> coverage = cache_.Coverage(s);
     const std::string held = !coverage           ? "an unknown range: its coverage could not be read"
                              : coverage->empty() ? "nothing"
-                                                 : DescribeRanges(*coverage);
+                                                 : SummarizeRanges(*coverage);
     error.message += fmt::format(
         ". The cache lacks {} {} {} bars for {} (it holds {}). Either import those bars from Binance's dump files "
         "(spark-executor import; docs/operations.md) or send a range the cache holds",
-        s.exchange, s.symbol, s.interval, DescribeRanges(missing), held);
+        s.exchange, s.symbol, s.interval, SummarizeRanges(missing), held);
     return error;
 }
 

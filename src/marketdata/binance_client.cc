@@ -11,6 +11,7 @@
 
 #include "common/bounded_text.h"
 #include "common/time_format.h"
+#include "marketdata/funding_page.h"
 #include "marketdata/kline_csv.h"
 
 namespace spark {
@@ -21,11 +22,21 @@ using nlohmann::json;
 
 constexpr int kSpotPage = 1000;
 constexpr int kFuturesPage = 1500;
+constexpr int kFundingPage = 1000;  // the endpoint's maximum limit
 constexpr int64_t kSpotWeight = 2;
 constexpr int64_t kFuturesWeight = 10;  // limit above 1000
+//! fundingRate has its own limit (500 requests / 5 min / IP), not a weight in the 1-minute
+//! budget: counting each request as 1 keeps the shared budget honest without starving klines.
+constexpr int64_t kFundingWeight = 1;
+constexpr std::string_view kFundingEndpoint = "/fapi/v1/fundingRate";
 constexpr int kBinanceInvalidSymbol = -1121;
 //! Binance's bans last from 2 minutes to 3 days; a longer Retry-After is not believed.
 constexpr int64_t kLongestBanS = 3 * 24 * 3600;
+
+int64_t EndpointWeight(std::string_view endpoint) {
+    if (endpoint == kFundingEndpoint) return kFundingWeight;
+    return endpoint == "/fapi/v1/klines" ? kFuturesWeight : kSpotWeight;
+}
 
 int64_t NowMs() {
     return std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::system_clock::now().time_since_epoch())
@@ -149,6 +160,11 @@ std::unexpected<Error> Stopped() {
 
 }  // namespace
 
+bool IsUpstreamFailure(const Error& error) {
+    return error.code == ErrorCode::kMarketDataUnavailable || error.code == ErrorCode::kMarketDataTimeout ||
+           error.code == ErrorCode::kMarketDataBanned;
+}
+
 Result<std::vector<KlineRow>> ParseKlinesPage(std::string_view body, const Interval& interval, int64_t now_ms) {
     if (FindJsonDepthExcess(body)) {
         return MakeError(ErrorCode::kMarketDataUnavailable, "Binance sent JSON nested deeper than a klines page");
@@ -257,7 +273,7 @@ Result<std::string> BinanceClient::GetWithRetries(const std::string& endpoint, c
                                                   int64_t& requests) {
     thread_local std::mt19937_64 random{std::random_device{}()};
     const Clock::time_point started = Clock::now();
-    const int64_t weight = endpoint == "/fapi/v1/klines" ? kFuturesWeight : kSpotWeight;
+    const int64_t weight = EndpointWeight(endpoint);
     for (int attempt = 1;; ++attempt) {
         if (const int64_t banned_until = banned_until_ms_.load(); NowMs() < banned_until) {
             return MakeError(ErrorCode::kMarketDataBanned,
@@ -287,7 +303,8 @@ Result<std::string> BinanceClient::GetWithRetries(const std::string& endpoint, c
             // Asking again would download the same oversized answer again.
             return MakeError(
                 ErrorCode::kMarketDataUnavailable,
-                fmt::format("Binance sent an answer over {} MiB; a klines page is far smaller", kMaxBodyBytes >> 20));
+                fmt::format("Binance sent an answer over {} MiB; a page of klines or funding rates is far smaller",
+                            kMaxBodyBytes >> 20));
         }
         const bool retryable = r.status == 429 || r.status >= 500 || r.status == 0;
         if (!retryable) {
@@ -352,6 +369,35 @@ Result<FetchedKlines> BinanceClient::FetchKlines(const std::string& exchange, co
         }
         if (page->empty() || static_cast<int>(page_rows) < page_size) break;
         const int64_t next = interval.Next(page->back().candle.open_time_ms);
+        if (next <= start) break;  // a page that does not move forward would never end the loop
+        start = next;
+    }
+    return out;
+}
+
+Result<FetchedFunding> BinanceClient::FetchFundingRates(const std::string& symbol, TimeRange range) {
+    if (!Enabled("binance-futures")) {
+        return MakeError(ErrorCode::kDataNotFound,
+                         "no USD-M futures upstream is configured (BINANCE_FUTURES_BASE_URL is empty)");
+    }
+    const std::string endpoint(kFundingEndpoint);
+    FetchedFunding out;
+    int64_t start = range.start_ms;
+    while (start < range.end_ms) {
+        // endTime is inclusive at Binance; the range is half-open.
+        const std::string url =
+            fmt::format("{}{}?symbol={}&startTime={}&endTime={}&limit={}", options_.futures_base_url, endpoint, symbol,
+                        start, range.end_ms - 1, kFundingPage);
+        Result<std::string> body = GetWithRetries(endpoint, url, out.requests);
+        if (!body) return std::unexpected(body.error());
+        Result<std::vector<FundingRate>> page = ParseFundingPage(*body, NowMs());
+        if (!page) return std::unexpected(page.error());
+        for (const FundingRate& row : *page) {
+            // A row before `start` repeats an earlier page; one outside the range was not asked for.
+            if (row.time_ms >= start && range.Contains(row.time_ms)) out.rows.push_back(row);
+        }
+        if (page->empty() || static_cast<int>(page->size()) < kFundingPage) break;
+        const int64_t next = page->back().time_ms + 1;
         if (next <= start) break;  // a page that does not move forward would never end the loop
         start = next;
     }

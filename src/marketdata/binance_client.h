@@ -12,6 +12,7 @@
 #include "common/error.h"
 #include "common/interval.h"
 #include "marketdata/kline_row.h"
+#include "model/funding_rate.h"
 #include "model/time_range.h"
 
 namespace spark {
@@ -30,7 +31,7 @@ struct BinanceOptions {
 
 //! One HTTP exchange with Binance, for metrics.
 struct UpstreamCall {
-    std::string endpoint;  //!< /api/v3/klines or /fapi/v1/klines
+    std::string endpoint;  //!< /api/v3/klines, /fapi/v1/klines or /fapi/v1/fundingRate
     int status = 0;        //!< 0 when no HTTP answer arrived
     double seconds = 0;
     bool retried = false;  //!< this attempt was a retry
@@ -40,6 +41,15 @@ struct FetchedKlines {
     std::vector<KlineRow> rows;  //!< in time order, strictly validated
     int64_t requests = 0;        //!< HTTP requests made, retries included
 };
+
+struct FetchedFunding {
+    std::vector<FundingRate> rows;  //!< in time order, strictly validated (marketdata/funding_page.h)
+    int64_t requests = 0;           //!< HTTP requests made, retries included
+};
+
+//! Whether `error` is the upstream's failure (unavailable, timed out, banned) rather than the
+//! request's or the cache's: the loaders then say what the cache lacks and how to get it.
+bool IsUpstreamFailure(const Error& error);
 
 //! One page of Binance's klines answer (a JSON list of 12-field rows) as validated rows: any
 //! malformed row, wrong field type, unaligned or still-open bar fails the whole page.
@@ -63,6 +73,12 @@ class BinanceClient {
     void Stop();
     Result<FetchedKlines> FetchKlines(const std::string& exchange, const std::string& symbol, const Interval& interval,
                                       TimeRange range);
+    //! USD-M perpetual funding settlements with fundingTime in `range`: `GET /fapi/v1/fundingRate`
+    //! on the futures base URL in pages of 1000, the next page starting 1 ms after the last
+    //! settlement, until a short page. Same retries, ban, weight budget (1 per request) and errors
+    //! as FetchKlines; a malformed page fails the whole fetch. kDataNotFound when no futures base
+    //! URL is configured (Enabled("binance-futures") is false).
+    Result<FetchedFunding> FetchFundingRates(const std::string& symbol, TimeRange range);
 
   private:
     struct Response {

@@ -1,6 +1,10 @@
 #include "marketdata/coverage.h"
 
+#include <fmt/format.h>
+
 #include <algorithm>
+
+#include "common/time_format.h"
 
 namespace spark {
 
@@ -34,6 +38,17 @@ std::vector<TimeRange> UncoveredRanges(const std::vector<TimeRange>& merged, Tim
 
 std::vector<TimeRange> SubtractRanges(TimeRange range, std::vector<TimeRange> holes) {
     return UncoveredRanges(MergeRanges(std::move(holes)), range);
+}
+
+std::string SummarizeRanges(const std::vector<TimeRange>& ranges) {
+    constexpr size_t kShown = 4;
+    std::string out;
+    for (size_t i = 0; i < ranges.size() && i < kShown; ++i) {
+        out += fmt::format("{}{} .. {}", i == 0 ? "" : ", ", FormatIsoUtc(ranges[i].start_ms),
+                           FormatIsoUtc(ranges[i].end_ms));
+    }
+    if (ranges.size() > kShown) out += fmt::format(" and {} more", ranges.size() - kShown);
+    return out;
 }
 
 }  // namespace spark

@@ -131,16 +131,19 @@ CommandResult RunCommand(const std::string& command) {
 
 namespace spark::testing {
 
-ReplayProcess::ReplayProcess(const std::string& data_directory, uint16_t port) {
-    const std::string port_text = std::to_string(port);
+ReplayProcess::ReplayProcess(const std::string& data_directory, uint16_t port, std::vector<std::string> extra_args) {
+    std::vector<std::string> args = {SPARK_REPLAY_PATH, "--port", std::to_string(port), "--data-dir", data_directory};
+    args.insert(args.end(), extra_args.begin(), extra_args.end());
     int out[2];
     if (pipe(out) != 0) return;
     pid_ = fork();
     if (pid_ == 0) {
         dup2(out[1], STDOUT_FILENO);
         close(out[0]);
-        execl(SPARK_REPLAY_PATH, SPARK_REPLAY_PATH, "--port", port_text.c_str(), "--data-dir", data_directory.c_str(),
-              nullptr);
+        std::vector<char*> argv;
+        for (std::string& a : args) argv.push_back(a.data());
+        argv.push_back(nullptr);
+        execv(argv[0], argv.data());
         _exit(127);
     }
     close(out[1]);

@@ -51,7 +51,9 @@ namespace spark::testing {
 class ReplayProcess {
   public:
     //! `port` 0 picks a free one; a given port lets a test restart the replay where it was.
-    explicit ReplayProcess(const std::string& data_directory, uint16_t port = 0);
+    //! `extra_args` go to the replay's command line (e.g. --futures-data-dir DIR).
+    explicit ReplayProcess(const std::string& data_directory, uint16_t port = 0,
+                           std::vector<std::string> extra_args = {});
     ~ReplayProcess();
     ReplayProcess(const ReplayProcess&) = delete;
     ReplayProcess& operator=(const ReplayProcess&) = delete;
