@@ -12,7 +12,8 @@ Result<std::shared_ptr<const IntrabarBars>> LoadIntrabar(const BarLoader& loader
                                                          bool levels_elsewhere) {
     if (!request.intrabar) return nullptr;
     const Interval& fine = *request.intrabar;
-    if (!request.options.HasLevels() && !levels_elsewhere) {
+    // A futures position's liquidation price is a level too: finer bars tell whether it came first.
+    if (!request.options.HasLevels() && !request.options.futures && !levels_elsewhere) {
         warnings.push_back({"INTRABAR_UNUSED",
                             fmt::format("intrabar {} resolves stops, targets and trailing stops, and this request has "
                                         "none: the {} bars were not loaded and the result is the same without it",

@@ -74,6 +74,37 @@ std::optional<double> PositionSize(const Sizing& sizing) {
     return sizing.value;
 }
 
+//! The futures rules in force (docs/futures.md), for the semantics block.
+void WriteFuturesSemantics(JsonWriter& json, const RunRequest& r) {
+    const FuturesTerms& f = *r.options.futures;
+    json.Key("futures").BeginObject();
+    json.Field("margin",
+               fmt::format("isolated, one position at a time: notional = committed equity x leverage {} (committed = "
+                           "margin + entry fee), margin = notional / leverage; equity = cash + position marked at "
+                           "the close, so returns and drawdowns are the account's",
+                           f.leverage));
+    json.Field("maintenance",
+               f.maintenance_rate
+                   ? fmt::format("the request's maintenanceMarginRate {} for every notional, no "
+                                 "maintenance amount",
+                                 *f.maintenance_rate)
+                   : std::string("Binance's leverage and margin tiers for the symbol, the tier chosen by "
+                                 "the entry notional (docs/futures.md)"));
+    json.Field("liquidation",
+               "long at (qty x entry - margin - amount) / (qty x (1 - rate)), short at (qty x entry + margin + "
+               "amount) / (qty x (1 + rate)); reached when a bar (or finer bar, with intrabar) opens beyond it or its "
+               "adverse extreme reaches it before a tighter stop; the whole isolated margin is lost, exit price = "
+               "the liquidation price");
+    json.Field("funding",
+               r.futures.funding
+                   ? "at each settlement time in Binance's history: a long pays qty x mark price x rate, a short "
+                     "receives it (negative rates the other way); the row's mark price, else the last close at or "
+                     "before it; a settlement at a bar's open is paid by the position held through the previous "
+                     "close, one inside a bar by the position at its close; funding moves the isolated margin"
+                   : "not applied: the request sent funding false");
+    json.EndObject();
+}
+
 }  // namespace
 
 void WriteRunFields(JsonWriter& json, const RunRequest& r, bool with_symbol) {
@@ -88,6 +119,11 @@ void WriteRunFields(JsonWriter& json, const RunRequest& r, bool with_symbol) {
     json.Field("fill", FillModeName(r.options.fill)).Field("allowShort", r.options.allow_short);
     WriteExitOptions(json, r.options);
     WriteIntrabarName(json, r);
+    if (r.options.futures) {
+        json.Field("leverage", r.options.futures->leverage);
+        json.Field("maintenanceMarginRate", r.options.futures->maintenance_rate);
+        json.Field("funding", r.futures.funding);
+    }
 }
 
 void WriteSemantics(JsonWriter& json, const RunRequest& r) {
@@ -138,6 +174,7 @@ void WriteSemantics(JsonWriter& json, const RunRequest& r) {
                    "quantity = min(value x equity / |fill - stop in force at entry|, all equity); no position when "
                    "that stop does not exist yet or is not beyond the fill price");
     }
+    if (r.options.futures) WriteFuturesSemantics(json, r);
     json.Field("riskFreeRate", 0);
     json.Field("openPositionAtEnd", "marked to market at the last close, listed as a trade with open: true");
     json.EndObject();
@@ -178,7 +215,7 @@ void WriteIntrabar(JsonWriter& json, const IntrabarBars* intrabar) {
     json.EndObject();
 }
 
-void WriteMetrics(JsonWriter& json, const analysis::Metrics& m, std::string_view key) {
+void WriteMetrics(JsonWriter& json, const analysis::Metrics& m, std::string_view key, bool futures) {
     json.Key(key).BeginObject();
     json.Field("totalReturn", m.total_return).Field("finalEquity", m.final_equity).Field("cagr", m.cagr);
     json.Field("sharpe", m.sharpe).Field("sortino", m.sortino).Field("calmar", m.calmar);
@@ -189,6 +226,7 @@ void WriteMetrics(JsonWriter& json, const analysis::Metrics& m, std::string_view
         .Field("bestTrade", m.best_trade)
         .Field("worstTrade", m.worst_trade);
     json.Field("exposure", m.exposure).Field("totalFees", m.total_fees);
+    if (futures) json.Field("totalFunding", m.total_funding);
     json.Field("buyAndHoldReturn", m.buy_and_hold_return);
     json.EndObject();
 }
@@ -260,7 +298,7 @@ Warnings BarWarnings(const LoadedBars& bars, const Interval& interval, std::stri
     return out;
 }
 
-void WriteTrades(JsonWriter& json, const std::vector<Trade>& trades) {
+void WriteTrades(JsonWriter& json, const std::vector<Trade>& trades, bool futures) {
     json.Key("trades").BeginArray();
     for (const Trade& t : trades) {
         json.BeginObject();
@@ -268,6 +306,11 @@ void WriteTrades(JsonWriter& json, const std::vector<Trade>& trades) {
         json.Field("entryTime", t.entry_time_ms).Field("entryBar", t.entry_bar).Field("entryPrice", t.entry_price);
         json.Field("exitTime", t.exit_time_ms).Field("exitBar", t.exit_bar).Field("exitPrice", t.exit_price);
         json.Field("quantity", t.quantity).Field("fees", t.fees).Field("pnl", t.pnl);
+        if (futures) {
+            json.Field("funding", t.funding);
+            json.Field("liquidationPrice",
+                       t.liquidation_price > 0 ? std::optional<double>(t.liquidation_price) : std::nullopt);
+        }
         json.Field("return", t.return_fraction).Field("open", t.open);
         json.Field("exitReason", ExitReasonName(t.exit_reason));
         json.EndObject();

@@ -27,10 +27,11 @@ void WriteBars(JsonWriter& json, const LoadedBars& bars);
 //! "intrabar": null, or the finer bars exits were resolved on (timeframe, count, expected,
 //! missing, source, cacheHit, incompleteBars).
 void WriteIntrabar(JsonWriter& json, const IntrabarBars* intrabar);
-//! "metrics" (or `key`): every metric of SEMANTICS.md.
-void WriteMetrics(JsonWriter& json, const analysis::Metrics& metrics, std::string_view key = "metrics");
-//! "trades": the round trips.
-void WriteTrades(JsonWriter& json, const std::vector<Trade>& trades);
+//! "metrics" (or `key`): every metric of SEMANTICS.md; `futures` adds totalFunding.
+void WriteMetrics(JsonWriter& json, const analysis::Metrics& metrics, std::string_view key = "metrics",
+                  bool futures = false);
+//! "trades": the round trips; `futures` adds each one's funding and liquidationPrice.
+void WriteTrades(JsonWriter& json, const std::vector<Trade>& trades, bool futures = false);
 //! `"warnings": [{"code", "message"}, ...]`, always present (empty when there are none).
 void WriteWarnings(JsonWriter& json, const Warnings& warnings);
 //! The longest lookback among the strategy's bindings (a grid's combinations); 0 without a strategy.

@@ -108,22 +108,23 @@ Router BuildRoutes(ServiceContext& context) {
         }
         router.Add(std::move(route));
     };
-    auto run = std::make_shared<RunRoute>(context.loader, context.metrics);
+    auto run = std::make_shared<RunRoute>(context.loader, context.funding, context.metrics);
     add_job({"POST", "/backtest/run", "run", Executor::kComputePool,
              [run](const HttpRequest& request) { return run->Handle(request); }});
-    auto optimize =
-        std::make_shared<OptimizeRoute>(context.loader, context.metrics, context.compute, context.optimizer);
+    auto optimize = std::make_shared<OptimizeRoute>(context.loader, context.funding, context.metrics, context.compute,
+                                                    context.optimizer);
     add_job({"POST", "/backtest/optimize", "optimize",
              AsyncHandler([optimize](const HttpRequest& request, Respond respond, CancelFlag cancelled) {
                  optimize->Handle(request, std::move(respond), std::move(cancelled));
              })});
-    auto walkforward = std::make_shared<WalkForwardRoute>(context.loader, context.metrics, context.compute,
-                                                          context.optimizer, context.wfo_threshold);
+    auto walkforward = std::make_shared<WalkForwardRoute>(context.loader, context.funding, context.metrics,
+                                                          context.compute, context.optimizer, context.wfo_threshold);
     add_job({"POST", "/backtest/walkforward", "walkforward",
              AsyncHandler([walkforward](const HttpRequest& request, Respond respond, CancelFlag cancelled) {
                  walkforward->Handle(request, std::move(respond), std::move(cancelled));
              })});
-    auto portfolio = std::make_shared<PortfolioRoute>(context.loader, context.metrics, context.portfolio_max_assets);
+    auto portfolio = std::make_shared<PortfolioRoute>(context.loader, context.funding, context.metrics,
+                                                      context.portfolio_max_assets);
     add_job({"POST", "/backtest/portfolio", "portfolio", Executor::kComputePool,
              [portfolio](const HttpRequest& request) { return portfolio->Handle(request); }});
     router.Add({"GET", "/backtest/runs", "runs", Executor::kIoThread,

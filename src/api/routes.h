@@ -15,6 +15,8 @@
 #include "api/service_metrics.h"
 #include "common/thread_pool.h"
 #include "marketdata/backtest_cache.h"
+#include "marketdata/bar_loader.h"
+#include "marketdata/funding_loader.h"
 
 namespace spark::api {
 
@@ -86,6 +88,7 @@ struct OptimizerLimits {
 struct ServiceContext {
     BacktestCache& cache;
     const BarLoader& loader;
+    const FundingLoader& funding;  //!< perpetual futures' funding history, cache-first
     ServiceMetrics& metrics;
     ThreadPool& compute;
     OptimizerLimits optimizer;

@@ -20,6 +20,7 @@
 #include "common/thread_pool.h"
 #include "marketdata/backtest_cache.h"
 #include "marketdata/bar_loader.h"
+#include "marketdata/funding_loader.h"
 #include "marketdata/kline_import.h"
 
 namespace spark::app {
@@ -143,12 +144,14 @@ int RunServe(const std::vector<std::string>& args) {
                               metrics.RecordUpstreamCall(call.endpoint, call.status, call.seconds, call.retried);
                           });
     BarLoader loader(**cache, &binance);
+    FundingLoader funding(**cache, &binance);
     auto pool = std::make_unique<ThreadPool>(config->workers, api::kLaneCount);
     // /version and the start-up log report the limits in force, not the ones asked for.
     config->max_connections = ConnectionCap(config->max_connections);
     if (config->max_running_batch_jobs == 0) config->max_running_batch_jobs = config->workers;
     api::ServiceContext context{**cache,
                                 loader,
+                                funding,
                                 metrics,
                                 *pool,
                                 {config->optimizer_max_combinations, config->optimizer_max_concurrency},

@@ -407,7 +407,8 @@ TEST_F(Binance, UseCacheFalseNeitherReadsNorWritesTheCache) {
 TEST_F(Binance, FuturesUseTheirOwnEndpointAndCacheSeries) {
     StartServer({"--binance-futures-base-url", replay_->BaseUrl()});
     const std::string futures =
-        R"({"symbol":"BTCUSDT","exchange":"binance-futures","timeframe":"1h","start":"2024-01-01","end":"2024-03-31","includeEquity":false})";
+        R"({"symbol":"BTCUSDT","exchange":"binance-futures","timeframe":"1h","start":"2024-01-01","end":"2024-03-31",
+            "includeEquity":false,"funding":false})";  // the klines are under test: funding has its own tests
     const json first = Run(futures);
     EXPECT_EQ(first["bars"]["source"], "binance");
     EXPECT_EQ(first["bars"]["upstreamRequests"], 2);  // 2184 bars in pages of 1500

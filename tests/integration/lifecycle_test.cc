@@ -187,6 +187,10 @@ TEST_F(Lifecycle, EveryCommandHasHelpWithDefaultsAndAVersion) {
     const CommandResult replay_help = RunCommand(replay + " --help 2>/dev/null");
     EXPECT_EQ(replay_help.status, 0) << replay_help.output;
     EXPECT_NE(replay_help.output.find("--data-dir"), std::string::npos) << replay_help.output;
+    EXPECT_NE(replay_help.output.find("--futures-data-dir"), std::string::npos) << replay_help.output;
+    const CommandResult replay_version = RunCommand(replay + " --version 2>/dev/null");
+    EXPECT_EQ(replay_version.status, 0) << replay_version.output;
+    EXPECT_EQ(replay_version.output.rfind("binance-replay ", 0), 0u) << replay_version.output;
     const CommandResult replay_bad_dir = RunCommand(replay + " --data-dir " + directory_ + "/absent");
     EXPECT_EQ(replay_bad_dir.status, 2) << replay_bad_dir.output;
     EXPECT_NE(replay_bad_dir.output.find("Directory does not exist"), std::string::npos) << replay_bad_dir.output;

@@ -96,8 +96,8 @@ TEST(RunRequest, ErrorsSayWhatToSend) {
                                          "feebps":5})");
     EXPECT_NE(typo.find("unknown field 'feebps' (did you mean 'feeBps'?)"), std::string::npos) << typo;
     const std::string far = message(R"({"symbol":"BTCUSDT","timeframe":"1h","start":"2024-01-01","end":"2024-01-07",
-                                        "leverage":5})");
-    EXPECT_EQ(far, "unknown field 'leverage'");
+                                        "colour":5})");
+    EXPECT_EQ(far, "unknown field 'colour'");
 }
 
 struct BadCase {

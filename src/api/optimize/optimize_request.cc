@@ -8,6 +8,7 @@
 
 #include "api/json/json_fields.h"
 #include "api/run/exit_options.h"
+#include "api/run/futures_options.h"
 #include "common/bounded_text.h"
 #include "research/option_axes.h"
 #include "strategy/strategy_registry.h"
@@ -132,6 +133,7 @@ std::span<const std::string_view> OptimizeRequestFields() {
     static const std::vector<std::string_view> fields = [] {
         std::vector<std::string_view> all(kOwnFields.begin(), kOwnFields.end());
         all.insert(all.end(), kExitAndSizingFields.begin(), kExitAndSizingFields.end());
+        all.insert(all.end(), kFuturesFields.begin(), kFuturesFields.end());
         return all;
     }();
     return fields;

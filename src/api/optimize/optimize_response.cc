@@ -50,13 +50,15 @@ void WriteGuard(JsonWriter& json, const std::optional<analysis::OverfittingGuard
 std::string WriteOptimizeResponse(const OptimizeRequest& request, const std::vector<ParamValues>& combinations,
                                   int64_t skipped, const LoadedBars& bars, const IntrabarBars* intrabar,
                                   const Warnings& warnings, const research::GridSearchOutcome& outcome,
-                                  const OptimizeTiming& timing) {
+                                  const OptimizeTiming& timing, std::span<const FundingSettlements> funding) {
+    const bool futures = request.run.options.futures.has_value();
     JsonWriter json(4096 + (outcome.best ? outcome.best->trades.size() * 320 : 0) + request.top_n * 800);
     json.BeginObject();
     WriteRequestEcho(json, request);
     WriteSemantics(json, request.run);
     WriteBars(json, bars);
     WriteIntrabar(json, intrabar);
+    WriteFutures(json, request.run, funding);
     Warnings all = warnings;
     for (Warning& w : BarWarnings(bars, request.run.interval)) all.push_back(std::move(w));
     WriteStrategyAndWarnings(json, request.run.strategy.name,
@@ -71,7 +73,7 @@ std::string WriteOptimizeResponse(const OptimizeRequest& request, const std::vec
         json.BeginObject().Field("rank", rank + 1);
         WriteParams(json, combinations[i]);
         json.Field("objective", research::ObjectiveValue(request.objective, outcome.trials[i].metrics));
-        WriteMetrics(json, outcome.trials[i].metrics);
+        WriteMetrics(json, outcome.trials[i].metrics, "metrics", futures);
         json.EndObject();
     }
     json.EndArray();
@@ -79,8 +81,8 @@ std::string WriteOptimizeResponse(const OptimizeRequest& request, const std::vec
     if (outcome.best) {
         json.BeginObject();
         WriteParams(json, combinations[outcome.ranking.front()]);
-        WriteMetrics(json, outcome.best->metrics);
-        WriteTrades(json, outcome.best->trades);
+        WriteMetrics(json, outcome.best->metrics, "metrics", futures);
+        WriteTrades(json, outcome.best->trades, futures);
         json.EndObject();
     } else {
         json.Null();

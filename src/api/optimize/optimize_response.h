@@ -2,6 +2,7 @@
 
 #include <string>
 
+#include "api/futures_support.h"
 #include "api/intrabar_support.h"
 #include "api/optimize/optimize_request.h"
 #include "marketdata/bar_loader.h"
@@ -19,6 +20,6 @@ struct OptimizeTiming {
 std::string WriteOptimizeResponse(const OptimizeRequest& request, const std::vector<ParamValues>& combinations,
                                   int64_t skipped, const LoadedBars& bars, const IntrabarBars* intrabar,
                                   const Warnings& warnings, const research::GridSearchOutcome& outcome,
-                                  const OptimizeTiming& timing);
+                                  const OptimizeTiming& timing, std::span<const FundingSettlements> funding = {});
 
 }  // namespace spark::api

@@ -4,6 +4,7 @@
 
 #include <chrono>
 
+#include "api/futures_support.h"
 #include "api/http/error_response.h"
 #include "api/intrabar_support.h"
 #include "api/job_support.h"
@@ -48,6 +49,12 @@ void OptimizeRoute::Handle(const HttpRequest& http, Respond respond, CancelFlag 
         LoadIntrabar(loader_, metrics_, request->run, request->run.symbol, loaded->bars, *warnings,
                      research::GridSetsLevels(request->grid) || request->run.strategy.SetsLevels());
     if (!intrabar) return fail(intrabar.error());
+    Result<std::optional<FundingSettlements>> loaded_funding =
+        LoadFundingFor(funding_, request->run, request->run.symbol);
+    if (!loaded_funding) return fail(loaded_funding.error());
+    // The settlements are read by every combination until the search completes.
+    auto funding = std::make_shared<std::vector<FundingSettlements>>();
+    if (*loaded_funding) funding->push_back(std::move(**loaded_funding));
     auto bars = std::make_shared<LoadedBars>(std::move(*loaded));
     const double load_ms = MillisSince(started);
 
@@ -59,6 +66,9 @@ void OptimizeRoute::Handle(const HttpRequest& http, Respond respond, CancelFlag 
                                     .objective = request->objective,
                                     .min_trades = request->min_trades};
     if (*intrabar) input.options.intrabar = (*intrabar)->path.get();
+    if (input.options.futures) {
+        input.options.futures = WithFunding(*input.options.futures, funding->empty() ? nullptr : &funding->front());
+    }
     const Clock::time_point compute_started = Clock::now();
     const size_t lanes = std::min(limits_.max_concurrency, compute_.Size());
     auto combinations = std::make_shared<std::vector<ParamValues>>(std::move(grid->combinations));
@@ -66,7 +76,7 @@ void OptimizeRoute::Handle(const HttpRequest& http, Respond respond, CancelFlag 
     research::StartGridSearch(
         compute_, lanes, std::move(input), cancelled,
         [this, request, combinations, skipped, bars, intrabar = *intrabar, warnings, respond, started, compute_started,
-         load_ms, identity](research::GridSearchOutcome outcome) {
+         load_ms, identity, funding](research::GridSearchOutcome outcome) {
             metrics_.RecordCombinationsEvaluated(outcome.evaluated);
             if (!outcome.error.empty()) {
                 metrics_.RecordOptimizeError("INTERNAL_ERROR");
@@ -78,7 +88,7 @@ void OptimizeRoute::Handle(const HttpRequest& http, Respond respond, CancelFlag 
             const OptimizeTiming timing{load_ms, MillisSince(compute_started), MillisSince(started)};
             metrics_.RecordOptimizeLatency(timing.total_ms);
             HttpResponse ok{200, WriteOptimizeResponse(*request, *combinations, skipped, *bars, intrabar.get(),
-                                                       *warnings, outcome, timing)};
+                                                       *warnings, outcome, timing, *funding)};
             ok.job = identity;
             respond(std::move(ok));
         });

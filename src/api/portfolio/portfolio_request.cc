@@ -10,6 +10,7 @@
 
 #include "api/json/json_fields.h"
 #include "api/run/exit_options.h"
+#include "api/run/futures_options.h"
 #include "common/bounded_text.h"
 #include "strategy/strategy_registry.h"
 
@@ -107,6 +108,7 @@ Result<PortfolioRequest> ParsePortfolioRequest(std::string_view body_text, int64
         "initialCash", "feeBps",    "slippageBps", "fill", "allowShort", "rebalance"};
     std::vector<std::string_view> known(kOwnFields.begin(), kOwnFields.end());
     known.insert(known.end(), kExitAndSizingFields.begin(), kExitAndSizingFields.end());
+    known.insert(known.end(), kFuturesFields.begin(), kFuturesFields.end());
     auto body = ParseJsonObject(body_text, known);
     if (!body) return std::unexpected(body.error());
     const auto assets = body->find("assets");
@@ -139,6 +141,13 @@ Result<PortfolioRequest> ParsePortfolioRequest(std::string_view body_text, int64
     // The shared run fields, read with the first asset standing in for the symbol.
     if (auto ok = ReadRunFields(*body, now_ms, out.run, &out.assets.front().symbol); !ok)
         return std::unexpected(ok.error());
+    if (out.run.options.futures) {
+        for (PortfolioAssetRequest& asset : out.assets) {
+            auto terms = TermsForSymbol(*out.run.options.futures, asset.symbol);
+            if (!terms) return std::unexpected(terms.error());
+            asset.futures = *terms;
+        }
+    }
     for (size_t i = 0; i < out.assets.size(); ++i) {
         if (auto ok =
                 CheckHigherTimeframes(out.assets[i].strategy, out.run.interval, fmt::format("assets[{}].strategy", i));

@@ -14,6 +14,8 @@ struct PortfolioAssetRequest {
     double weight = 0;
     StrategyChoice strategy;  //!< buy_and_hold when the asset names none
     ParamValues params;       //!< resolved
+    //! binance-futures: the run's terms with this symbol's maintenance tiers (TermsForSymbol).
+    std::optional<FuturesTerms> futures;
 };
 
 //! A validated POST /backtest/portfolio request (docs/portfolio.md).

@@ -5,6 +5,7 @@
 #include <chrono>
 #include <future>
 
+#include "api/futures_support.h"
 #include "api/http/error_response.h"
 #include "api/intrabar_support.h"
 #include "api/job_support.h"
@@ -62,17 +63,20 @@ JobInfo PortfolioIdentity(const PortfolioRequest& request) {
 }
 
 std::string WriteResponse(const PortfolioRequest& request, const std::vector<LoadedBars>& loaded,
-                          const Warnings& intrabar_warnings, const research::PortfolioResult& result, double load_ms,
-                          double compute_ms, double total_ms) {
+                          const Warnings& intrabar_warnings, const research::PortfolioResult& result,
+                          std::span<const FundingSettlements> funding, double load_ms, double compute_ms,
+                          double total_ms) {
+    const bool futures = request.run.options.futures.has_value();
     JsonWriter json(8192 + result.timeline.size() * 40);
     json.BeginObject();
     WriteRequestEcho(json, request);
     WriteSemantics(json, request.run);
+    WriteFutures(json, request.run, funding);
     json.Key("timeline").BeginObject();
     json.Field("bars", result.timeline.size());
     json.Field("firstOpenTime", result.timeline.front()).Field("lastOpenTime", result.timeline.back());
     json.EndObject();
-    WriteMetrics(json, result.metrics);
+    WriteMetrics(json, result.metrics, "metrics", futures);
     Warnings warnings = intrabar_warnings;
     for (size_t i = 0; i < request.assets.size(); ++i) {
         const PortfolioAssetRequest& a = request.assets[i];
@@ -99,8 +103,8 @@ std::string WriteResponse(const PortfolioRequest& request, const std::vector<Loa
         json.Field("contribution", s.contribution).Field("finalEquity", s.final_equity);
         json.Field("missingOnTimeline", s.missing_on_timeline);
         WriteBars(json, loaded[i]);
-        WriteMetrics(json, s.metrics);
-        WriteTrades(json, s.trades);
+        WriteMetrics(json, s.metrics, "metrics", futures);
+        WriteTrades(json, s.trades, futures);
         json.EndObject();
     }
     json.EndArray();
@@ -159,6 +163,8 @@ HttpResponse PortfolioRoute::Handle(const HttpRequest& http) const {
     }
     std::vector<LoadedBars> loaded;
     std::vector<std::shared_ptr<const IntrabarBars>> intrabars;  // the sleeves' paths point into them
+    std::vector<FundingSettlements> funding;                     // the sleeves' terms read them in place
+    funding.reserve(loads.size());
     Warnings intrabar_warnings;
     bool said_unused = false;
     research::PortfolioInput input{.assets = {},
@@ -190,8 +196,19 @@ HttpResponse PortfolioRoute::Handle(const HttpRequest& http) const {
             }
             intrabar_warnings.push_back(std::move(w));
         }
+        std::optional<FuturesTerms> futures;
+        if (a.futures) {
+            Result<std::optional<FundingSettlements>> settlements = LoadFundingFor(funding_, request->run, a.symbol);
+            if (!settlements) {
+                Error error = settlements.error();
+                error.message = fmt::format("assets[{}] ({}): {}", i, a.symbol, error.message);
+                return fail(error);
+            }
+            funding.push_back(std::move(**settlements));
+            futures = WithFunding(*a.futures, &funding.back());
+        }
         input.assets.push_back({a.symbol, a.weight, a.strategy.definition->create(a.params), loads[i]->bars,
-                                *fine ? (*fine)->path.get() : nullptr});
+                                *fine ? (*fine)->path.get() : nullptr, futures});
         intrabars.push_back(std::move(*fine));
         loaded.push_back(std::move(*loads[i]));
     }
@@ -201,7 +218,8 @@ HttpResponse PortfolioRoute::Handle(const HttpRequest& http) const {
     const double compute_ms = MillisSince(compute_started);
     const double total_ms = MillisSince(started);
     metrics_.RecordRouteLatency("portfolio", total_ms);
-    HttpResponse ok{200, WriteResponse(*request, loaded, intrabar_warnings, result, load_ms, compute_ms, total_ms)};
+    HttpResponse ok{200,
+                    WriteResponse(*request, loaded, intrabar_warnings, result, funding, load_ms, compute_ms, total_ms)};
     for (const LoadedBars& bars : loaded) AddDistinct(identity.bar_source, BarSourceName(bars.source));
     ok.job = std::move(identity);
     return ok;

@@ -198,6 +198,7 @@ Result<void> ReadIntrabar(const json& body, RunRequest& out) {
 Result<void> ReadOptions(const json& body, RunRequest& out) {
     BacktestOptions& o = out.options;
     o.timeframe = out.interval;
+    if (out.exchange == kFuturesExchange) o.fee_bps = kFuturesTakerFeeBps;
     if (auto ok = ReadNumber(body, "feeBps", 0, kMaxBps, false, o.fee_bps); !ok) return ok;
     if (auto ok = ReadNumber(body, "slippageBps", 0, kMaxBps, false, o.slippage_bps); !ok) return ok;
     if (auto ok = ReadNumber(body, "initialCash", kMinInitialCash, kMaxInitialCash, false, o.initial_cash); !ok)
@@ -215,6 +216,7 @@ Result<void> ReadOptions(const json& body, RunRequest& out) {
     if (auto ok = ReadBool(body, "allowShort", o.allow_short); !ok) return ok;
     if (auto ok = ReadExitAndSizingOptions(body, o); !ok) return ok;
     if (auto ok = ReadIntrabar(body, out); !ok) return ok;
+    if (auto ok = ReadFuturesOptions(body, out.exchange, out.symbol, o, out.futures); !ok) return ok;
     return ReadBool(body, "useCache", out.use_cache);
 }
 
@@ -241,6 +243,7 @@ std::span<const std::string_view> RunRequestFields() {
     static const std::vector<std::string_view> fields = [] {
         std::vector<std::string_view> all(kOwnFields.begin(), kOwnFields.end());
         all.insert(all.end(), kExitAndSizingFields.begin(), kExitAndSizingFields.end());
+        all.insert(all.end(), kFuturesFields.begin(), kFuturesFields.end());
         all.insert(all.end(), kWarmupFields.begin(), kWarmupFields.end());
         return all;
     }();

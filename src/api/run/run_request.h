@@ -8,6 +8,7 @@
 #include <string>
 #include <string_view>
 
+#include "api/run/futures_options.h"
 #include "api/strategy/strategy_choice.h"
 #include "common/error.h"
 #include "common/interval.h"
@@ -34,6 +35,7 @@ struct RunRequest {
     StrategyChoice strategy;  //!< a built-in or rules
     ParamValues params;       //!< resolved against the strategy's schema
     BacktestOptions options;
+    FuturesRequest futures;  //!< binance-futures: whether funding applies (options.futures holds the rest)
     //! Finer bars to resolve stops, targets and trails on (`intrabar`); loaded beside the run's.
     std::optional<Interval> intrabar;
     bool include_equity = true;

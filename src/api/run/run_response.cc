@@ -24,7 +24,9 @@ void WriteRequestEcho(JsonWriter& json, const RunRequest& r) {
 
 std::string WriteRunResponse(std::string_view run_id, const RunRequest& request, const LoadedBars& bars,
                              const IntrabarBars* intrabar, size_t warmup_bars, size_t lookback_bars,
-                             const Warnings& warnings, const BacktestResult& result, const RunTiming& timing) {
+                             const Warnings& warnings, const BacktestResult& result, const RunTiming& timing,
+                             std::span<const FundingSettlements> funding) {
+    const bool futures = request.options.futures.has_value();
     const size_t equity_bytes = request.include_equity ? result.equity.size() * kBytesPerEquityPoint : 0;
     JsonWriter json(2048 + equity_bytes + result.trades.size() * kBytesPerTrade);
     json.BeginObject();
@@ -33,12 +35,13 @@ std::string WriteRunResponse(std::string_view run_id, const RunRequest& request,
     WriteSemantics(json, request);
     WriteBars(json, bars);
     WriteIntrabar(json, intrabar);
+    WriteFutures(json, request, funding);
     json.Field("warmupBars", warmup_bars);
     Warnings all = warnings;
     for (Warning& w : BarWarnings(bars, request.interval)) all.push_back(std::move(w));
     WriteStrategyAndWarnings(json, request.strategy.name, lookback_bars, bars.bars.size(), warmup_bars, std::move(all));
-    WriteMetrics(json, result.metrics);
-    WriteTrades(json, result.trades);
+    WriteMetrics(json, result.metrics, "metrics", futures);
+    WriteTrades(json, result.trades, futures);
     if (request.include_equity) {
         json.Key("equity").BeginArray();
         for (size_t t = 0; t < result.equity.size(); ++t) {

@@ -3,6 +3,7 @@
 #include <string>
 #include <string_view>
 
+#include "api/futures_support.h"
 #include "api/intrabar_support.h"
 #include "api/run/run_request.h"
 #include "common/warning.h"
@@ -21,6 +22,7 @@ struct RunTiming {
 //! the bars it stands on, metrics, trades, the equity curve (unless excluded) and timings.
 std::string WriteRunResponse(std::string_view run_id, const RunRequest& request, const LoadedBars& bars,
                              const IntrabarBars* intrabar, size_t warmup_bars, size_t lookback_bars,
-                             const Warnings& warnings, const BacktestResult& result, const RunTiming& timing);
+                             const Warnings& warnings, const BacktestResult& result, const RunTiming& timing,
+                             std::span<const FundingSettlements> funding = {});
 
 }  // namespace spark::api

@@ -1,5 +1,7 @@
 #include "api/run/run_route.h"
 
+#include "api/futures_support.h"
+
 #include <fmt/format.h>
 
 #include <chrono>
@@ -105,8 +107,11 @@ HttpResponse RunRoute::Handle(const HttpRequest& http) const {
         Result<std::shared_ptr<const IntrabarBars>> intrabar = LoadIntrabar(
             loader_, metrics_, *request, request->symbol, bars->bars, warnings, request->strategy.SetsLevels());
         if (!intrabar) return Fail(intrabar.error());
+        Result<std::optional<FundingSettlements>> funding = LoadFundingFor(funding_, *request, request->symbol);
+        if (!funding) return Fail(funding.error());
         BacktestOptions options = request->options;
         if (*intrabar) options.intrabar = (*intrabar)->path.get();
+        if (options.futures) options.futures = WithFunding(*options.futures, *funding ? &**funding : nullptr);
         const double load_ms = MillisSince(started);
 
         const Clock::time_point compute_started = Clock::now();
@@ -117,7 +122,9 @@ HttpResponse RunRoute::Handle(const HttpRequest& http) const {
         const RunTiming timing{load_ms, MillisSince(compute_started), MillisSince(started)};
         HttpResponse ok{
             200, WriteRunResponse(http.run_id.empty() ? NewRunId() : http.run_id, *request, *bars, intrabar->get(),
-                                  warmup.size(), strategy->LookbackBars(), warnings, *result, timing)};
+                                  warmup.size(), strategy->LookbackBars(), warnings, *result, timing,
+                                  *funding ? std::span<const FundingSettlements>(&**funding, 1)
+                                           : std::span<const FundingSettlements>{})};
         return ok;
     }();
     response.job = std::move(identity);

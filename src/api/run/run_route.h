@@ -5,6 +5,7 @@
 #include "api/service_metrics.h"
 #include "common/warning.h"
 #include "marketdata/bar_loader.h"
+#include "marketdata/funding_loader.h"
 
 namespace spark::api {
 
@@ -12,7 +13,8 @@ namespace spark::api {
 //! Runs on a compute worker; records the run's metrics.
 class RunRoute {
   public:
-    RunRoute(const BarLoader& loader, ServiceMetrics& metrics) : loader_(loader), metrics_(metrics) {}
+    RunRoute(const BarLoader& loader, const FundingLoader& funding, ServiceMetrics& metrics)
+        : loader_(loader), funding_(funding), metrics_(metrics) {}
 
     HttpResponse Handle(const HttpRequest& request) const;
 
@@ -23,6 +25,7 @@ class RunRoute {
     Result<std::vector<Candle>> LoadWarmup(const RunRequest& request, const BarQuery& query, Warnings& warnings) const;
 
     const BarLoader& loader_;
+    const FundingLoader& funding_;
     ServiceMetrics& metrics_;
 };
 

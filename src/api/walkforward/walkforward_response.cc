@@ -56,8 +56,10 @@ void WriteStability(JsonWriter& json, const research::Stability& stability,
 std::string WriteWalkForwardResponse(const WalkForwardRequest& request, double threshold,
                                      const std::vector<ParamValues>& combinations, const LoadedBars& bars,
                                      const IntrabarBars* intrabar, const Warnings& warnings,
-                                     const research::WalkForwardOutcome& outcome, const WalkForwardTiming& timing) {
+                                     const research::WalkForwardOutcome& outcome, const WalkForwardTiming& timing,
+                                     std::span<const FundingSettlements> funding) {
     const RunRequest& run = request.search.run;
+    const bool futures = run.options.futures.has_value();
     const std::vector<Candle>& all = bars.bars;
     JsonWriter json(16384 + all.size() * 40);
     json.BeginObject();
@@ -76,6 +78,7 @@ std::string WriteWalkForwardResponse(const WalkForwardRequest& request, double t
     WriteSemantics(json, run);
     WriteBars(json, bars);
     WriteIntrabar(json, intrabar);
+    WriteFutures(json, run, funding);
     Warnings all_warnings = warnings;
     for (Warning& w : BarWarnings(bars, run.interval)) all_warnings.push_back(std::move(w));
     // Each fold chooses on its in-sample window: the shortest stretch the strategy must trade on.
@@ -92,10 +95,10 @@ std::string WriteWalkForwardResponse(const WalkForwardRequest& request, double t
         json.Field("evaluated", fold.evaluated);
         if (fold.best && fold.in_sample && fold.out_of_sample) {
             WriteParams(json, combinations[*fold.best]);
-            WriteMetrics(json, *fold.in_sample, "inSampleMetrics");
-            WriteMetrics(json, fold.out_of_sample->metrics, "outOfSampleMetrics");
+            WriteMetrics(json, *fold.in_sample, "inSampleMetrics", futures);
+            WriteMetrics(json, fold.out_of_sample->metrics, "outOfSampleMetrics", futures);
             json.Field("efficiency", fold.efficiency);
-            WriteTrades(json, fold.out_of_sample->trades);  // the out-of-sample trades
+            WriteTrades(json, fold.out_of_sample->trades, futures);  // the out-of-sample trades
         } else {
             json.Key("params").Null();
             json.Field("efficiency", std::optional<double>{});
@@ -116,7 +119,7 @@ std::string WriteWalkForwardResponse(const WalkForwardRequest& request, double t
     json.EndObject();
 
     json.Key("outOfSample").BeginObject();
-    WriteMetrics(json, stitched.metrics);
+    WriteMetrics(json, stitched.metrics, "metrics", futures);
     json.Key("equity").BeginArray();
     for (size_t t = 0; t < stitched.equity.size(); ++t) {
         json.BeginArray().Integer(stitched.times[t]).Number(stitched.equity[t]).EndArray();

@@ -2,6 +2,7 @@
 
 #include <string>
 
+#include "api/futures_support.h"
 #include "api/intrabar_support.h"
 #include "api/walkforward/walkforward_request.h"
 #include "marketdata/bar_loader.h"
@@ -20,6 +21,7 @@ struct WalkForwardTiming {
 std::string WriteWalkForwardResponse(const WalkForwardRequest& request, double threshold,
                                      const std::vector<ParamValues>& combinations, const LoadedBars& bars,
                                      const IntrabarBars* intrabar, const Warnings& warnings,
-                                     const research::WalkForwardOutcome& outcome, const WalkForwardTiming& timing);
+                                     const research::WalkForwardOutcome& outcome, const WalkForwardTiming& timing,
+                                     std::span<const FundingSettlements> funding = {});
 
 }  // namespace spark::api

@@ -4,6 +4,7 @@
 
 #include <chrono>
 
+#include "api/futures_support.h"
 #include "api/http/error_response.h"
 #include "api/intrabar_support.h"
 #include "api/job_support.h"
@@ -48,6 +49,11 @@ void WalkForwardRoute::Handle(const HttpRequest& http, Respond respond, CancelFl
         LoadIntrabar(loader_, metrics_, run, run.symbol, loaded->bars, *warnings,
                      research::GridSetsLevels(request->search.grid) || run.strategy.SetsLevels());
     if (!intrabar) return fail(intrabar.error());
+    Result<std::optional<FundingSettlements>> loaded_funding = LoadFundingFor(funding_, run, run.symbol);
+    if (!loaded_funding) return fail(loaded_funding.error());
+    // The settlements are read by every fold's runs until the walk-forward completes.
+    auto funding = std::make_shared<std::vector<FundingSettlements>>();
+    if (*loaded_funding) funding->push_back(std::move(**loaded_funding));
     auto bars = std::make_shared<LoadedBars>(std::move(*loaded));
     const double load_ms = MillisSince(started);
 
@@ -60,12 +66,15 @@ void WalkForwardRoute::Handle(const HttpRequest& http, Respond respond, CancelFl
                                     .objective = request->search.objective,
                                     .min_trades = request->search.min_trades};
     if (*intrabar) input.options.intrabar = (*intrabar)->path.get();
+    if (input.options.futures) {
+        input.options.futures = WithFunding(*input.options.futures, funding->empty() ? nullptr : &funding->front());
+    }
     const double threshold = request->threshold.value_or(threshold_);
     const Clock::time_point compute_started = Clock::now();
     research::StartWalkForward(
         compute_, std::min(limits_.max_concurrency, compute_.Size()), std::move(input), std::move(*folds), cancelled,
         [this, request, combinations, bars, intrabar = *intrabar, warnings, threshold, respond, started,
-         compute_started, load_ms, identity](research::WalkForwardOutcome outcome) {
+         compute_started, load_ms, identity, funding](research::WalkForwardOutcome outcome) {
             if (!outcome.error.empty()) {
                 metrics_.RecordRouteError("walkforward", "INTERNAL_ERROR");
                 HttpResponse failed =
@@ -76,7 +85,7 @@ void WalkForwardRoute::Handle(const HttpRequest& http, Respond respond, CancelFl
             const WalkForwardTiming timing{load_ms, MillisSince(compute_started), MillisSince(started)};
             metrics_.RecordRouteLatency("walkforward", timing.total_ms);
             HttpResponse ok{200, WriteWalkForwardResponse(*request, threshold, *combinations, *bars, intrabar.get(),
-                                                          *warnings, outcome, timing)};
+                                                          *warnings, outcome, timing, *funding)};
             ok.job = identity;
             respond(std::move(ok));
         });
