@@ -36,6 +36,7 @@ void Account::Open(Side side, double price, double quantity, int64_t bar, int64_
                   .entry_price = price,
                   .quantity = quantity,
                   .fees = fee};
+    UpdateLiquidationPrice();
 }
 
 Trade Account::Close(double market_price, int64_t bar, int64_t time_ms, ExitReason reason) {
@@ -74,6 +75,7 @@ Account::Resizing Account::Resize(double target, double price, double fee_rate) 
     quantity_ *= scale;
     entry_notional_ *= scale;
     margin_ *= scale;
+    UpdateLiquidationPrice();
     open_.quantity = quantity_;
     open_.fees *= scale;
     const double position_value = side_ == Side::kLong ? quantity_ * price : -quantity_ * price;
@@ -103,14 +105,16 @@ double Account::SettleFunding(double rate, double mark_price) {
     const double paid = side_ == Side::kLong ? amount : -amount;
     cash_ -= paid;
     margin_ -= paid;
+    UpdateLiquidationPrice();
     open_.funding += paid;
     total_funding_ += paid;
     return paid;
 }
 
-std::optional<double> Account::LiquidationPrice() const {
-    if (!in_position_ || futures_ == nullptr) return std::nullopt;
-    return spark::LiquidationPrice(side_, quantity_, open_.entry_price, margin_, tier_);
+void Account::UpdateLiquidationPrice() {
+    liquidation_price_ = futures_ == nullptr
+                             ? std::nullopt
+                             : spark::LiquidationPrice(side_, quantity_, open_.entry_price, margin_, tier_);
 }
 
 Trade Account::Liquidate(double price, int64_t bar, int64_t time_ms) {

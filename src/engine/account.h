@@ -55,7 +55,7 @@ class Account {
     double SettleFunding(double rate, double mark_price);
     //! The open position's liquidation price from its isolated margin (which funding moves) and
     //! its maintenance tier; none when flat, on spot, or for a long no positive price liquidates.
-    std::optional<double> LiquidationPrice() const;
+    std::optional<double> LiquidationPrice() const { return in_position_ ? liquidation_price_ : std::nullopt; }
     //! Closes the position by liquidation at `price`: its isolated margin is lost whole (the
     //! liquidation fee and anything between the liquidation and bankruptcy prices included).
     Trade Liquidate(double price, int64_t bar, int64_t time_ms);
@@ -84,6 +84,9 @@ class Account {
     double leverage_ = 1.0;
     double margin_ = 0;
     MaintenanceTier tier_;
+    //! Kept with the margin: the per-bar checks read it, and only fills and funding move it.
+    std::optional<double> liquidation_price_;
+    void UpdateLiquidationPrice();
     Trade open_;
 };
 

@@ -72,8 +72,6 @@ void Simulation::SettleFunding(size_t t, bool through_bar) {
     const Candle& bar = bars_[t];
     // Funding at a bar's open time is settled before anything trades at that open; funding inside
     // the bar at its close. Without a known interval, the bar ends where the next one opens.
-    // Binance stamps some settlements a few milliseconds late: within a second of the open is "at".
-    constexpr int64_t kSettlementSlackMs = 1000;
     int64_t end = bar.open_time_ms + kSettlementSlackMs;
     if (through_bar) {
         end = options_.timeframe     ? options_.timeframe->Next(bar.open_time_ms)
@@ -184,12 +182,16 @@ void Simulation::CheckExits(size_t t) {
     // gapped beyond a level, so the open checks start after it.
     const bool entered_at_this_open =
         options_.fill == FillMode::kNextOpen && account_.EntryBar() == static_cast<int64_t>(t);
-    const bool has_level = levels_.stop || levels_.target || levels_.trail || options_.trailing_stop_pct ||
-                           options_.trailing_stop_atr || options_.futures;
+    const bool has_price_level =
+        levels_.stop || levels_.target || levels_.trail || options_.trailing_stop_pct || options_.trailing_stop_atr;
+    const bool has_level = has_price_level || options_.futures;
     const std::span<const Candle> inside = options_.intrabar != nullptr && has_level
                                                ? options_.intrabar->Inside(bar.open_time_ms)
                                                : std::span<const Candle>{};
-    if (inside.empty()) {
+    if (inside.empty() && !has_price_level) {
+        // Only a liquidation can end the trade inside this bar (a futures position without stops).
+        if (CheckLiquidation(bar, entered_at_this_open, t, std::nullopt)) return;
+    } else if (inside.empty()) {
         if (CheckLevels(bar, entered_at_this_open, t)) return;
     } else {
         // In time order: the first finer bar to reach a level decides, at its own price rules.
@@ -201,6 +203,24 @@ void Simulation::CheckExits(size_t t) {
         const int64_t held = static_cast<int64_t>(t) - account_.EntryBar() + (options_.fill == FillMode::kNextOpen);
         if (held >= *options_.max_bars_in_trade) return Close(bar.close, t, ExitReason::kTime);
     }
+}
+
+bool Simulation::CheckLiquidation(const Candle& prices, bool open_is_entry, size_t t,
+                                  const std::optional<double>& stop) {
+    const std::optional<double> liquidation = account_.LiquidationPrice();
+    if (!liquidation) return false;
+    const double direction = account_.Long() ? 1.0 : -1.0;
+    const double worst = account_.Long() ? prices.low : prices.high;
+    // An open beyond the liquidation price liquidates whatever the stop; inside the range, the
+    // tighter of the two is reached first.
+    const bool reached =
+        (!open_is_entry && direction * prices.open <= direction * *liquidation) ||
+        (direction * worst <= direction * *liquidation && (!stop || direction * *liquidation >= direction * *stop));
+    if (!reached) return false;
+    trades_.push_back(account_.Liquidate(*liquidation, static_cast<int64_t>(t), bars_[t].open_time_ms));
+    // A position that had committed the whole equity leaves nothing to trade with.
+    if (account_.Cash() <= 0) ruined_ = true;
+    return true;
 }
 
 bool Simulation::CheckLevels(const Candle& prices, bool open_is_entry, size_t t) {
@@ -224,20 +244,8 @@ bool Simulation::CheckLevels(const Candle& prices, bool open_is_entry, size_t t)
         Close(price, t, reason);
         return true;
     };
+    if (CheckLiquidation(prices, open_is_entry, t, stop)) return true;
     const double worst = is_long ? prices.low : prices.high;
-    // Liquidation (perpetual futures): an open beyond the liquidation price liquidates whatever
-    // the stop; inside the range, the tighter of the two is reached first.
-    if (const std::optional<double> liquidation = account_.LiquidationPrice()) {
-        const bool reached =
-            (!open_is_entry && favour(prices.open) <= favour(*liquidation)) ||
-            (favour(worst) <= favour(*liquidation) && (!stop || favour(*liquidation) >= favour(*stop)));
-        if (reached) {
-            trades_.push_back(account_.Liquidate(*liquidation, static_cast<int64_t>(t), bars_[t].open_time_ms));
-            // A position that had committed the whole equity leaves nothing to trade with.
-            if (account_.Cash() <= 0) ruined_ = true;
-            return true;
-        }
-    }
     if (!open_is_entry) {
         if (stop && favour(prices.open) <= favour(*stop)) return close(prices.open, stop_reason);
         if (target && favour(prices.open) >= favour(*target)) return close(prices.open, ExitReason::kTakeProfit);

@@ -75,6 +75,13 @@ class Simulation {
     //! position held through the previous close) or inside it (true: at its close, after its
     //! exits). docs/futures.md "Funding".
     void SettleFunding(size_t t, bool through_bar);
+    //! Whether the next settlement may fall inside bar `t` (before the next bar's open).
+    bool SettlesInside(size_t t) const {
+        return next_funding_ < funding_.size() &&
+               (t + 1 >= bars_.size() || funding_[next_funding_].time_ms < bars_[t + 1].open_time_ms);
+    }
+    //! Binance stamps some settlements a few milliseconds late: within a second of an open is "at" it.
+    static constexpr int64_t kSettlementSlackMs = 1000;
     void Open(Side side, double price, size_t t);
     void Close(double price, size_t t, ExitReason reason = ExitReason::kSignal);
     void CheckExits(size_t t);
@@ -82,6 +89,10 @@ class Simulation {
     //! moves up to the prices before it, then a gap at its open, then its range. True if it closed
     //! the position (at bar `t` of the run).
     bool CheckLevels(const Candle& prices, bool open_is_entry, size_t t);
+    //! A futures position's liquidation against one bar's prices (docs/futures.md "Liquidation"):
+    //! an open beyond the liquidation price, or the adverse extreme reaching it before `stop`.
+    //! True if it liquidated the position.
+    bool CheckLiquidation(const Candle& prices, bool open_is_entry, size_t t, const std::optional<double>& stop);
     //! The value of `series` (an ATR, a level) at bar `t` of the stepped bars (t may be −1: the bar
     //! before them), when defined.
     std::optional<double> ValueAt(std::span<const double> series, ptrdiff_t t) const;
@@ -119,17 +130,18 @@ inline void Simulation::Step(size_t t, Signal signal) {
     last_stepped_ = t;
     // Most bars carry no signal and no stop: those skip the calls altogether.
     const bool has_exit_levels = has_exit_rules_;
+    // Cheap guards first: most bars have no settlement.
     const bool has_funding = next_funding_ < funding_.size();
-    if (has_funding) SettleFunding(t, false);
+    if (has_funding && funding_[next_funding_].time_ms < bar.open_time_ms + kSettlementSlackMs) SettleFunding(t, false);
     if (options_.fill == FillMode::kNextOpen) {
         if (pending_ != Signal::kNone) Apply(pending_, bar.open, t);
         if (has_exit_levels && !account_.Flat()) CheckExits(t);
-        if (has_funding) SettleFunding(t, true);
+        if (has_funding && SettlesInside(t)) SettleFunding(t, true);
         // Decided at this close, filled at the next open; a signal on the last bar never fills.
         pending_ = t + 1 < bars_.size() ? signal : Signal::kNone;
     } else {
         if (has_exit_levels && !account_.Flat()) CheckExits(t);
-        if (has_funding) SettleFunding(t, true);
+        if (has_funding && SettlesInside(t)) SettleFunding(t, true);
         if (signal != Signal::kNone) Apply(signal, bar.close, t);
     }
     if (!account_.Flat() && account_.Equity(bar.close) <= 0) Liquidate(t);
