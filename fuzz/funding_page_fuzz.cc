@@ -10,7 +10,7 @@
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     const std::string_view body(reinterpret_cast<const char*>(data), size);
-    const auto page = spark::ParseFundingPage(body, spark::fuzz::kNowMs);
+    const auto page = spark::ParseFundingPage(body, "BTCUSDT", spark::fuzz::kNowMs);
     if (!page) return 0;
     for (size_t i = 0; i < page->size(); ++i) {
         const spark::FundingRate& row = (*page)[i];

@@ -8,6 +8,7 @@
 #include "api/routes.h"
 #include "api/run/run_request.h"
 #include "api/service_metrics.h"
+#include "common/time_format.h"
 #include "marketdata/bar_loader.h"
 #include "research/grid.h"
 
@@ -19,11 +20,6 @@ using Clock = std::chrono::steady_clock;
 
 inline double MillisSince(Clock::time_point start) {
     return std::chrono::duration<double, std::milli>(Clock::now() - start).count();
-}
-
-inline int64_t NowEpochMs() {
-    return std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::system_clock::now().time_since_epoch())
-        .count();
 }
 
 //! Bars for a job route, counted: a cache hit by layer when the cache covered the whole range,

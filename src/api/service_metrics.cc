@@ -274,7 +274,7 @@ ServiceMetrics::ServiceMetrics()
     bars_served_.Add({{"source", "binance"}});
     bars_served_.Add({{"source", "mixed"}});
     bars_served_.Add({{"source", "resampled"}});
-    for (const char* endpoint : {"/api/v3/klines", "/fapi/v1/klines"})
+    for (const char* endpoint : {"/api/v3/klines", "/fapi/v1/klines", "/fapi/v1/fundingRate"})
         upstream_requests_.Add({{"endpoint", endpoint}, {"status", "200"}});
     upstream_limited_.Add({{"status", "429"}});
     upstream_limited_.Add({{"status", "418"}});

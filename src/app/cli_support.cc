@@ -22,11 +22,6 @@ std::string DefaultDbPath() {
     return env != nullptr && *env != '\0' ? env : "var/spark.duckdb";
 }
 
-int64_t NowEpochMs() {
-    return std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::system_clock::now().time_since_epoch())
-        .count();
-}
-
 void EnsureParentDirectory(const std::string& path) {
     const std::filesystem::path parent = std::filesystem::path(path).parent_path();
     std::error_code ignored;

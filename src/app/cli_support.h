@@ -8,6 +8,8 @@
 #include <string>
 #include <vector>
 
+#include "common/time_format.h"
+
 namespace spark {
 class BacktestCache;
 }
@@ -23,8 +25,6 @@ std::string VersionLine();
 //! The cache file a command uses when --db is not given: $SPARK_DB, else var/spark.duckdb (the
 //! service's default too, so the two meet without flags).
 std::string DefaultDbPath();
-
-int64_t NowEpochMs();
 
 //! The DuckDB file's directory must exist before DuckDB can create the file.
 void EnsureParentDirectory(const std::string& path);

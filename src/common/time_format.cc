@@ -1,5 +1,7 @@
 #include "common/time_format.h"
 
+#include <chrono>
+
 #include <fmt/format.h>
 
 #include <charconv>
@@ -166,6 +168,11 @@ std::string FormatIsoUtc(int64_t epoch_ms) {
                       date.month, date.day, h, m, s);
     }
     return buffer;
+}
+
+int64_t NowEpochMs() {
+    return std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::system_clock::now().time_since_epoch())
+        .count();
 }
 
 }  // namespace spark

@@ -39,4 +39,7 @@ std::string FormatIsoUtc(int64_t epoch_ms);
 //! Floor division for possibly negative epoch values.
 constexpr int64_t FloorDiv(int64_t a, int64_t b) { return a / b - ((a % b != 0) && ((a < 0) != (b < 0))); }
 
+//! The wall clock now, in epoch milliseconds (UTC).
+int64_t NowEpochMs();
+
 }  // namespace spark

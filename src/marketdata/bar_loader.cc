@@ -92,26 +92,9 @@ Result<LoadedBars> BarLoader::LoadDirect(const BarQuery& query) const {
 
 Result<BarLoader::Fetch> BarLoader::FetchIntoCache(const BarQuery& query, TimeRange range) const {
     const auto key = std::make_tuple(query.series, range.start_ms, range.end_ms);
-    std::promise<Result<Fetch>> promise;
-    std::shared_future<Result<Fetch>> future;
-    bool leader = false;
-    {
-        std::lock_guard lock(inflight_mutex_);
-        if (const auto it = inflight_.find(key); it != inflight_.end()) {
-            future = it->second;
-        } else {
-            future = promise.get_future().share();
-            inflight_.emplace(key, future);
-            leader = true;
-        }
-    }
     // Waiting for Binance, or for another request's identical fetch, lends this thread's compute
-    // slot to cached requests meanwhile (common/blocking_wait.h); storing the bars is work again.
-    if (!leader) {
-        const BlockingWait waiting_for_leader;
-        return future.get();
-    }
-    Result<Fetch> outcome = [&]() -> Result<Fetch> {
+    // slot to cached requests meanwhile (common/blocking_wait.h); storing is work again.
+    return inflight_.Do(key, [&]() -> Result<Fetch> {
         Result<FetchedKlines> fetched = [&] {
             const BlockingWait waiting_for_upstream;
             return upstream_->FetchKlines(query.series.exchange, query.series.symbol, query.interval, range);
@@ -124,11 +107,7 @@ Result<BarLoader::Fetch> BarLoader::FetchIntoCache(const BarQuery& query, TimeRa
             return std::unexpected(ok.error());
         }
         return Fetch{static_cast<int64_t>(fetched->rows.size()), fetched->requests};
-    }();
-    promise.set_value(outcome);
-    std::lock_guard lock(inflight_mutex_);
-    inflight_.erase(key);
-    return outcome;
+    });
 }
 
 Result<std::optional<LoadedBars>> BarLoader::LoadResampled(const BarQuery& query) const {

@@ -10,6 +10,7 @@
 
 #include "common/error.h"
 #include "common/interval.h"
+#include "common/single_flight.h"
 #include "marketdata/backtest_cache.h"
 #include "marketdata/binance_client.h"
 #include "marketdata/series_key.h"
@@ -73,8 +74,8 @@ class BarLoader {
 
     BacktestCache& cache_;
     BinanceClient* upstream_;
-    mutable std::mutex inflight_mutex_;
-    mutable std::map<std::tuple<SeriesKey, int64_t, int64_t>, std::shared_future<Result<Fetch>>> inflight_;
+    //! One fetch per (series, start, end) under way.
+    mutable SingleFlight<std::tuple<SeriesKey, int64_t, int64_t>, Result<Fetch>> inflight_;
 };
 
 }  // namespace spark

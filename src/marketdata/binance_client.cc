@@ -38,11 +38,6 @@ int64_t EndpointWeight(std::string_view endpoint) {
     return endpoint == "/fapi/v1/klines" ? kFuturesWeight : kSpotWeight;
 }
 
-int64_t NowMs() {
-    return std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::system_clock::now().time_since_epoch())
-        .count();
-}
-
 //! A page of 1,500 klines is about 250 KB; an answer far beyond that is not a klines page, and
 //! reading it whole would let an upstream fill our memory.
 constexpr size_t kMaxBodyBytes = 16 << 20;
@@ -108,6 +103,14 @@ std::unexpected<Error> Misconfigured(const std::string& endpoint, const std::str
                                  futures ? "https://fapi.binance.com"
                                          : "https://api.binance.com or https://data-api.binance.vision"),
                      "", "UPSTREAM_MISCONFIGURED");
+}
+
+//! A full page whose rows do not move past its startTime: returning what came so far would let
+//! the range's coverage claim the rest, so the whole fetch fails instead of looping or stopping.
+std::unexpected<Error> NotAdvancing(const std::string& endpoint, int64_t start) {
+    return MakeError(
+        ErrorCode::kMarketDataUnavailable,
+        fmt::format("Binance answered a full {} page that does not advance past startTime {}", endpoint, start));
 }
 
 //! Reads the two headers the client acts on: Retry-After and the 1-minute used weight.
@@ -245,18 +248,18 @@ bool BinanceClient::SleepUnlessStopped(int64_t milliseconds) {
 
 bool BinanceClient::WaitForWeight(int64_t weight) {
     std::unique_lock lock(weight_mutex_);
-    const int64_t minute = NowMs() / kMillisPerMinute;
+    const int64_t minute = NowEpochMs() / kMillisPerMinute;
     if (minute != weight_minute_) {
         weight_minute_ = minute;
         weight_used_ = 0;
     }
     if (weight_used_ + weight > options_.weight_budget) {
         // Over our budget for this minute: wait for the next one rather than earn a 429.
-        const int64_t wait_ms = (minute + 1) * kMillisPerMinute - NowMs();
+        const int64_t wait_ms = (minute + 1) * kMillisPerMinute - NowEpochMs();
         lock.unlock();
         if (!SleepUnlessStopped(wait_ms)) return false;
         lock.lock();
-        weight_minute_ = NowMs() / kMillisPerMinute;
+        weight_minute_ = NowEpochMs() / kMillisPerMinute;
         weight_used_ = 0;
     }
     weight_used_ += weight;
@@ -275,11 +278,11 @@ Result<std::string> BinanceClient::GetWithRetries(const std::string& endpoint, c
     const Clock::time_point started = Clock::now();
     const int64_t weight = EndpointWeight(endpoint);
     for (int attempt = 1;; ++attempt) {
-        if (const int64_t banned_until = banned_until_ms_.load(); NowMs() < banned_until) {
+        if (const int64_t banned_until = banned_until_ms_.load(); NowEpochMs() < banned_until) {
             return MakeError(ErrorCode::kMarketDataBanned,
                              fmt::format("Binance has banned this IP (HTTP 418) until {}; no request is sent to it "
                                          "before then ({} s left)",
-                                         FormatIsoUtc(banned_until), (banned_until - NowMs() + 999) / 1000));
+                                         FormatIsoUtc(banned_until), (banned_until - NowEpochMs() + 999) / 1000));
         }
         if (!WaitForWeight(weight)) return Stopped();
         const Clock::time_point sent = Clock::now();
@@ -294,7 +297,7 @@ Result<std::string> BinanceClient::GetWithRetries(const std::string& endpoint, c
             // Remembered: asking again during a ban lengthens it (Binance's documentation).
             const int64_t ban_ms =
                 r.retry_after_s >= 0 ? std::min(r.retry_after_s, kLongestBanS) * 1000 : options_.default_ban_ms;
-            banned_until_ms_.store(NowMs() + ban_ms);
+            banned_until_ms_.store(NowEpochMs() + ban_ms);
             return MakeError(ErrorCode::kMarketDataBanned,
                              fmt::format("Binance has banned this IP (HTTP 418); no request is sent to it for {} s",
                                          (ban_ms + 999) / 1000));
@@ -361,7 +364,7 @@ Result<FetchedKlines> BinanceClient::FetchKlines(const std::string& exchange, co
                                             endpoint, symbol, interval.Name(), start, range.end_ms - 1, page_size);
         Result<std::string> body = GetWithRetries(endpoint, url, out.requests);
         if (!body) return std::unexpected(body.error());
-        Result<std::vector<KlineRow>> page = ParseKlinesPage(*body, interval, NowMs());
+        Result<std::vector<KlineRow>> page = ParseKlinesPage(*body, interval, NowEpochMs());
         if (!page) return std::unexpected(page.error());
         const size_t page_rows = page->size();
         for (const KlineRow& row : *page) {
@@ -369,7 +372,7 @@ Result<FetchedKlines> BinanceClient::FetchKlines(const std::string& exchange, co
         }
         if (page->empty() || static_cast<int>(page_rows) < page_size) break;
         const int64_t next = interval.Next(page->back().candle.open_time_ms);
-        if (next <= start) break;  // a page that does not move forward would never end the loop
+        if (next <= start) return NotAdvancing(endpoint, start);
         start = next;
     }
     return out;
@@ -390,7 +393,7 @@ Result<FetchedFunding> BinanceClient::FetchFundingRates(const std::string& symbo
                         start, range.end_ms - 1, kFundingPage);
         Result<std::string> body = GetWithRetries(endpoint, url, out.requests);
         if (!body) return std::unexpected(body.error());
-        Result<std::vector<FundingRate>> page = ParseFundingPage(*body, NowMs());
+        Result<std::vector<FundingRate>> page = ParseFundingPage(*body, symbol, NowEpochMs());
         if (!page) return std::unexpected(page.error());
         for (const FundingRate& row : *page) {
             // A row before `start` repeats an earlier page; one outside the range was not asked for.
@@ -398,7 +401,7 @@ Result<FetchedFunding> BinanceClient::FetchFundingRates(const std::string& symbo
         }
         if (page->empty() || static_cast<int>(page->size()) < kFundingPage) break;
         const int64_t next = page->back().time_ms + 1;
-        if (next <= start) break;  // a page that does not move forward would never end the loop
+        if (next <= start) return NotAdvancing(endpoint, start);
         start = next;
     }
     return out;

@@ -127,8 +127,11 @@ FundingCsv ParseFundingCsv(std::string_view text, int64_t now_ms) {
         }
     }
     if (!unique.empty()) {
-        out.covered = TimeRange{unique.front().rate.time_ms,
-                                unique.back().rate.time_ms + unique.back().interval_hours * kMillisPerHour};
+        // Whole hours: Binance stamps settlements a few milliseconds late, and two monthly files
+        // must meet exactly (settlements are at least an hour apart, so nothing is skipped).
+        const int64_t first = FloorDiv(unique.front().rate.time_ms, kMillisPerHour) * kMillisPerHour;
+        const int64_t last = FloorDiv(unique.back().rate.time_ms, kMillisPerHour) * kMillisPerHour;
+        out.covered = TimeRange{first, last + unique.back().interval_hours * kMillisPerHour};
     }
     return out;
 }

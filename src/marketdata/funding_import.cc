@@ -1,5 +1,7 @@
 #include "marketdata/funding_import.h"
 
+#include "marketdata/funding_page.h"
+
 #include <fmt/format.h>
 
 #include <algorithm>
@@ -63,6 +65,10 @@ Result<PreparedFundingImport> PrepareFundingImport(const std::string& symbol, co
             holes.push_back({r.open_time_ms, r.open_time_ms + 1});
         }
     }
+    // Never past what can be known now: a file ending at today's settlement must not vouch for
+    // the hours until the next one.
+    const int64_t horizon = FundingHorizon(now_ms);
+    holes.push_back({horizon, std::max(horizon, csv.covered->end_ms)});
     prepared.covered = SubtractRanges(*csv.covered, std::move(holes));
     return prepared;
 }

@@ -7,24 +7,16 @@
 #include <cstddef>
 
 #include "common/blocking_wait.h"
+#include "common/time_format.h"
 #include "marketdata/coverage.h"
+#include "marketdata/funding_page.h"
 
 namespace spark {
 namespace {
 
-//! Binance publishes a settlement a moment after its fundingTime. A range covered up to this
-//! very instant could miss a settlement about to appear, and a covered range is never fetched
-//! again: stopping a minute short leaves that minute to a later load.
-constexpr int64_t kSettlementLagMs = 60'000;
-
-int64_t NowMs() {
-    return std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::system_clock::now().time_since_epoch())
-        .count();
-}
-
 //! The part of `range` whose settlements can be known now; empty when all of it lies ahead.
 TimeRange KnownPart(TimeRange range) {
-    const int64_t horizon = NowMs() - kSettlementLagMs;
+    const int64_t horizon = FundingHorizon(NowEpochMs());
     return {range.start_ms, std::max(range.start_ms, std::min(range.end_ms, horizon))};
 }
 
@@ -87,26 +79,9 @@ Result<LoadedFunding> FundingLoader::LoadDirect(const FundingQuery& query, TimeR
 
 Result<FundingLoader::Fetch> FundingLoader::FetchIntoCache(const FundingQuery& query, TimeRange range) const {
     const auto key = std::make_tuple(query.exchange, query.symbol, range.start_ms, range.end_ms);
-    std::promise<Result<Fetch>> promise;
-    std::shared_future<Result<Fetch>> future;
-    bool leader = false;
-    {
-        std::lock_guard lock(inflight_mutex_);
-        if (const auto it = inflight_.find(key); it != inflight_.end()) {
-            future = it->second;
-        } else {
-            future = promise.get_future().share();
-            inflight_.emplace(key, future);
-            leader = true;
-        }
-    }
-    // Waiting for Binance, or for another load's identical fetch, lends this thread's compute
-    // slot to cached requests meanwhile (common/blocking_wait.h); storing the rates is work again.
-    if (!leader) {
-        const BlockingWait waiting_for_leader;
-        return future.get();
-    }
-    Result<Fetch> outcome = [&]() -> Result<Fetch> {
+    // Waiting for Binance, or for another request's identical fetch, lends this thread's compute
+    // slot to cached requests meanwhile (common/blocking_wait.h); storing is work again.
+    return inflight_.Do(key, [&]() -> Result<Fetch> {
         Result<FetchedFunding> fetched = [&] {
             const BlockingWait waiting_for_upstream;
             return upstream_->FetchFundingRates(query.symbol, range);
@@ -120,11 +95,7 @@ Result<FundingLoader::Fetch> FundingLoader::FetchIntoCache(const FundingQuery& q
             return std::unexpected(ok.error());
         }
         return Fetch{static_cast<int64_t>(fetched->rows.size()), fetched->requests};
-    }();
-    promise.set_value(outcome);
-    std::lock_guard lock(inflight_mutex_);
-    inflight_.erase(key);
-    return outcome;
+    });
 }
 
 Result<LoadedFunding> FundingLoader::Load(const FundingQuery& query) const {

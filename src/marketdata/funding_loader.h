@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "common/error.h"
+#include "common/single_flight.h"
 #include "marketdata/backtest_cache.h"
 #include "marketdata/binance_client.h"
 #include "model/funding_rate.h"
@@ -68,10 +69,8 @@ class FundingLoader {
 
     BacktestCache& cache_;
     BinanceClient* upstream_;
-    mutable std::mutex inflight_mutex_;
-    //! (exchange, symbol, start, end) of each fetch under way.
-    mutable std::map<std::tuple<std::string, std::string, int64_t, int64_t>, std::shared_future<Result<Fetch>>>
-        inflight_;
+    //! One fetch per (exchange, symbol, start, end) under way.
+    mutable SingleFlight<std::tuple<std::string, std::string, int64_t, int64_t>, Result<Fetch>> inflight_;
 };
 
 }  // namespace spark

@@ -8,6 +8,7 @@
 #include <string>
 
 #include "common/bounded_text.h"
+#include "common/interval.h"
 #include "common/time_format.h"
 
 namespace spark {
@@ -23,10 +24,16 @@ bool ParseDecimal(const std::string& text, double& out) {
 }
 
 //! Reads one row into `out`; returns why it is invalid, empty when it is not.
-std::string ReadRow(const json& row, FundingRate& out) {
+std::string ReadRow(const json& row, std::string_view expected_symbol, FundingRate& out) {
     if (!row.is_object()) return "a row is not an object";
     const auto symbol = row.find("symbol");
     if (symbol == row.end() || !symbol->is_string()) return "symbol is missing or not a string";
+    // Another symbol's rows (Binance answers every symbol when none is named) must never be
+    // stored, and covered, under this one.
+    if (symbol->get_ref<const std::string&>() != expected_symbol) {
+        return fmt::format("symbol '{}' is not the {} asked for", TruncateForEcho(symbol->get<std::string>()),
+                           expected_symbol);
+    }
 
     const auto time = row.find("fundingTime");
     if (time == row.end() || !time->is_number_integer()) return "fundingTime is missing or not an integer";
@@ -61,7 +68,7 @@ std::string ReadRow(const json& row, FundingRate& out) {
 
 }  // namespace
 
-Result<std::vector<FundingRate>> ParseFundingPage(std::string_view body, int64_t now_ms) {
+Result<std::vector<FundingRate>> ParseFundingPage(std::string_view body, std::string_view symbol, int64_t now_ms) {
     if (FindJsonDepthExcess(body)) {
         return MakeError(ErrorCode::kMarketDataUnavailable, "Binance sent JSON nested deeper than a funding page");
     }
@@ -74,7 +81,7 @@ Result<std::vector<FundingRate>> ParseFundingPage(std::string_view body, int64_t
     out.reserve(rows.size());
     for (size_t i = 0; i < rows.size(); ++i) {
         FundingRate rate;
-        std::string reason = ReadRow(rows[i], rate);
+        std::string reason = ReadRow(rows[i], symbol, rate);
         if (reason.empty() && rate.time_ms > now_ms) {
             reason = fmt::format("fundingTime {} is in the future", FormatIsoUtc(rate.time_ms));
         }
@@ -90,6 +97,11 @@ Result<std::vector<FundingRate>> ParseFundingPage(std::string_view body, int64_t
         out.push_back(rate);
     }
     return out;
+}
+
+int64_t FundingHorizon(int64_t now_ms) {
+    constexpr int64_t kPublicationLagMs = 60'000;
+    return FloorDiv(now_ms - kPublicationLagMs, kMillisPerHour) * kMillisPerHour;
 }
 
 }  // namespace spark

@@ -17,9 +17,14 @@ inline constexpr double kMaxFundingRateMagnitude = 1.0;
 //! {"symbol","fundingRate","fundingTime","markPrice"} objects, as validated settlements. Strict:
 //! a page that is not a list, a row that is not an object, a missing or mistyped field, a rate
 //! that is not a finite decimal string or exceeds kMaxFundingRateMagnitude, a mark price that is
-//! neither "" (absent, NaN) nor a positive decimal string, a fundingTime after `now_ms`, or times
-//! not strictly increasing fail the whole page (kMarketDataUnavailable): nothing of it may reach
-//! the cache.
-Result<std::vector<FundingRate>> ParseFundingPage(std::string_view body, int64_t now_ms);
+//! neither "" (absent, NaN) nor a positive decimal string, a row of another symbol than `symbol`,
+//! a fundingTime after `now_ms`, or times not strictly increasing fail the whole page
+//! (kMarketDataUnavailable): nothing of it may reach the cache.
+Result<std::vector<FundingRate>> ParseFundingPage(std::string_view body, std::string_view symbol, int64_t now_ms);
+
+//! Binance publishes a settlement a moment after its fundingTime, and a covered range is never
+//! fetched again: coverage of funding history never reaches past this, the last whole hour a
+//! minute ago (whole hours also keep one coverage row and one fetch per hour, not per request).
+int64_t FundingHorizon(int64_t now_ms);
 
 }  // namespace spark

@@ -4,7 +4,6 @@
 #include <duckdb.h>
 #include <fmt/format.h>
 
-#include <cmath>
 #include <limits>
 
 #include "common/failpoint.h"
@@ -22,7 +21,7 @@ constexpr const char* kReadFundingRates =
     "SELECT funding_time, funding_rate, mark_price FROM funding_rates "
     "WHERE exchange = $1 AND symbol = $2 AND funding_time >= $3 AND funding_time < $4 ORDER BY funding_time";
 // Connection-local staging table: the Appender rejects duplicate keys, so rows go here first and
-// reach `funding_rates` through one INSERT OR REPLACE (ARCHITECTURE.md "DuckDB facts").
+// reach `funding_rates` through one INSERT ... ON CONFLICT DO UPDATE (ARCHITECTURE.md "DuckDB facts").
 constexpr const char* kStagingFunding =
     "CREATE TEMP TABLE IF NOT EXISTS staging_funding AS SELECT * FROM funding_rates LIMIT 0; "
     "DELETE FROM staging_funding;";
@@ -121,8 +120,11 @@ Result<void> StoreWithin(DuckDbConnection& connection, const std::string& exchan
         (void)connection.Execute("ROLLBACK");
         return error;
     };
+    // A row without a mark price (a dump file's) keeps the mark price an API row stored before.
     if (auto ok = connection.Execute(
-            "INSERT OR REPLACE INTO funding_rates SELECT * FROM staging_funding ORDER BY funding_time");
+            "INSERT INTO funding_rates SELECT * FROM staging_funding ORDER BY funding_time "
+            "ON CONFLICT (exchange, symbol, funding_time) DO UPDATE SET funding_rate = excluded.funding_rate, "
+            "mark_price = coalesce(excluded.mark_price, funding_rates.mark_price)");
         !ok) {
         return fail(ok);
     }

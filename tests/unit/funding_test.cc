@@ -38,7 +38,7 @@ std::string ApiRow(int64_t time, const std::string& rate, const std::string& mar
 TEST(FundingPage, ParsesBinancesAnswer) {
     const std::string body =
         "[" + ApiRow(kT0, "-0.03750000", "34287.54619963") + "," + ApiRow(kT0 + kEight + 3, "0.00010000", "") + "]";
-    const auto page = ParseFundingPage(body, kFarFuture);
+    const auto page = ParseFundingPage(body, "BTCUSDT", kFarFuture);
     ASSERT_TRUE(page.has_value()) << page.error().message;
     ASSERT_EQ(page->size(), 2u);
     EXPECT_EQ((*page)[0].time_ms, kT0);
@@ -49,10 +49,10 @@ TEST(FundingPage, ParsesBinancesAnswer) {
     EXPECT_FALSE((*page)[1].HasMarkPrice());
     EXPECT_TRUE(std::isnan((*page)[1].mark_price));
 
-    EXPECT_TRUE(ParseFundingPage("[]", kFarFuture)->empty());
+    EXPECT_TRUE(ParseFundingPage("[]", "BTCUSDT", kFarFuture)->empty());
     // Answers from before the field existed have no markPrice at all: no mark price, not an error.
-    const auto older =
-        ParseFundingPage(R"([{"symbol":"BTCUSDT","fundingRate":"0.0001","fundingTime":1704067200000}])", kFarFuture);
+    const auto older = ParseFundingPage(R"([{"symbol":"BTCUSDT","fundingRate":"0.0001","fundingTime":1704067200000}])",
+                                        "BTCUSDT", kFarFuture);
     ASSERT_TRUE(older.has_value()) << older.error().message;
     EXPECT_FALSE(older->front().HasMarkPrice());
 }
@@ -87,14 +87,15 @@ TEST(FundingPage, RefusesEveryMalformedKindWhole) {
         "[" + good + "," + good + "]",                                // a repeated time
         "[" + ApiRow(kT0 + kEight, "0.0001", "") + "," + good + "]",  // a step back
         "[" + good + ",",
+        R"([{"symbol":"ETHUSDT","fundingRate":"0.0001","fundingTime":1704067200000,"markPrice":""}])",  // not asked for
     };
     for (const std::string& body : bodies) {
-        const auto page = ParseFundingPage(body, kT0 + 10 * kEight);
+        const auto page = ParseFundingPage(body, "BTCUSDT", kT0 + 10 * kEight);
         ASSERT_FALSE(page.has_value()) << body;
         EXPECT_EQ(page.error().code, ErrorCode::kMarketDataUnavailable) << body;
     }
     // The limit itself is a rate.
-    EXPECT_TRUE(ParseFundingPage("[" + ApiRow(kT0, "-1", "") + "]", kFarFuture).has_value());
+    EXPECT_TRUE(ParseFundingPage("[" + ApiRow(kT0, "-1", "") + "]", "BTCUSDT", kFarFuture).has_value());
 }
 
 TEST(FundingCsv, ReadsDumpsWithOrWithoutTheHeader) {
@@ -119,6 +120,13 @@ TEST(FundingCsv, ConvertsMicrosecondTimes) {
     const FundingCsv csv = ParseFundingCsv("1735689600000000,8,0.0001\n", kFarFuture);
     ASSERT_EQ(csv.rows.size(), 1u);
     EXPECT_EQ(csv.rows[0].time_ms, 1735689600000);
+}
+
+TEST(FundingCsv, CoverageRunsOnWholeHours) {
+    // Binance stamps settlements a few milliseconds late: coverage still starts and ends on the hour.
+    const FundingCsv csv = ParseFundingCsv("1704067200004,8,0.0001\n1704096000003,8,0.0001\n", kFarFuture);
+    ASSERT_TRUE(csv.covered.has_value());
+    EXPECT_EQ(*csv.covered, (TimeRange{1704067200000, 1704096000000 + 8 * kMillisPerHour}));
 }
 
 TEST(FundingCsv, RejectsBadRowsWithReasons) {
@@ -175,7 +183,7 @@ TEST(FundingCsv, AGapIsRejectedAndLeftOutOfCoverageWhileIntervalChangesPass) {
     EXPECT_NE(csv.rejected[0].reason.find("2024-01-01T08:00:00Z and 2024-01-02T08:00:00Z"), std::string::npos)
         << csv.rejected[0].reason;
     EXPECT_EQ(csv.holes, (std::vector<TimeRange>{{kT0 + 8 * h + 1, kT0 + 32 * h}}));
-    EXPECT_EQ(*csv.covered, (TimeRange{kT0, kT0 + 64 * h + 3}));
+    EXPECT_EQ(*csv.covered, (TimeRange{kT0, kT0 + 64 * h}));  // on whole hours
 }
 
 TEST(FundingImport, TheFileNameMustAgreeWithTheSymbol) {
@@ -282,6 +290,12 @@ TEST_F(FundingStoreTest, WritesReplaceTheSettlementAtTheSameTime) {
     ASSERT_EQ(read->rates.size(), 1u);
     EXPECT_DOUBLE_EQ(read->rates[0].rate, 0.0002);
     EXPECT_DOUBLE_EQ(read->rates[0].mark_price, 42000);
+    // A dump row (no mark price) imported over it keeps the mark price the API gave.
+    ASSERT_TRUE(cache->StoreFunding(kExchange, kSymbol, std::vector<FundingRate>{{.time_ms = kT0, .rate = 0.0003}},
+                                    covered, "import"));
+    const auto again = cache->ReadFunding(kExchange, kSymbol, covered[0]);
+    EXPECT_DOUBLE_EQ(again->rates[0].rate, 0.0003);
+    EXPECT_DOUBLE_EQ(again->rates[0].mark_price, 42000);
 }
 
 TEST_F(FundingStoreTest, AFailedWriteLeavesNothingOfIt) {
@@ -318,6 +332,17 @@ TEST_F(FundingStoreTest, SurvivesReopening) {
     const auto read = cache->ReadFunding(kExchange, kSymbol, {kT0, kT0 + 4 * kEight});
     ExpectSameRates(read->rates, Rates(0, 4));
     EXPECT_TRUE(read->uncovered.empty());
+}
+
+TEST_F(FundingStoreTest, AnImportNeverVouchesForTheFuture) {
+    // A file whose last settlement was an hour ago covers up to the last whole hour, not up to
+    // the next settlement.
+    const std::string file = (dir_ / "recent.csv").string();
+    std::ofstream(file) << "1704067200000,8,0.0001\n1704096000000,8,0.0001\n";
+    const int64_t now = 1704096000000 + kMillisPerHour + 5 * 60'000;
+    const auto prepared = PrepareFundingImport(kSymbol, file, now);
+    ASSERT_TRUE(prepared.has_value()) << prepared.error().message;
+    EXPECT_EQ(prepared->covered, (std::vector<TimeRange>{{1704067200000, 1704096000000 + kMillisPerHour}}));
 }
 
 TEST_F(FundingStoreTest, ImportingADumpWithAHoleCoversAroundIt) {
