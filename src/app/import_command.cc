@@ -39,21 +39,24 @@ int UsageError(const CLI::App& app, const std::string& reason) {
     return kExitUsage;
 }
 
-//! --funding: the klines flow for Binance's fundingRate dumps. Every file is checked first;
-//! nothing is written unless all pass; then each is stored in its own transaction.
-int ImportFunding(const std::string& exchange, const std::string& symbol, const std::string& db_path,
-                  const ImportOptions& options, const std::vector<std::string>& files) {
-    constexpr std::string_view kWhat = "funding rates";
-    const int64_t now_ms = NowEpochMs();
+//! The flow every import shares: first every file is checked, keeping only its report, so
+//! memory holds one file's rows at a time; nothing is written unless every file passes. Then
+//! each is read again and stored, in its own transaction. `check(file)` gives a prepared import
+//! (file, lines_read, rejected, refusal), `store(cache, file)` an ImportReport.
+template <typename Check, typename Store>
+int CheckEveryFileThenStore(const std::vector<std::string>& files, const std::string& db_path, std::string_view what,
+                            Check check, Store store) {
     bool refused = false;
     for (const std::string& file : files) {
-        Result<PreparedFundingImport> checked = PrepareFundingImport(symbol, file, now_ms, options);
+        auto checked = check(file);
         if (!checked) {
             std::cerr << "spark-executor import: " << checked.error().message << '\n';
             return kExitFailure;
         }
         if (!checked->refusal.empty()) {
-            PrintRows(checked->file, checked->lines_read, 0, checked->rejected, {}, kWhat);
+            std::vector<std::string> notes;
+            if constexpr (requires { checked->notes; }) notes = checked->notes;
+            PrintRows(checked->file, checked->lines_read, 0, checked->rejected, notes, what);
             std::cerr << "  refused: " << checked->refusal << '\n';
             refused = true;
         }
@@ -65,12 +68,12 @@ int ImportFunding(const std::string& exchange, const std::string& symbol, const 
     std::unique_ptr<BacktestCache> cache = OpenCacheForCommand(db_path, "spark-executor import", false);
     if (!cache) return kExitFailure;
     for (const std::string& file : files) {
-        Result<ImportReport> report = ImportFundingFile(*cache, exchange, symbol, file, now_ms, options);
+        Result<ImportReport> report = store(*cache, file);
         if (!report) {
             std::cerr << "spark-executor import: " << report.error().message << " (the files before it are imported)\n";
             return kExitFailure;
         }
-        PrintRows(report->file, report->lines_read, report->imported, report->rejected, report->notes, kWhat);
+        PrintRows(report->file, report->lines_read, report->imported, report->rejected, report->notes, what);
         if (!report->refusal.empty()) {  // the file changed since it was checked
             std::cerr << "  refused: " << report->refusal << '\n';
             return kExitFailure;
@@ -130,7 +133,14 @@ int RunImport(const std::vector<std::string>& args) {
                                                "rates (got --exchange {})",
                                                kFundingExchange, exchange));
         }
-        return ImportFunding(exchange, symbol, db_path, ImportOptions{.allow_rejects = allow_rejects}, files);
+        const ImportOptions options{.allow_rejects = allow_rejects};
+        const int64_t now_ms = NowEpochMs();
+        return CheckEveryFileThenStore(
+            files, db_path, "funding rates",
+            [&](const std::string& file) { return PrepareFundingImport(symbol, file, now_ms, options); },
+            [&](BacktestCache& cache, const std::string& file) {
+                return ImportFundingFile(cache, exchange, symbol, file, now_ms, options);
+            });
     }
     if (interval_option->count() == 0) {
         return UsageError(app, "--interval is required (or --funding for fundingRate files)");
@@ -140,38 +150,12 @@ int RunImport(const std::vector<std::string>& args) {
     const SeriesKey series{exchange, symbol, interval_name};
     const int64_t now_ms = NowEpochMs();
     const ImportOptions options{.allow_rejects = allow_rejects};
-    // First every file is checked, keeping only its report, so memory holds one file's rows at a
-    // time; nothing is written unless every file passes. Then each is read again and stored, in
-    // its own transaction.
-    bool refused = false;
-    for (const std::string& file : files) {
-        Result<PreparedImport> checked = PrepareKlineImport(series, interval, file, now_ms, options);
-        if (!checked) {
-            std::cerr << "spark-executor import: " << checked.error().message << '\n';
-            return kExitFailure;
-        }
-        if (!checked->refusal.empty()) {
-            PrintRows(checked->file, checked->lines_read, 0, checked->rejected, checked->notes);
-            std::cerr << "  refused: " << checked->refusal << '\n';
-            refused = true;
-        }
-    }
-    if (refused) {
-        std::cerr << "spark-executor import: nothing imported (a file was refused)\n";
-        return kExitFailure;
-    }
-    std::unique_ptr<BacktestCache> cache = OpenCacheForCommand(db_path, "spark-executor import", false);
-    if (!cache) return kExitFailure;
-    for (const std::string& file : files) {
-        Result<ImportReport> report = ImportKlineFile(*cache, series, interval, file, now_ms, options);
-        if (!report) {
-            std::cerr << "spark-executor import: " << report.error().message << " (the files before it are imported)\n";
-            return kExitFailure;
-        }
-        PrintImportReport(*report);
-        if (!report->refusal.empty()) return kExitFailure;  // the file changed since it was checked
-    }
-    return 0;
+    return CheckEveryFileThenStore(
+        files, db_path, "bars",
+        [&](const std::string& file) { return PrepareKlineImport(series, interval, file, now_ms, options); },
+        [&](BacktestCache& cache, const std::string& file) {
+            return ImportKlineFile(cache, series, interval, file, now_ms, options);
+        });
 }
 
 }  // namespace spark::app

@@ -9,6 +9,7 @@
 
 #include "common/interval.h"
 #include "common/time_format.h"
+#include "marketdata/csv_numbers.h"
 #include "marketdata/funding_page.h"
 
 namespace spark {
@@ -16,18 +17,6 @@ namespace {
 
 constexpr size_t kFieldCount = 3;
 constexpr int64_t kLongestIntervalHours = 24;
-//! Times above this are microseconds, as in Binance's dumps from 2025 on (see kline_csv.cc).
-constexpr int64_t kMicrosecondThreshold = 100'000'000'000'000;
-
-bool ParseNumber(std::string_view text, double& out) {
-    const auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), out);
-    return ec == std::errc() && end == text.data() + text.size() && std::isfinite(out);
-}
-
-bool ParseInteger(std::string_view text, int64_t& out) {
-    const auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), out);
-    return ec == std::errc() && end == text.data() + text.size();
-}
 
 struct DumpRow {
     FundingRate rate;

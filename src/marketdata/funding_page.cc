@@ -10,18 +10,12 @@
 #include "common/bounded_text.h"
 #include "common/interval.h"
 #include "common/time_format.h"
+#include "marketdata/csv_numbers.h"
 
 namespace spark {
 namespace {
 
 using nlohmann::json;
-
-//! A decimal string such as "-0.03750000" as a finite double; false for anything else.
-bool ParseDecimal(const std::string& text, double& out) {
-    const char* end = text.data() + text.size();
-    const auto [stop, ec] = std::from_chars(text.data(), end, out);
-    return !text.empty() && ec == std::errc() && stop == end && std::isfinite(out);
-}
 
 //! Reads one row into `out`; returns why it is invalid, empty when it is not.
 std::string ReadRow(const json& row, std::string_view expected_symbol, FundingRate& out) {
@@ -46,7 +40,7 @@ std::string ReadRow(const json& row, std::string_view expected_symbol, FundingRa
 
     const auto rate = row.find("fundingRate");
     if (rate == row.end() || !rate->is_string()) return "fundingRate is missing or not a string";
-    if (!ParseDecimal(rate->get<std::string>(), out.rate)) {
+    if (!ParseNumber(rate->get<std::string>(), out.rate)) {
         return fmt::format("fundingRate '{}' is not a finite number", TruncateForEcho(rate->get<std::string>()));
     }
     if (std::abs(out.rate) > kMaxFundingRateMagnitude) {
@@ -60,7 +54,7 @@ std::string ReadRow(const json& row, std::string_view expected_symbol, FundingRa
     if (!mark->is_string()) return "markPrice is not a string";
     const std::string& mark_text = mark->get_ref<const std::string&>();
     if (mark_text.empty()) return {};
-    if (!ParseDecimal(mark_text, out.mark_price) || out.mark_price <= 0) {
+    if (!ParseNumber(mark_text, out.mark_price) || out.mark_price <= 0) {
         return fmt::format("markPrice '{}' is not a positive number", TruncateForEcho(mark_text));
     }
     return {};

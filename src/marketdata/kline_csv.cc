@@ -9,24 +9,13 @@
 #include <cmath>
 
 #include "common/time_format.h"
+#include "marketdata/csv_numbers.h"
 #include "marketdata/zip_archive.h"
 
 namespace spark {
 namespace {
 
 constexpr size_t kFieldCount = 12;
-//! Open times above this are microseconds (ms stay below it until the year 5138).
-constexpr int64_t kMicrosecondThreshold = 100'000'000'000'000;
-
-bool ParseNumber(std::string_view text, double& out) {
-    const auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), out);
-    return ec == std::errc() && end == text.data() + text.size() && std::isfinite(out);
-}
-
-bool ParseInteger(std::string_view text, int64_t& out) {
-    const auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), out);
-    return ec == std::errc() && end == text.data() + text.size();
-}
 
 //! Splits on commas into `fields`; returns the number of fields (may exceed the array).
 size_t SplitFields(std::string_view line, std::array<std::string_view, kFieldCount>& fields) {

@@ -1,0 +1,27 @@
+#pragma once
+
+#include <charconv>
+#include <cmath>
+#include <cstdint>
+#include <string_view>
+#include <system_error>
+
+namespace spark {
+
+//! Times above this are microseconds, as in Binance's dumps from 2025 on (milliseconds stay below
+//! it until the year 5138).
+inline constexpr int64_t kMicrosecondThreshold = 100'000'000'000'000;
+
+//! The whole of `text` as a finite number (no spaces, no trailing characters); false otherwise.
+inline bool ParseNumber(std::string_view text, double& out) {
+    const auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), out);
+    return !text.empty() && ec == std::errc() && end == text.data() + text.size() && std::isfinite(out);
+}
+
+//! The whole of `text` as an integer; false otherwise.
+inline bool ParseInteger(std::string_view text, int64_t& out) {
+    const auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), out);
+    return !text.empty() && ec == std::errc() && end == text.data() + text.size();
+}
+
+}  // namespace spark
