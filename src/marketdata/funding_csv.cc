@@ -9,7 +9,7 @@
 
 #include "common/interval.h"
 #include "common/time_format.h"
-#include "marketdata/csv_numbers.h"
+#include "marketdata/csv_text.h"
 #include "marketdata/funding_page.h"
 
 namespace spark {
@@ -62,26 +62,17 @@ std::string ParseRow(std::string_view line, int64_t now_ms, DumpRow& row) {
 FundingCsv ParseFundingCsv(std::string_view text, int64_t now_ms) {
     FundingCsv out;
     std::vector<DumpRow> rows;
-    int64_t line_number = 0;
-    size_t pos = 0;
-    while (pos < text.size()) {
-        size_t end = text.find('\n', pos);
-        if (end == std::string_view::npos) end = text.size();
-        std::string_view line = text.substr(pos, end - pos);
-        pos = end + 1;
-        ++line_number;
-        if (!line.empty() && line.back() == '\r') line.remove_suffix(1);
-        if (line.empty()) continue;
+    ForEachCsvLine(text, [&](int64_t line_number, std::string_view line) {
         ++out.lines_read;
         // Binance's dumps start with a header row (calc_time,funding_interval_hours,...).
-        if (line_number == 1 && line.starts_with("calc_time")) continue;
+        if (line_number == 1 && line.starts_with("calc_time")) return;
         DumpRow row{.rate = {.time_ms = -1}, .interval_hours = 0, .line = line_number};
         if (std::string reason = ParseRow(line, now_ms, row); !reason.empty()) {
             out.rejected.push_back({line_number, row.rate.time_ms, std::move(reason)});
-            continue;
+            return;
         }
         rows.push_back(row);
-    }
+    });
     // Stable sort keeps the first of duplicate times; the rest are rejected.
     std::stable_sort(rows.begin(), rows.end(),
                      [](const DumpRow& a, const DumpRow& b) { return a.rate.time_ms < b.rate.time_ms; });

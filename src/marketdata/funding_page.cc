@@ -10,7 +10,7 @@
 #include "common/bounded_text.h"
 #include "common/interval.h"
 #include "common/time_format.h"
-#include "marketdata/csv_numbers.h"
+#include "marketdata/csv_text.h"
 
 namespace spark {
 namespace {

@@ -9,7 +9,7 @@
 #include <cmath>
 
 #include "common/time_format.h"
-#include "marketdata/csv_numbers.h"
+#include "marketdata/csv_text.h"
 #include "marketdata/zip_archive.h"
 
 namespace spark {
@@ -79,26 +79,17 @@ std::string ParseRow(std::string_view line, const Interval& interval, int64_t no
 
 KlineCsv ParseKlineCsv(std::string_view text, const Interval& interval, int64_t now_ms) {
     KlineCsv out;
-    int64_t line_number = 0;
-    size_t pos = 0;
-    while (pos < text.size()) {
-        size_t end = text.find('\n', pos);
-        if (end == std::string_view::npos) end = text.size();
-        std::string_view line = text.substr(pos, end - pos);
-        pos = end + 1;
-        ++line_number;
-        if (!line.empty() && line.back() == '\r') line.remove_suffix(1);
-        if (line.empty()) continue;
+    ForEachCsvLine(text, [&](int64_t line_number, std::string_view line) {
         ++out.lines_read;
         // Binance's newer dumps start with a header row (open_time,open,...).
         if (line_number == 1 && line.starts_with("open_time")) {
             out.notes.push_back("line 1: header row skipped");
-            continue;
+            return;
         }
         KlineRow row;
         if (std::string reason = ParseRow(line, interval, now_ms, row); !reason.empty()) {
             out.rejected.push_back({line_number, row.candle.open_time_ms > 0 ? row.candle.open_time_ms : -1, reason});
-            continue;
+            return;
         }
         if (row.close_time_ms != interval.Next(row.candle.open_time_ms) - 1) {
             out.notes.push_back(fmt::format("line {}: bar {} closes at {} instead of the interval end (kept as is)",
@@ -106,7 +97,7 @@ KlineCsv ParseKlineCsv(std::string_view text, const Interval& interval, int64_t 
                                             FormatIsoUtc(row.close_time_ms)));
         }
         out.rows.push_back(row);
-    }
+    });
     // Stable sort keeps the first of duplicate open times; the rest are rejected.
     std::stable_sort(out.rows.begin(), out.rows.end(), [](const KlineRow& a, const KlineRow& b) {
         return a.candle.open_time_ms < b.candle.open_time_ms;
