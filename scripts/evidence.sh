@@ -116,7 +116,7 @@ done
 post warm "$body"
 [ "$(head -1 "$folder/warm.meta" | cut -d' ' -f1)" = "200" ] || { echo "evidence: the warm request failed" >&2; exit 1; }
 
-for snapshot in "metrics metrics.txt" "version version.json" "backtest/runs?limit=1000 runs.json"; do
+for snapshot in "metrics metrics.txt" "version version.json" "audit/recent?limit=1000 runs.json"; do
     read -r path file <<<"$snapshot"
     api -sSf "$url/$path" >"$folder/$file" || { echo "evidence: GET /$path failed" >&2; exit 1; }
 done

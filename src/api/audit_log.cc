@@ -5,8 +5,10 @@
 #include <chrono>
 #include <filesystem>
 #include <fstream>
+#include <nlohmann/json.hpp>
 
 #include "api/json/json_writer.h"
+#include "common/bounded_text.h"
 #include "common/time_format.h"
 
 namespace spark::api {
@@ -18,7 +20,19 @@ std::string ToJsonLine(const AuditEntry& e) {
     JsonWriter json(512);
     json.BeginObject();
     json.Field("time", NowIso()).Field("runId", e.run_id).Field("route", e.route).Field("mode", e.mode);
-    json.Field("requestDigest", e.request_digest).Field("symbol", e.symbol).Field("timeframe", e.timeframe);
+    json.Field("requestDigest", e.request_digest);
+    // The body as JSON when it is JSON and small enough; else its size only.
+    json.Key("request");
+    const bool small = e.request.size() <= kAuditRequestLimit && !FindJsonDepthExcess(e.request);
+    const nlohmann::json body =
+        small ? nlohmann::json::parse(e.request, nullptr, false) : nlohmann::json(nlohmann::json::value_t::discarded);
+    if (body.is_discarded()) {
+        json.Null();
+    } else {
+        json.Raw(body.dump());
+    }
+    json.Field("requestBytes", e.request.size());
+    json.Field("symbol", e.symbol).Field("timeframe", e.timeframe);
     json.Field("strategy", e.strategy);
     json.Field("start", e.start).Field("end", e.end).Field("barSource", e.bar_source);
     json.Field("status", e.status).Key("errorCode");

@@ -14,10 +14,15 @@
 namespace spark::api {
 
 //! What one job did, for the audit trail (docs/operations.md "Audit log").
+//! A request body up to this size is written into its audit line, so the run can be repeated from
+//! the log alone; a larger one leaves its size (the stored run keeps it whole).
+inline constexpr size_t kAuditRequestLimit = 16 << 10;
+
 struct AuditEntry {
     std::string run_id;
     std::string route;           //!< run, optimize, walkforward, portfolio
     std::string request_digest;  //!< FNV-1a 64 of the request body, hex
+    std::string request;         //!< the body: kept on the line up to kAuditRequestLimit bytes
     std::string symbol;          //!< comma-separated for portfolios; empty when the request did not parse
     std::string timeframe;
     std::string strategy;  //!< a built-in's name or "rules" (distinct names, comma-separated, for portfolios)

@@ -11,8 +11,10 @@
 #include "api/json/json_writer.h"
 #include "api/optimize/optimize_route.h"
 #include "api/portfolio/portfolio_route.h"
+#include "api/runs/runs_routes.h"
 #include "api/strategy/strategies_route.h"
 #include "api/walkforward/walkforward_route.h"
+#include "api/web/web_routes.h"
 #include "strategy/strategy_registry.h"
 
 namespace spark::api {
@@ -45,7 +47,7 @@ std::string VersionBody(const ConfigSummary& config, const std::set<std::string>
     return json.Take();
 }
 
-//! GET /backtest/runs?limit=N: the most recent audit lines, newest first.
+//! GET /audit/recent?limit=N: the most recent audit lines, newest first.
 HttpResponse RecentRuns(AuditLog& audit, const HttpRequest& request) {
     constexpr size_t kDefaultLimit = 50;
     size_t limit = kDefaultLimit;
@@ -72,12 +74,40 @@ HttpResponse RecentRuns(AuditLog& audit, const HttpRequest& request) {
 
 }  // namespace
 
+namespace {
+
+//! Whether `path` fits `pattern` segment by segment, a `{name}` segment taking any one non-empty
+//! segment into `params`.
+bool PathMatches(std::string_view pattern, std::string_view path, std::map<std::string, std::string>& params) {
+    if (pattern.find('{') == std::string_view::npos) return pattern == path;
+    params.clear();
+    while (!pattern.empty() || !path.empty()) {
+        if (pattern.empty() || path.empty() || pattern[0] != '/' || path[0] != '/') return false;
+        pattern.remove_prefix(1);
+        path.remove_prefix(1);
+        const std::string_view want = pattern.substr(0, pattern.find('/'));
+        const std::string_view got = path.substr(0, path.find('/'));
+        if (want.size() > 2 && want.front() == '{' && want.back() == '}') {
+            if (got.empty()) return false;
+            params[std::string(want.substr(1, want.size() - 2))] = std::string(got);
+        } else if (want != got) {
+            return false;
+        }
+        pattern.remove_prefix(want.size());
+        path.remove_prefix(got.size());
+    }
+    return true;
+}
+
+}  // namespace
+
 Router::Match Router::Find(std::string_view method, std::string_view path) const {
     bool path_known = false;
     std::string allowed;
+    std::map<std::string, std::string> params;
     for (const Route& route : routes_) {
-        if (route.path != path) continue;
-        if (route.method == method) return {&route, {}};
+        if (!PathMatches(route.path, path, params)) continue;
+        if (route.method == method) return {&route, std::move(params), {}};
         path_known = true;
         allowed += (allowed.empty() ? "" : ", ") + route.method;
     }
@@ -86,9 +116,10 @@ Router::Match Router::Find(std::string_view method, std::string_view path) const
             ErrorResponse({ErrorCode::kMethodNotAllowed,
                            fmt::format("{} does not accept {} (allowed: {})", path, method, allowed), "", ""});
         response.headers.emplace_back("Allow", allowed);
-        return {nullptr, std::move(response)};
+        return {nullptr, {}, std::move(response)};
     }
     return {nullptr,
+            {},
             ErrorResponse({ErrorCode::kRouteNotFound, fmt::format("no route for {} {}", method, path), "", ""})};
 }
 
@@ -127,8 +158,10 @@ Router BuildRoutes(ServiceContext& context) {
                                                       context.portfolio_max_assets);
     add_job({"POST", "/backtest/portfolio", "portfolio", Executor::kComputePool,
              [portfolio](const HttpRequest& request) { return portfolio->Handle(request); }});
-    router.Add({"GET", "/backtest/runs", "runs", Executor::kIoThread,
+    AddRunsRoutes(router, context.runs, context.loader);
+    router.Add({"GET", "/audit/recent", "audit", Executor::kIoThread,
                 [&audit = context.audit](const HttpRequest& request) { return RecentRuns(audit, request); }});
+    AddWebRoutes(router, context.web_dir);
     router.Add({"GET", "/strategies", "strategies", Executor::kIoThread, [body = StrategiesBody()](const HttpRequest&) {
                     return HttpResponse{200, body};
                 }});

@@ -17,6 +17,7 @@
 #include "marketdata/backtest_cache.h"
 #include "marketdata/bar_loader.h"
 #include "marketdata/funding_loader.h"
+#include "runs/run_store.h"
 
 namespace spark::api {
 
@@ -60,14 +61,16 @@ struct Route {
     std::string mode = "real";  //!< or "deterministic" (REAL_ROUTES)
 };
 
-//! Exact-path routing; an unknown path is a 404, a known path with another method a 405, both
-//! as JSON errors.
+//! Routing by path: exact, or a pattern whose `{name}` segments match any one non-empty segment
+//! (`/backtest/runs/{runId}/trades.csv`), handed to the handler in HttpRequest::params. An unknown
+//! path is a 404, a known path with another method a 405, both as JSON errors.
 class Router {
   public:
     void Add(Route route) { routes_.push_back(std::move(route)); }
 
     struct Match {
-        const Route* route = nullptr;  //!< null when `error` is set
+        const Route* route = nullptr;               //!< null when `error` is set
+        std::map<std::string, std::string> params;  //!< the pattern's `{name}` segments
         HttpResponse error;
     };
     Match Find(std::string_view method, std::string_view path) const;
@@ -95,6 +98,8 @@ struct ServiceContext {
     double wfo_threshold = 0.6;  //!< WFO_THRESHOLD: the walk-forward efficiency a strategy must reach
     size_t portfolio_max_assets = 50;
     AuditLog& audit;
+    runs::RunStore& runs;  //!< stored runs (may be disabled: SPARK_RUNS_KEEP=0)
+    std::string web_dir;   //!< SPARK_WEB_DIR: the web app's built files
     std::set<std::string> real_routes;  //!< REAL_ROUTES: job routes with real handlers
     ConfigSummary config;               //!< for clients that presented the token
     ConfigSummary public_config;        //!< for everyone else: file paths reduced to file names

@@ -96,8 +96,9 @@ std::function<std::string(ServeConfig&, const std::string&)> Text(std::string Se
 
 //! Route names (checked against the known ones) exempt from the token.
 std::string ApplyExemptRoutes(ServeConfig& config, const std::string& text) {
-    static const std::set<std::string> kRoutes = {"healthz", "readyz", "metrics",  "version",     "strategies",
-                                                  "runs",    "run",    "optimize", "walkforward", "portfolio"};
+    static const std::set<std::string> kRoutes = {"healthz", "readyz",   "metrics",    "version",   "strategies",
+                                                  "runs",    "run",      "optimize",   "portfolio", "web",
+                                                  "audit",   "validate", "walkforward"};
     std::set<std::string> routes;
     for (const std::string& name : SplitList(text)) {
         if (!kRoutes.contains(name)) {
@@ -163,7 +164,8 @@ const std::vector<Setting>& Settings() {
                                     : text.substr(first, text.find_last_not_of(" \t\r\n") - first + 1);
              return std::string();
          }},
-        {"--auth-exempt", "SPARK_AUTH_EXEMPT", "routes answered without the token (healthz,readyz,metrics)",
+        {"--auth-exempt", "SPARK_AUTH_EXEMPT",
+         "routes answered without the token (healthz,readyz,metrics,web: the app's files; it asks for the token)",
          ApplyExemptRoutes},
         {"--allowed-origins", "SPARK_ALLOWED_ORIGINS",
          "web origins whose browser requests are accepted besides the service's own (* = any)", ApplyAllowedOrigins},
@@ -196,6 +198,12 @@ const std::vector<Setting>& Settings() {
          "request weight a minute before the client waits (Binance: 6000)",
          Integer(&ServeConfig::binance_weight_budget, 10, 6'000)},
         {"--audit-log", "SPARK_AUDIT_LOG", "append-only JSON-lines audit file", Text(&ServeConfig::audit_log, false)},
+        {"--runs-keep", "SPARK_RUNS_KEEP", "stored runs kept, newest first (0: store none)",
+         Integer(&ServeConfig::runs_keep, 0, 10'000'000)},
+        {"--runs-keep-days", "SPARK_RUNS_KEEP_DAYS", "stored runs older than this many days are deleted",
+         Integer(&ServeConfig::runs_keep_days, 1, 36'500)},
+        {"--web-dir", "SPARK_WEB_DIR", "the web app's built files (index.html, assets/), served at GET /",
+         Text(&ServeConfig::web_dir, true)},
         {"--audit-max-bytes", "SPARK_AUDIT_MAX_BYTES", "audit file size that triggers a rotation",
          Integer(&ServeConfig::audit_max_bytes, 4096, int64_t{1} << 40)},
         {"--audit-keep", "SPARK_AUDIT_KEEP", "rotated audit files kept", Integer(&ServeConfig::audit_keep, 1, 1000)},
@@ -307,7 +315,10 @@ std::vector<std::pair<std::string, std::string>> DescribeConfig(const ServeConfi
             {"auditKeep", std::to_string(c.audit_keep)},
             {"memoryCacheMb", std::to_string(c.memory_cache_mb)},
             {"duckdbThreads", std::to_string(c.duckdb_threads)},
-            {"seedDir", path(c.seed_dir)}};
+            {"seedDir", path(c.seed_dir)},
+            {"runsKeep", std::to_string(c.runs_keep)},
+            {"runsKeepDays", std::to_string(c.runs_keep_days)},
+            {"webDir", path(c.web_dir)}};
 }
 
 std::string ServeUsage() {

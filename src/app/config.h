@@ -25,7 +25,7 @@ struct ServeConfig {
     size_t max_connections = 512;
     size_t max_running_batch_jobs = 0;  //!< 0 = workers
     std::string api_token;              //!< SPARK_API_TOKEN; empty: no authentication
-    std::set<std::string> auth_exempt = {"healthz", "readyz", "metrics"};
+    std::set<std::string> auth_exempt = {"healthz", "readyz", "metrics", "web"};
     std::vector<std::string> allowed_origins;
     size_t optimizer_max_combinations = 500;
     size_t optimizer_max_concurrency = 8;
@@ -46,6 +46,9 @@ struct ServeConfig {
     size_t memory_cache_mb = 256;
     int duckdb_threads = 1;
     std::string seed_dir;  //!< Binance CSVs imported at start when the cache lacks them
+    int64_t runs_keep = 1000;     //!< SPARK_RUNS_KEEP: stored runs kept (0: none stored)
+    int64_t runs_keep_days = 90;  //!< SPARK_RUNS_KEEP_DAYS: stored runs older than this are deleted
+    std::string web_dir = "web/dist";  //!< SPARK_WEB_DIR: the web app's built files, served at GET /
 };
 
 using EnvLookup = std::function<const char*(const char*)>;

@@ -22,6 +22,7 @@
 #include "marketdata/bar_loader.h"
 #include "marketdata/funding_loader.h"
 #include "marketdata/kline_import.h"
+#include "runs/run_store.h"
 
 namespace spark::app {
 namespace {
@@ -126,6 +127,13 @@ int RunServe(const std::vector<std::string>& args) {
     }
     if (!config->seed_dir.empty() && !SeedCache(**cache, config->seed_dir)) return kExitFailure;
 
+    auto runs =
+        runs::RunStore::Open((*cache)->Database(), {.keep = config->runs_keep, .keep_days = config->runs_keep_days});
+    if (!runs) {
+        std::cerr << "spark-executor: cannot open the stored runs: " << runs.error().message << '\n';
+        return kExitFailure;
+    }
+
     auto audit = api::AuditLog::Open(config->audit_log, config->audit_max_bytes, static_cast<int>(config->audit_keep));
     if (!audit) {
         std::cerr << "spark-executor: " << audit.error().message << '\n';
@@ -158,6 +166,8 @@ int RunServe(const std::vector<std::string>& args) {
                                 config->wfo_threshold,
                                 config->portfolio_max_assets,
                                 **audit,
+                                **runs,
+                                config->web_dir,
                                 config->real_routes,
                                 DescribeConfig(*config),
                                 DescribeConfig(*config, /*with_paths=*/false)};
@@ -174,7 +184,23 @@ int RunServe(const std::vector<std::string>& args) {
                             .access = {.token = config->api_token,
                                        .exempt_routes = config->auth_exempt,
                                        .allowed_origins = config->allowed_origins,
-                                       .check_host = IsLoopback(config->host)}},
+                                       .check_host = IsLoopback(config->host)},
+                            .on_answered =
+                                [&store = **runs](const api::AnsweredJob& job) {
+                                    const api::HttpResponse& r = job.response;
+                                    store.Save({.summary = {.run_id = job.run_id,
+                                                            .created_ms = NowEpochMs(),
+                                                            .route = job.route,
+                                                            .mode = job.mode,
+                                                            .symbol = r.job.symbol,
+                                                            .timeframe = r.job.timeframe,
+                                                            .strategy = r.job.strategy,
+                                                            .start = r.job.start,
+                                                            .end = r.job.end},
+                                                .request = job.request,
+                                                .answer = r.stored_answer.empty() ? r.body : r.stored_answer,
+                                                .attachments = r.attachments});
+                                }},
                            router, *pool, metrics, audit->get());
     if (Result<void> ok = server.Listen(); !ok) {
         std::cerr << "spark-executor: " << ok.error().message << '\n';

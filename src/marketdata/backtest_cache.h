@@ -123,6 +123,8 @@ class BacktestCache {
                               std::span<const TimeRange> covered, std::string_view source);
 
     size_t MemoryBytesUsed() { return memory_.BytesUsed(); }
+    //! The process's one database handle, for the other tables of the file (stored runs).
+    const DuckDbDatabase& Database() const { return database_; }
     const std::string& Path() const { return path_; }
 
   private:

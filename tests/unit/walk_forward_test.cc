@@ -157,7 +157,7 @@ TEST(WalkForwardVerdict, EfficiencyAndPassOnAKnownCase) {
     api::WalkForwardRequest request;
     request.search.run.interval = *Interval::Parse("1h");
     const auto body = nlohmann::json::parse(
-        api::WriteWalkForwardResponse(request, 0.6, combinations, bars, nullptr, {}, outcome, {}));
+        api::WriteWalkForwardResponse("run_test", request, 0.6, combinations, bars, nullptr, {}, outcome, {}));
     EXPECT_EQ(body["verdict"]["outOfSampleAnnualizedReturn"].get<double>(), verdict.out_of_sample_cagr);
     EXPECT_EQ(body["verdict"]["efficiency"].get<double>(), *verdict.efficiency);
     EXPECT_EQ(body["verdict"]["pass"], verdict.pass);

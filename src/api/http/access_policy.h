@@ -12,7 +12,7 @@ namespace spark::api {
 struct AccessOptions {
     std::string token;  //!< SPARK_API_TOKEN; empty: no authentication
     //! SPARK_AUTH_EXEMPT: route names answered without the token (probes and scrapes).
-    std::set<std::string> exempt_routes = {"healthz", "readyz", "metrics"};
+    std::set<std::string> exempt_routes = {"healthz", "readyz", "metrics", "web"};
     //! SPARK_ALLOWED_ORIGINS: origins (scheme://host[:port], lower case, no default port) whose
     //! browser requests are accepted besides the service's own; "*" accepts any.
     std::vector<std::string> allowed_origins;

@@ -227,9 +227,11 @@ class Session : public std::enable_shared_from_this<Session> {
         if (request.method == "OPTIONS" && origin_kind == AccessPolicy::Origin::kListed) {
             return Send(Preflight(), "preflight", keep_alive);
         }
-        const Router::Match match = state_.router.Find(request.method, request.path);
+        Router::Match match = state_.router.Find(request.method, request.path);
         if (!match.route) return Send(match.error, "unmatched", keep_alive);
         const Route& route = *match.route;
+        request.params = std::move(match.params);
+        request.accept = std::string(Header(request_, http::field::accept));
         if (state_.access.TokenConfigured() && !authenticated && !state_.access.Exempt(route.name)) {
             HttpResponse refusal = Refusal(ErrorCode::kUnauthorized,
                                            "this service requires a bearer token: send the header 'Authorization: "
@@ -240,7 +242,8 @@ class Session : public std::enable_shared_from_this<Session> {
         }
         if (route.job) {
             request.run_id = NewRunId();
-            job_ = JobContext{route.name, route.mode, request.run_id, Fnv1aHex(request.body), Clock::now()};
+            job_ =
+                JobContext{route.name, route.mode, request.run_id, Fnv1aHex(request.body), request.body, Clock::now()};
         }
         if (route.executor == Executor::kIoThread) return Send(InvokeSafely(route, request), route.name, keep_alive);
         if (route.lane == Lane::kBatch) return EnterBatchGate(route, std::move(request), keep_alive);
@@ -358,6 +361,7 @@ class Session : public std::enable_shared_from_this<Session> {
             state_.audit->Append({.run_id = job_->run_id,
                                   .route = job_->route,
                                   .request_digest = job_->digest,
+                                  .request = job_->body,
                                   .symbol = response.job.symbol,
                                   .timeframe = response.job.timeframe,
                                   .strategy = response.job.strategy,
@@ -376,6 +380,9 @@ class Session : public std::enable_shared_from_this<Session> {
                          R"({{"time":"{}","runId":"{}","route":"{}","status":{},"errorCode":"{}","ms":{:.3f}}})",
                          NowIso(), job_->run_id, job_->route, response.status, response.error_code, latency_ms)
                   << '\n';
+        if (response.status == 200 && state_.options.on_answered) {
+            state_.options.on_answered({job_->run_id, job_->route, job_->mode, job_->body, response});
+        }
     }
 
     void Send(HttpResponse response, const std::string& route_name, bool keep_alive) {
@@ -448,6 +455,7 @@ class Session : public std::enable_shared_from_this<Session> {
         std::string mode;
         std::string run_id;
         std::string digest;
+        std::string body;  //!< the request, for the audit line and the stored run
         Clock::time_point started;
     };
     std::optional<JobContext> job_;

@@ -3,6 +3,7 @@
 #include <chrono>
 #include <cstddef>
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <string>
 
@@ -14,6 +15,15 @@
 #include "common/thread_pool.h"
 
 namespace spark::api {
+
+//! A job the service answered successfully: who it was, what was asked and what was answered.
+struct AnsweredJob {
+    const std::string& run_id;
+    const std::string& route;
+    const std::string& mode;
+    const std::string& request;
+    const HttpResponse& response;
+};
 
 struct ServerOptions {
     std::string host = "127.0.0.1";
@@ -28,6 +38,9 @@ struct ServerOptions {
     size_t max_connections = 512;
     size_t max_running_batch_jobs = 0;  //!< optimize/walk-forward/portfolio computing at once; 0 = workers
     AccessOptions access;
+    //! Told of every job answered 200, after its audit line and before the answer goes out (stored
+    //! runs); must not block.
+    std::function<void(const AnsweredJob&)> on_answered;
 };
 
 //! HTTP/1.1 on Boost.Beast with keep-alive. IO threads only parse, route and write; handlers

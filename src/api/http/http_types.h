@@ -1,5 +1,6 @@
 #pragma once
 
+#include <map>
 #include <string>
 #include <utility>
 #include <vector>
@@ -15,6 +16,9 @@ struct HttpRequest {
     std::string body;
     std::string run_id;          //!< set by the server for job routes (the audit log's key)
     bool authenticated = false;  //!< a configured SPARK_API_TOKEN was presented
+    std::string accept;          //!< the Accept header (`text/csv` asks the run route for CSV)
+    //! The route pattern's `{name}` segments, e.g. {"runId": "run_..."} for /backtest/runs/{runId}.
+    std::map<std::string, std::string> params;
 };
 
 //! What a job route tells the audit log about the work it did: set as soon as the request
@@ -45,6 +49,10 @@ struct HttpResponse {
     //! cap, shutting down, unauthorized, ...): counted and logged as a rejection, never audited.
     bool refused = false;
     JobInfo job;  //!< filled by job routes
+    //! Kept with a stored run but not sent (the optimize route's every combination): name -> text.
+    std::vector<std::pair<std::string, std::string>> attachments;
+    //! What a stored run keeps when the body sent is another form of it (CSV): the JSON answer.
+    std::string stored_answer;
 };
 
 }  // namespace spark::api

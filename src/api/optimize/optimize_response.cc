@@ -47,13 +47,38 @@ void WriteGuard(JsonWriter& json, const std::optional<analysis::OverfittingGuard
 
 }  // namespace
 
-std::string WriteOptimizeResponse(const OptimizeRequest& request, const std::vector<ParamValues>& combinations,
+std::string WriteCombinations(const OptimizeRequest& request, const std::vector<ParamValues>& combinations,
+                              const research::GridSearchOutcome& outcome) {
+    const bool futures = request.run.options.futures.has_value();
+    JsonWriter json(256 + combinations.size() * 700);
+    json.BeginArray();
+    for (size_t i = 0; i < combinations.size() && i < outcome.trials.size(); ++i) {
+        const research::Trial& trial = outcome.trials[i];
+        json.BeginObject();
+        WriteParams(json, combinations[i]);
+        if (trial.evaluated) {
+            WriteMetrics(json, trial.metrics, "metrics", futures);
+        } else {
+            json.Key("metrics").Null();
+        }
+        json.Field("skipped", !trial.evaluated);
+        json.Field("belowMinTrades",
+                   trial.evaluated && trial.metrics.num_trades < static_cast<int64_t>(request.min_trades));
+        json.EndObject();
+    }
+    json.EndArray();
+    return json.Take();
+}
+
+std::string WriteOptimizeResponse(std::string_view run_id, const OptimizeRequest& request,
+                                  const std::vector<ParamValues>& combinations,
                                   int64_t skipped, const LoadedBars& bars, const IntrabarBars* intrabar,
                                   const Warnings& warnings, const research::GridSearchOutcome& outcome,
                                   const OptimizeTiming& timing, std::span<const FundingSettlements> funding) {
     const bool futures = request.run.options.futures.has_value();
     JsonWriter json(4096 + (outcome.best ? outcome.best->trades.size() * 320 : 0) + request.top_n * 800);
     json.BeginObject();
+    json.Field("runId", run_id);
     WriteRequestEcho(json, request);
     WriteSemantics(json, request.run);
     WriteBars(json, bars);

@@ -76,7 +76,7 @@ void OptimizeRoute::Handle(const HttpRequest& http, Respond respond, CancelFlag 
     research::StartGridSearch(
         compute_, lanes, std::move(input), cancelled,
         [this, request, combinations, skipped, bars, intrabar = *intrabar, warnings, respond, started, compute_started,
-         load_ms, identity, funding](research::GridSearchOutcome outcome) {
+         load_ms, identity, funding, run_id = http.run_id](research::GridSearchOutcome outcome) {
             metrics_.RecordCombinationsEvaluated(outcome.evaluated);
             if (!outcome.error.empty()) {
                 metrics_.RecordOptimizeError("INTERNAL_ERROR");
@@ -87,8 +87,9 @@ void OptimizeRoute::Handle(const HttpRequest& http, Respond respond, CancelFlag 
             }
             const OptimizeTiming timing{load_ms, MillisSince(compute_started), MillisSince(started)};
             metrics_.RecordOptimizeLatency(timing.total_ms);
-            HttpResponse ok{200, WriteOptimizeResponse(*request, *combinations, skipped, *bars, intrabar.get(),
+            HttpResponse ok{200, WriteOptimizeResponse(run_id, *request, *combinations, skipped, *bars, intrabar.get(),
                                                        *warnings, outcome, timing, *funding)};
+            ok.attachments.emplace_back("combinations", WriteCombinations(*request, *combinations, outcome));
             ok.job = identity;
             respond(std::move(ok));
         });

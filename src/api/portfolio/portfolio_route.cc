@@ -62,13 +62,14 @@ JobInfo PortfolioIdentity(const PortfolioRequest& request) {
     return identity;
 }
 
-std::string WriteResponse(const PortfolioRequest& request, const std::vector<LoadedBars>& loaded,
+std::string WriteResponse(std::string_view run_id, const PortfolioRequest& request, const std::vector<LoadedBars>& loaded,
                           const Warnings& intrabar_warnings, const research::PortfolioResult& result,
                           std::span<const FundingSettlements> funding, double load_ms, double compute_ms,
                           double total_ms) {
     const bool futures = request.run.options.futures.has_value();
     JsonWriter json(8192 + result.timeline.size() * 40);
     json.BeginObject();
+    json.Field("runId", run_id);
     WriteRequestEcho(json, request);
     WriteSemantics(json, request.run);
     WriteFutures(json, request.run, funding);
@@ -219,7 +220,8 @@ HttpResponse PortfolioRoute::Handle(const HttpRequest& http) const {
     const double total_ms = MillisSince(started);
     metrics_.RecordRouteLatency("portfolio", total_ms);
     HttpResponse ok{200,
-                    WriteResponse(*request, loaded, intrabar_warnings, result, funding, load_ms, compute_ms, total_ms)};
+                    WriteResponse(http.run_id, *request, loaded, intrabar_warnings, result, funding, load_ms, compute_ms,
+                                  total_ms)};
     for (const LoadedBars& bars : loaded) AddDistinct(identity.bar_source, BarSourceName(bars.source));
     ok.job = std::move(identity);
     return ok;

@@ -10,6 +10,7 @@
 
 #include "api/http/error_response.h"
 #include "api/intrabar_support.h"
+#include "api/runs/runs_routes.h"
 #include "api/job_support.h"
 #include "api/run/run_response.h"
 #include "common/time_format.h"
@@ -125,6 +126,7 @@ HttpResponse RunRoute::Handle(const HttpRequest& http) const {
                                   warmup.size(), strategy->LookbackBars(), warnings, *result, timing,
                                   *funding ? std::span<const FundingSettlements>(&**funding, 1)
                                            : std::span<const FundingSettlements>{})};
+        AnswerAsCsvWhenAsked(http, ok);
         return ok;
     }();
     response.job = std::move(identity);

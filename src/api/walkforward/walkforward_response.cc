@@ -53,7 +53,7 @@ void WriteStability(JsonWriter& json, const research::Stability& stability,
 
 }  // namespace
 
-std::string WriteWalkForwardResponse(const WalkForwardRequest& request, double threshold,
+std::string WriteWalkForwardResponse(std::string_view run_id, const WalkForwardRequest& request, double threshold,
                                      const std::vector<ParamValues>& combinations, const LoadedBars& bars,
                                      const IntrabarBars* intrabar, const Warnings& warnings,
                                      const research::WalkForwardOutcome& outcome, const WalkForwardTiming& timing,
@@ -63,6 +63,7 @@ std::string WriteWalkForwardResponse(const WalkForwardRequest& request, double t
     const std::vector<Candle>& all = bars.bars;
     JsonWriter json(16384 + all.size() * 40);
     json.BeginObject();
+    json.Field("runId", run_id);
     json.Key("request").BeginObject();
     WriteRunFields(json, run);
     WriteStrategyEcho(json, run.strategy, request.search.grid.fixed);

@@ -18,7 +18,7 @@ struct WalkForwardTiming {
 
 //! The POST /backtest/walkforward answer (docs/walkforward.md "Response"): folds, verdict,
 //! stitched out-of-sample equity and metrics, parameter stability.
-std::string WriteWalkForwardResponse(const WalkForwardRequest& request, double threshold,
+std::string WriteWalkForwardResponse(std::string_view run_id, const WalkForwardRequest& request, double threshold,
                                      const std::vector<ParamValues>& combinations, const LoadedBars& bars,
                                      const IntrabarBars* intrabar, const Warnings& warnings,
                                      const research::WalkForwardOutcome& outcome, const WalkForwardTiming& timing,

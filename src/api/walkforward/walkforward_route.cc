@@ -74,7 +74,7 @@ void WalkForwardRoute::Handle(const HttpRequest& http, Respond respond, CancelFl
     research::StartWalkForward(
         compute_, std::min(limits_.max_concurrency, compute_.Size()), std::move(input), std::move(*folds), cancelled,
         [this, request, combinations, bars, intrabar = *intrabar, warnings, threshold, respond, started,
-         compute_started, load_ms, identity, funding](research::WalkForwardOutcome outcome) {
+         compute_started, load_ms, identity, funding, run_id = http.run_id](research::WalkForwardOutcome outcome) {
             if (!outcome.error.empty()) {
                 metrics_.RecordRouteError("walkforward", "INTERNAL_ERROR");
                 HttpResponse failed =
@@ -84,7 +84,7 @@ void WalkForwardRoute::Handle(const HttpRequest& http, Respond respond, CancelFl
             }
             const WalkForwardTiming timing{load_ms, MillisSince(compute_started), MillisSince(started)};
             metrics_.RecordRouteLatency("walkforward", timing.total_ms);
-            HttpResponse ok{200, WriteWalkForwardResponse(*request, threshold, *combinations, *bars, intrabar.get(),
+            HttpResponse ok{200, WriteWalkForwardResponse(run_id, *request, threshold, *combinations, *bars, intrabar.get(),
                                                           *warnings, outcome, timing, *funding)};
             ok.job = identity;
             respond(std::move(ok));

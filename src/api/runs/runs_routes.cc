@@ -1,0 +1,233 @@
+#include "api/runs/runs_routes.h"
+
+#include <fmt/format.h>
+
+#include <charconv>
+#include <nlohmann/json.hpp>
+#include <variant>
+
+#include "api/http/error_response.h"
+#include "api/json/json_writer.h"
+#include "common/time_format.h"
+#include "report/csv_export.h"
+#include "report/tearsheet.h"
+
+namespace spark::api {
+namespace {
+
+using nlohmann::json;
+
+constexpr size_t kDefaultListLimit = 50;
+constexpr size_t kMaxListLimit = 1000;
+constexpr const char* kCsv = "text/csv; charset=utf-8";
+
+HttpResponse NotFound(const std::string& run_id, const runs::RunStore& store) {
+    return ErrorResponse({ErrorCode::kRouteNotFound,
+                          store.Enabled() ? fmt::format("no stored run {} (it may have been deleted, or passed the "
+                                                        "retention of SPARK_RUNS_KEEP / SPARK_RUNS_KEEP_DAYS)",
+                                                        run_id)
+                                          : "runs are not stored on this service (SPARK_RUNS_KEEP=0)",
+                          "runId", "RUN_NOT_FOUND"});
+}
+
+//! `limit`, `route`, `symbol` and `strategy` from the query string.
+Result<runs::RunFilter> ReadFilter(const std::string& query) {
+    runs::RunFilter filter{.limit = kDefaultListLimit};
+    size_t start = 0;
+    while (start < query.size()) {
+        const size_t amp = std::min(query.find('&', start), query.size());
+        const std::string pair = query.substr(start, amp - start);
+        start = amp + 1;
+        const size_t eq = pair.find('=');
+        const std::string key = pair.substr(0, eq);
+        const std::string value = eq == std::string::npos ? "" : pair.substr(eq + 1);
+        if (key == "limit") {
+            size_t parsed = 0;
+            const auto [end, ec] = std::from_chars(value.data(), value.data() + value.size(), parsed);
+            if (ec != std::errc() || end != value.data() + value.size() || parsed < 1 || parsed > kMaxListLimit) {
+                return MakeError(ErrorCode::kInvalidRequest,
+                                 fmt::format("limit must be an integer from 1 to {}", kMaxListLimit), "limit",
+                                 "OUT_OF_RANGE");
+            }
+            filter.limit = parsed;
+        } else if (key == "route") {
+            if (value != "run" && value != "optimize" && value != "walkforward" && value != "portfolio") {
+                return MakeError(ErrorCode::kInvalidRequest, "route must be run, optimize, walkforward or portfolio",
+                                 "route", "OUT_OF_RANGE");
+            }
+            filter.route = value;
+        } else if (key == "symbol") {
+            filter.symbol = value;
+        } else if (key == "strategy") {
+            filter.strategy = value;
+        } else if (!key.empty()) {
+            return MakeError(
+                ErrorCode::kInvalidRequest,
+                fmt::format("unknown query parameter '{}' (limit, route, symbol, strategy)", key.substr(0, 40)),
+                "query", "UNKNOWN_FIELD");
+        }
+    }
+    return filter;
+}
+
+HttpResponse List(runs::RunStore& store, const HttpRequest& request) {
+    Result<runs::RunFilter> filter = ReadFilter(request.query);
+    if (!filter) return ErrorResponse(filter.error());
+    Result<std::vector<runs::RunSummary>> found =
+        store.Enabled() ? store.List(*filter) : std::vector<runs::RunSummary>{};
+    if (!found) return ErrorResponse(found.error());
+    JsonWriter json;
+    json.BeginObject().Field("storing", store.Enabled());
+    json.Field("keep", store.Options().keep).Field("keepDays", store.Options().keep_days);
+    json.Key("runs").BeginArray();
+    for (const runs::RunSummary& s : *found) {
+        json.BeginObject().Field("runId", s.run_id);
+        json.Field("createdAt", FormatIsoUtc(s.created_ms)).Field("createdAtMs", s.created_ms);
+        json.Field("route", s.route).Field("mode", s.mode).Field("symbol", s.symbol).Field("timeframe", s.timeframe);
+        json.Field("strategy", s.strategy).Field("start", s.start).Field("end", s.end);
+        json.Field("totalReturn", s.total_return).Field("sharpe", s.sharpe).Field("maxDrawdown", s.max_drawdown);
+        json.Field("numTrades", s.num_trades).Field("answerBytes", s.answer_bytes);
+        json.EndObject();
+    }
+    json.EndArray().EndObject();
+    return {200, json.Take()};
+}
+
+//! The stored record of the request's {runId}, or the answer to send instead (404, 503).
+std::variant<runs::RunRecord, HttpResponse> Find(runs::RunStore& store, const HttpRequest& request) {
+    const std::string& run_id = request.params.at("runId");
+    if (!store.Enabled()) return NotFound(run_id, store);
+    Result<std::optional<runs::RunRecord>> found = store.Get(run_id);
+    if (!found) return ErrorResponse(found.error());
+    if (!*found) return NotFound(run_id, store);
+    return std::move(**found);
+}
+
+//! The parsed answer of a stored run.
+json ParsedAnswer(const runs::RunRecord& record) { return json::parse(record.answer, nullptr, false); }
+
+HttpResponse AsCsv(Result<std::string> csv, const std::string& run_id, const std::string& name) {
+    if (!csv) return ErrorResponse(csv.error());
+    HttpResponse response{200, std::move(*csv), kCsv};
+    response.headers.emplace_back("Content-Disposition", fmt::format(R"(attachment; filename="{}-{}")", run_id, name));
+    return response;
+}
+
+//! The bars a stored answer stood on, cache-first (for a portfolio, `?symbol=` or its first asset).
+Result<std::vector<Candle>> BarsOf(const json& answer, const BarLoader& loader, const std::string& query) {
+    const json& r = answer.value("request", json::object());
+    std::string symbol = r.value("symbol", "");
+    if (symbol.empty() && r.contains("assets") && r["assets"].is_array() && !r["assets"].empty()) {
+        symbol = r["assets"][0].value("symbol", "");
+    }
+    if (query.starts_with("symbol=")) symbol = query.substr(7);
+    const std::optional<Interval> interval = Interval::Parse(r.value("timeframe", ""));
+    if (symbol.empty() || !interval || !r.contains("startTime") || !r.contains("endTimeExclusive")) {
+        return MakeError(ErrorCode::kInvalidRequest, "the stored answer does not say which bars it stood on", "runId",
+                         "NO_BARS");
+    }
+    const BarQuery bars{{r.value("exchange", "binance"), symbol, std::string(interval->Name())},
+                        *interval,
+                        {r["startTime"].get<int64_t>(), r["endTimeExclusive"].get<int64_t>()},
+                        /*use_cache=*/true};
+    Result<LoadedBars> loaded = loader.Load(bars);
+    if (!loaded) return std::unexpected(loaded.error());
+    return std::move(loaded->bars);
+}
+
+HttpResponse Bars(runs::RunStore& store, const BarLoader& loader, const HttpRequest& request) {
+    auto found = Find(store, request);
+    if (auto* answer = std::get_if<HttpResponse>(&found)) return std::move(*answer);
+    const json answer = ParsedAnswer(std::get<runs::RunRecord>(found));
+    Result<std::vector<Candle>> bars = BarsOf(answer, loader, request.query);
+    if (!bars) return ErrorResponse(bars.error());
+    JsonWriter json(64 + bars->size() * 80);
+    json.BeginObject().Key("bars").BeginArray();
+    for (const Candle& c : *bars) {
+        json.BeginArray().Integer(c.open_time_ms).Number(c.open).Number(c.high).Number(c.low).Number(c.close);
+        json.Number(c.volume).EndArray();
+    }
+    json.EndArray().EndObject();
+    return {200, json.Take()};
+}
+
+HttpResponse Report(runs::RunStore& store, const BarLoader& loader, const HttpRequest& request) {
+    auto found = Find(store, request);
+    if (auto* answer = std::get_if<HttpResponse>(&found)) return std::move(*answer);
+    const json answer = ParsedAnswer(std::get<runs::RunRecord>(found));
+    // The price panel needs the bars; without them (evicted, no upstream) the report says so.
+    Result<std::vector<Candle>> bars = BarsOf(answer, loader, "");
+    HttpResponse response{200, report::Tearsheet(answer, bars ? *bars : std::vector<Candle>{}),
+                          "text/html; charset=utf-8"};
+    // Self-contained: nothing may load from anywhere, not even this service.
+    response.headers.emplace_back("Content-Security-Policy",
+                                  "default-src 'none'; style-src 'unsafe-inline'; img-src data:");
+    return response;
+}
+
+}  // namespace
+
+void AnswerAsCsvWhenAsked(const HttpRequest& request, HttpResponse& response) {
+    if (response.status != 200 || request.accept.find("text/csv") == std::string::npos) return;
+    const json answer = json::parse(response.body, nullptr, false);
+    Result<std::string> csv = report::TradesCsv(answer);
+    if (!csv) return;
+    response.stored_answer = std::move(response.body);
+    response.body = std::move(*csv);
+    response.content_type = kCsv;
+}
+
+void AddRunsRoutes(Router& router, runs::RunStore& store, const BarLoader& loader) {
+    router.Add({"GET", "/backtest/runs", "runs", Executor::kIoThread,
+                [&store](const HttpRequest& request) { return List(store, request); }});
+    router.Add({"GET", "/backtest/runs/{runId}", "runs", Executor::kIoThread, [&store](const HttpRequest& request) {
+                    auto found = Find(store, request);
+                    if (auto* answer = std::get_if<HttpResponse>(&found)) return std::move(*answer);
+                    runs::RunRecord& record = std::get<runs::RunRecord>(found);
+                    HttpResponse response{200, std::move(record.answer)};
+                    response.headers.emplace_back("X-Run-Route", record.summary.route);
+                    return response;
+                }});
+    router.Add({"DELETE", "/backtest/runs/{runId}", "runs", Executor::kIoThread, [&store](const HttpRequest& request) {
+                    const std::string& run_id = request.params.at("runId");
+                    if (!store.Enabled()) return NotFound(run_id, store);
+                    Result<bool> deleted = store.Delete(run_id);
+                    if (!deleted) return ErrorResponse(deleted.error());
+                    if (!*deleted) return NotFound(run_id, store);
+                    return HttpResponse{204, ""};
+                }});
+    router.Add(
+        {"GET", "/backtest/runs/{runId}/trades.csv", "runs", Executor::kIoThread, [&store](const HttpRequest& request) {
+             auto found = Find(store, request);
+             if (auto* answer = std::get_if<HttpResponse>(&found)) return std::move(*answer);
+             return AsCsv(report::TradesCsv(ParsedAnswer(std::get<runs::RunRecord>(found))), request.params.at("runId"),
+                          "trades.csv");
+         }});
+    router.Add(
+        {"GET", "/backtest/runs/{runId}/equity.csv", "runs", Executor::kIoThread, [&store](const HttpRequest& request) {
+             auto found = Find(store, request);
+             if (auto* answer = std::get_if<HttpResponse>(&found)) return std::move(*answer);
+             return AsCsv(report::EquityCsv(ParsedAnswer(std::get<runs::RunRecord>(found))), request.params.at("runId"),
+                          "equity.csv");
+         }});
+    router.Add({"GET", "/backtest/runs/{runId}/combinations.csv", "runs", Executor::kIoThread,
+                [&store](const HttpRequest& request) {
+                    auto found = Find(store, request);
+                    if (auto* answer = std::get_if<HttpResponse>(&found)) return std::move(*answer);
+                    const runs::RunRecord& record = std::get<runs::RunRecord>(found);
+                    for (const auto& [name, text] : record.attachments) {
+                        if (name == "combinations") {
+                            return AsCsv(report::CombinationsCsv(json::parse(text, nullptr, false)),
+                                         request.params.at("runId"), "combinations.csv");
+                        }
+                    }
+                    return ErrorResponse({ErrorCode::kInvalidRequest, "combinations.csv exists for optimize runs only",
+                                          "runId", "NOT_AN_OPTIMIZE_RUN"});
+                }});
+    router.Add({"GET", "/backtest/runs/{runId}/bars.json", "runs", Executor::kComputePool,
+                [&store, &loader](const HttpRequest& request) { return Bars(store, loader, request); }});
+    router.Add({"GET", "/backtest/runs/{runId}/report", "runs", Executor::kComputePool,
+                [&store, &loader](const HttpRequest& request) { return Report(store, loader, request); }});
+}
+
+}  // namespace spark::api

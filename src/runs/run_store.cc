@@ -1,0 +1,354 @@
+#include "runs/run_store.h"
+
+#include <fmt/format.h>
+#include <zlib.h>
+
+#include <algorithm>
+#include <iostream>
+#include <nlohmann/json.hpp>
+
+#include "common/interval.h"
+#include "common/time_format.h"
+#include "marketdata/duckdb_rows.h"
+
+namespace spark::runs {
+namespace {
+
+using nlohmann::json;
+
+constexpr const char* kSchema = R"sql(
+CREATE TABLE IF NOT EXISTS runs (
+    run_id VARCHAR PRIMARY KEY,
+    created_ms BIGINT NOT NULL,
+    route VARCHAR NOT NULL,
+    mode VARCHAR NOT NULL,
+    symbol VARCHAR NOT NULL,
+    timeframe VARCHAR NOT NULL,
+    strategy VARCHAR NOT NULL,
+    range_start VARCHAR NOT NULL,
+    range_end VARCHAR NOT NULL,
+    total_return DOUBLE,
+    sharpe DOUBLE,
+    max_drawdown DOUBLE,
+    num_trades BIGINT,
+    request_bytes BIGINT NOT NULL,
+    request BLOB NOT NULL,
+    answer_bytes BIGINT NOT NULL,
+    answer BLOB NOT NULL,
+    attachments_bytes BIGINT NOT NULL,
+    attachments BLOB NOT NULL);
+)sql";
+
+constexpr const char* kSummaryColumns =
+    "run_id, created_ms, route, mode, symbol, timeframe, strategy, range_start, range_end, total_return, sharpe, "
+    "max_drawdown, num_trades, answer_bytes";
+
+std::string Compress(const std::string& text) {
+    uLongf size = compressBound(text.size());
+    std::string out(size, '\0');
+    if (compress2(reinterpret_cast<Bytef*>(out.data()), &size, reinterpret_cast<const Bytef*>(text.data()), text.size(),
+                  Z_DEFAULT_COMPRESSION) != Z_OK) {
+        return {};
+    }
+    out.resize(size);
+    return out;
+}
+
+Result<std::string> Decompress(std::string_view blob, int64_t size) {
+    std::string out(static_cast<size_t>(size), '\0');
+    uLongf length = static_cast<uLongf>(size);
+    if (size > 0 && uncompress(reinterpret_cast<Bytef*>(out.data()), &length,
+                               reinterpret_cast<const Bytef*>(blob.data()), blob.size()) != Z_OK) {
+        return MakeError(ErrorCode::kCacheUnavailable, "a stored run could not be decompressed");
+    }
+    out.resize(length);
+    return out;
+}
+
+std::optional<double> DoubleAt(duckdb_data_chunk chunk, idx_t column, idx_t row) {
+    uint64_t* validity = duckdb_vector_get_validity(duckdb_data_chunk_get_vector(chunk, column));
+    if (validity != nullptr && !duckdb_validity_row_is_valid(validity, row)) return std::nullopt;
+    return Column<double>(chunk, column)[row];
+}
+
+std::optional<int64_t> IntegerAt(duckdb_data_chunk chunk, idx_t column, idx_t row) {
+    uint64_t* validity = duckdb_vector_get_validity(duckdb_data_chunk_get_vector(chunk, column));
+    if (validity != nullptr && !duckdb_validity_row_is_valid(validity, row)) return std::nullopt;
+    return Column<int64_t>(chunk, column)[row];
+}
+
+RunSummary SummaryAt(duckdb_data_chunk chunk, idx_t i) {
+    return {.run_id = VarcharAt(chunk, 0, i),
+            .created_ms = Column<int64_t>(chunk, 1)[i],
+            .route = VarcharAt(chunk, 2, i),
+            .mode = VarcharAt(chunk, 3, i),
+            .symbol = VarcharAt(chunk, 4, i),
+            .timeframe = VarcharAt(chunk, 5, i),
+            .strategy = VarcharAt(chunk, 6, i),
+            .start = VarcharAt(chunk, 7, i),
+            .end = VarcharAt(chunk, 8, i),
+            .total_return = DoubleAt(chunk, 9, i),
+            .sharpe = DoubleAt(chunk, 10, i),
+            .max_drawdown = DoubleAt(chunk, 11, i),
+            .num_trades = IntegerAt(chunk, 12, i),
+            .answer_bytes = Column<int64_t>(chunk, 13)[i]};
+}
+
+void BindText(duckdb_prepared_statement statement, idx_t index, const std::string& text) {
+    duckdb_bind_varchar_length(statement, index, text.data(), text.size());
+}
+
+void BindOptional(duckdb_prepared_statement statement, idx_t index, const std::optional<double>& value) {
+    if (value) {
+        duckdb_bind_double(statement, index, *value);
+    } else {
+        duckdb_bind_null(statement, index);
+    }
+}
+
+bool Matches(const RunSummary& s, const RunFilter& f) {
+    return (f.route.empty() || s.route == f.route) && (f.symbol.empty() || s.symbol == f.symbol) &&
+           (f.strategy.empty() || s.strategy == f.strategy);
+}
+
+}  // namespace
+
+void ReadHeadlineMetrics(const std::string& answer, const std::string& route, RunSummary& summary) {
+    const json body = json::parse(answer, nullptr, false);
+    if (!body.is_object()) return;
+    const json* metrics = nullptr;
+    if (route == "optimize") {
+        if (body.contains("best") && body["best"].is_object() && body["best"].contains("metrics"))
+            metrics = &body["best"]["metrics"];
+    } else if (route == "walkforward") {
+        if (body.contains("outOfSample") && body["outOfSample"].is_object() && body["outOfSample"].contains("metrics"))
+            metrics = &body["outOfSample"]["metrics"];
+    } else if (body.contains("metrics")) {
+        metrics = &body["metrics"];
+    }
+    if (metrics == nullptr || !metrics->is_object()) return;
+    const auto number = [&](const char* key) -> std::optional<double> {
+        const auto it = metrics->find(key);
+        return it != metrics->end() && it->is_number() ? std::optional(it->get<double>()) : std::nullopt;
+    };
+    summary.total_return = number("totalReturn");
+    summary.sharpe = number("sharpe");
+    summary.max_drawdown = number("maxDrawdown");
+    if (const auto trades = number("numTrades")) summary.num_trades = static_cast<int64_t>(*trades);
+}
+
+Result<std::unique_ptr<RunStore>> RunStore::Open(const DuckDbDatabase& database, RunStoreOptions options) {
+    auto connection = DuckDbConnection::Connect(database);
+    if (!connection) return std::unexpected(connection.error());
+    if (auto ok = connection->Execute(kSchema); !ok) return std::unexpected(ok.error());
+    return std::unique_ptr<RunStore>(new RunStore(std::move(*connection), options));
+}
+
+RunStore::RunStore(DuckDbConnection connection, RunStoreOptions options)
+    : options_(options), connection_(std::move(connection)) {
+    if (Enabled()) writer_ = std::thread([this] { WriteLoop(); });
+}
+
+RunStore::~RunStore() {
+    {
+        std::lock_guard lock(queue_mutex_);
+        stopping_ = true;
+    }
+    queue_changed_.notify_all();
+    if (writer_.joinable()) writer_.join();
+}
+
+void RunStore::Save(RunRecord record) {
+    if (!Enabled()) return;
+    record.summary.answer_bytes = static_cast<int64_t>(record.answer.size());
+    ReadHeadlineMetrics(record.answer, record.summary.route, record.summary);
+    {
+        std::lock_guard lock(queue_mutex_);
+        queue_.push_back(std::move(record));
+    }
+    queue_changed_.notify_all();
+}
+
+void RunStore::WriteLoop() {
+    for (;;) {
+        RunRecord record;
+        {
+            std::unique_lock lock(queue_mutex_);
+            queue_changed_.wait(lock, [this] { return stopping_ || !queue_.empty(); });
+            if (queue_.empty()) return;  // stopping, and everything is written
+            record = queue_.front();     // stays visible to readers until it is in the table
+        }
+        Result<void> written = Insert(record);
+        if (written) written = ApplyRetention();
+        if (!written) {
+            // A lost record is an operator's matter, not the client's: the answer went out already.
+            std::cerr << fmt::format(R"({{"time":"{}","event":"run_store_failed","runId":"{}","message":"{}"}})",
+                                     FormatIsoUtc(NowEpochMs()), record.summary.run_id, written.error().message)
+                      << '\n';
+        }
+        {
+            std::lock_guard lock(queue_mutex_);
+            queue_.pop_front();
+        }
+        queue_changed_.notify_all();
+    }
+}
+
+void RunStore::Flush() {
+    std::unique_lock lock(queue_mutex_);
+    queue_changed_.wait(lock, [this] { return queue_.empty() || !writer_.joinable(); });
+}
+
+Result<void> RunStore::Insert(const RunRecord& record) {
+    json attachments = json::object();
+    for (const auto& [name, text] : record.attachments) attachments[name] = text;
+    const std::string attachments_text = attachments.dump();
+    const std::string request = Compress(record.request);
+    const std::string answer = Compress(record.answer);
+    const std::string extra = Compress(attachments_text);
+    std::lock_guard lock(connection_mutex_);
+    auto statement = PreparedStatement::Prepare(
+        connection_,
+        "INSERT OR REPLACE INTO runs VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, "
+        "$17, $18, $19)");
+    if (!statement) return std::unexpected(statement.error());
+    duckdb_prepared_statement s = statement->Handle();
+    const RunSummary& m = record.summary;
+    BindText(s, 1, m.run_id);
+    duckdb_bind_int64(s, 2, m.created_ms);
+    BindText(s, 3, m.route);
+    BindText(s, 4, m.mode);
+    BindText(s, 5, m.symbol);
+    BindText(s, 6, m.timeframe);
+    BindText(s, 7, m.strategy);
+    BindText(s, 8, m.start);
+    BindText(s, 9, m.end);
+    BindOptional(s, 10, m.total_return);
+    BindOptional(s, 11, m.sharpe);
+    BindOptional(s, 12, m.max_drawdown);
+    if (m.num_trades) {
+        duckdb_bind_int64(s, 13, *m.num_trades);
+    } else {
+        duckdb_bind_null(s, 13);
+    }
+    duckdb_bind_int64(s, 14, static_cast<int64_t>(record.request.size()));
+    duckdb_bind_blob(s, 15, request.data(), request.size());
+    duckdb_bind_int64(s, 16, static_cast<int64_t>(record.answer.size()));
+    duckdb_bind_blob(s, 17, answer.data(), answer.size());
+    duckdb_bind_int64(s, 18, static_cast<int64_t>(attachments_text.size()));
+    duckdb_bind_blob(s, 19, extra.data(), extra.size());
+    QueryResult result;
+    if (duckdb_execute_prepared(s, result.Get()) != DuckDBSuccess) {
+        return CacheError("cannot store the run", duckdb_result_error(result.Get()));
+    }
+    return {};
+}
+
+Result<void> RunStore::ApplyRetention() {
+    const int64_t oldest = NowEpochMs() - options_.keep_days * kMillisPerDay;
+    std::lock_guard lock(connection_mutex_);
+    return connection_.Execute(fmt::format(
+        "DELETE FROM runs WHERE created_ms < {} OR run_id IN (SELECT run_id FROM runs ORDER BY created_ms DESC, "
+        "run_id DESC OFFSET {})",
+        oldest, options_.keep));
+}
+
+Result<std::optional<RunRecord>> RunStore::Get(const std::string& run_id) {
+    {
+        std::lock_guard lock(queue_mutex_);
+        for (const RunRecord& queued : queue_) {
+            if (queued.summary.run_id == run_id) return std::optional(queued);
+        }
+    }
+    std::lock_guard lock(connection_mutex_);
+    auto statement = PreparedStatement::Prepare(
+        connection_, fmt::format("SELECT {}, request_bytes, request, answer, attachments_bytes, attachments FROM runs "
+                                 "WHERE run_id = $1",
+                                 kSummaryColumns)
+                         .c_str());
+    if (!statement) return std::unexpected(statement.error());
+    BindText(statement->Handle(), 1, run_id);
+    QueryResult result;
+    if (duckdb_execute_prepared(statement->Handle(), result.Get()) != DuckDBSuccess) {
+        return std::unexpected(CacheError("cannot read the run", duckdb_result_error(result.Get())).error());
+    }
+    std::optional<RunRecord> found;
+    std::optional<Error> failure;
+    ForEachRow(*result.Get(), [&](duckdb_data_chunk chunk, idx_t i) {
+        RunRecord record;
+        record.summary = SummaryAt(chunk, i);
+        auto request = Decompress(VarcharAt(chunk, 15, i), Column<int64_t>(chunk, 14)[i]);
+        auto answer = Decompress(VarcharAt(chunk, 16, i), record.summary.answer_bytes);
+        auto extra = Decompress(VarcharAt(chunk, 18, i), Column<int64_t>(chunk, 17)[i]);
+        if (!request || !answer || !extra) {
+            failure = Error{ErrorCode::kCacheUnavailable, "a stored run could not be decompressed", "", ""};
+            return;
+        }
+        record.request = std::move(*request);
+        record.answer = std::move(*answer);
+        const json attachments = json::parse(*extra, nullptr, false);
+        if (attachments.is_object()) {
+            for (const auto& [name, text] : attachments.items()) {
+                if (text.is_string()) record.attachments.emplace_back(name, text.get<std::string>());
+            }
+        }
+        found = std::move(record);
+    });
+    if (failure) return std::unexpected(*failure);
+    return found;
+}
+
+Result<std::vector<RunSummary>> RunStore::List(const RunFilter& filter) {
+    std::vector<RunSummary> out;
+    {
+        std::lock_guard lock(queue_mutex_);
+        for (auto it = queue_.rbegin(); it != queue_.rend() && out.size() < filter.limit; ++it) {
+            if (Matches(it->summary, filter)) out.push_back(it->summary);
+        }
+    }
+    std::lock_guard lock(connection_mutex_);
+    auto statement = PreparedStatement::Prepare(
+        connection_, fmt::format("SELECT {} FROM runs WHERE ($1 = '' OR route = $1) AND ($2 = '' OR symbol = $2) AND "
+                                 "($3 = '' OR strategy = $3) ORDER BY created_ms DESC, run_id DESC LIMIT $4",
+                                 kSummaryColumns)
+                         .c_str());
+    if (!statement) return std::unexpected(statement.error());
+    BindText(statement->Handle(), 1, filter.route);
+    BindText(statement->Handle(), 2, filter.symbol);
+    BindText(statement->Handle(), 3, filter.strategy);
+    duckdb_bind_int64(statement->Handle(), 4, static_cast<int64_t>(filter.limit));
+    QueryResult result;
+    if (duckdb_execute_prepared(statement->Handle(), result.Get()) != DuckDBSuccess) {
+        return std::unexpected(CacheError("cannot list runs", duckdb_result_error(result.Get())).error());
+    }
+    ForEachRow(*result.Get(), [&](duckdb_data_chunk chunk, idx_t i) {
+        RunSummary summary = SummaryAt(chunk, i);
+        // A record written while this ran may be both queued (seen above) and in the table.
+        const bool seen =
+            std::any_of(out.begin(), out.end(), [&](const RunSummary& s) { return s.run_id == summary.run_id; });
+        if (!seen && out.size() < filter.limit) out.push_back(std::move(summary));
+    });
+    return out;
+}
+
+Result<bool> RunStore::Delete(const std::string& run_id) {
+    // Not while it is queued or being written: wait until the table holds it.
+    {
+        std::unique_lock lock(queue_mutex_);
+        queue_changed_.wait(lock, [&] {
+            return std::none_of(queue_.begin(), queue_.end(),
+                                [&](const RunRecord& r) { return r.summary.run_id == run_id; });
+        });
+    }
+    std::lock_guard lock(connection_mutex_);
+    auto statement = PreparedStatement::Prepare(connection_, "DELETE FROM runs WHERE run_id = $1");
+    if (!statement) return std::unexpected(statement.error());
+    BindText(statement->Handle(), 1, run_id);
+    QueryResult result;
+    if (duckdb_execute_prepared(statement->Handle(), result.Get()) != DuckDBSuccess) {
+        return std::unexpected(CacheError("cannot delete the run", duckdb_result_error(result.Get())).error());
+    }
+    return duckdb_rows_changed(result.Get()) > 0;
+}
+
+}  // namespace spark::runs
