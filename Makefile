@@ -16,11 +16,12 @@ configure: bootstrap
 
 build: configure
 	@cmake --build $(BUILD_DIR)
+	@bash scripts/build_web.sh
 
 # Starts the service on 127.0.0.1:$(PORT); the first start imports the bundled sample candles.
 run: build
 	@mkdir -p $(dir $(SPARK_DB))
-	$(BUILD_DIR)/bin/spark-executor serve --port $(PORT) --db $(SPARK_DB) --seed-dir data/sample
+	$(BUILD_DIR)/bin/spark-executor serve --port $(PORT) --db $(SPARK_DB) --seed-dir data/sample --web-dir web/dist
 
 test: build
 	@cd $(BUILD_DIR) && ctest --output-on-failure
