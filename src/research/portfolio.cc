@@ -35,6 +35,7 @@ struct Sleeve {
     double flows = 0;  //!< capital moved in (+) or out (−) by rebalancing
     double index = 0;  //!< time-weighted value: flows removed
     std::vector<double> index_curve;
+    std::vector<double> equity_curve;
     int64_t in_market = 0;  //!< timeline bars closed with a position
 };
 
@@ -171,7 +172,10 @@ PortfolioResult RunPortfolio(const PortfolioInput& input) {
             total = 0;
             for (const Sleeve& s : sleeves) total += s.equity;
         }
-        for (Sleeve& s : sleeves) s.index_curve.push_back(s.index);
+        for (Sleeve& s : sleeves) {
+            s.index_curve.push_back(s.index);
+            s.equity_curve.push_back(s.equity);
+        }
         result.equity.push_back(total);
     }
 
@@ -185,6 +189,7 @@ PortfolioResult RunPortfolio(const PortfolioInput& input) {
         SleeveResult sleeve;
         sleeve.trades = s.trades;
         sleeve.final_equity = s.equity;
+        sleeve.equity = std::move(s.equity_curve);
         sleeve.contribution = (s.equity - s.initial - s.flows) / input.options.initial_cash;
         sleeve.missing_on_timeline = static_cast<int64_t>(n - s.asset->bars.size());
         sleeve.metrics = analysis::ComputeMetrics({.equity = s.index_curve,

@@ -43,6 +43,7 @@ struct SleeveResult {
     double contribution = 0;    //!< sleeve profit / portfolio initial cash; they sum to totalReturn
     double final_equity = 0;
     int64_t missing_on_timeline = 0;  //!< aligned open times without a bar of this asset
+    std::vector<double> equity;       //!< the sleeve's equity at each timeline close (they sum to the portfolio's)
 };
 
 struct PortfolioResult {

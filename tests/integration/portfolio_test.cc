@@ -44,6 +44,27 @@ TEST_F(Portfolio, ThreeAssetsWithMonthlyRebalancing) {
     EXPECT_EQ(body["equity"].back()[1], body["metrics"]["finalEquity"]);
 }
 
+TEST_F(Portfolio, EachSleevesEquityCurveAddsUpToThePortfolios) {
+    const json request = {{"assets",
+                           {{{"symbol", "BTCUSDT"}, {"weight", 0.6}},
+                            {{"symbol", "ETHUSDT"}, {"weight", 0.4}, {"strategy", {{"name", "ema_cross"}}}}}},
+                          {"timeframe", "1h"},
+                          {"start", "2024-01-01"},
+                          {"end", "2024-03-31"},
+                          {"rebalance", "weekly"}};
+    const json body = Json(Post("/backtest/portfolio", request.dump()));
+    const json& equity = body["equity"];
+    ASSERT_EQ(body["assets"][0]["equity"].size(), equity.size());
+    ASSERT_EQ(body["assets"][1]["equity"].size(), equity.size());
+    for (size_t u = 0; u < equity.size(); ++u) {
+        const double sum =
+            body["assets"][0]["equity"][u][1].get<double>() + body["assets"][1]["equity"][u][1].get<double>();
+        ASSERT_NEAR(sum, equity[u][1].get<double>(), 1e-9 * equity[u][1].get<double>()) << u;
+        ASSERT_EQ(body["assets"][0]["equity"][u][0], equity[u][0]);
+    }
+    EXPECT_NEAR(body["assets"][0]["equity"][0][1].get<double>(), 6000, 1e-6);  // 60 % of 10,000 at the start
+}
+
 TEST_F(Portfolio, TheRealGapOf2023_03_24) {
     const json request = {
         {"assets", {{{"symbol", "BTCUSDT"}, {"weight", 0.5}}, {{"symbol", "ETHUSDT"}, {"weight", 0.5}}}},

@@ -62,10 +62,10 @@ JobInfo PortfolioIdentity(const PortfolioRequest& request) {
     return identity;
 }
 
-std::string WriteResponse(std::string_view run_id, const PortfolioRequest& request, const std::vector<LoadedBars>& loaded,
-                          const Warnings& intrabar_warnings, const research::PortfolioResult& result,
-                          std::span<const FundingSettlements> funding, double load_ms, double compute_ms,
-                          double total_ms) {
+std::string WriteResponse(std::string_view run_id, const PortfolioRequest& request,
+                          const std::vector<LoadedBars>& loaded, const Warnings& intrabar_warnings,
+                          const research::PortfolioResult& result, std::span<const FundingSettlements> funding,
+                          double load_ms, double compute_ms, double total_ms) {
     const bool futures = request.run.options.futures.has_value();
     JsonWriter json(8192 + result.timeline.size() * 40);
     json.BeginObject();
@@ -106,6 +106,11 @@ std::string WriteResponse(std::string_view run_id, const PortfolioRequest& reque
         WriteBars(json, loaded[i]);
         WriteMetrics(json, s.metrics, "metrics", futures);
         WriteTrades(json, s.trades, futures);
+        json.Key("equity").BeginArray();
+        for (size_t u = 0; u < s.equity.size() && u < result.timeline.size(); ++u) {
+            json.BeginArray().Integer(result.timeline[u]).Number(s.equity[u]).EndArray();
+        }
+        json.EndArray();
         json.EndObject();
     }
     json.EndArray();
@@ -219,9 +224,8 @@ HttpResponse PortfolioRoute::Handle(const HttpRequest& http) const {
     const double compute_ms = MillisSince(compute_started);
     const double total_ms = MillisSince(started);
     metrics_.RecordRouteLatency("portfolio", total_ms);
-    HttpResponse ok{200,
-                    WriteResponse(http.run_id, *request, loaded, intrabar_warnings, result, funding, load_ms, compute_ms,
-                                  total_ms)};
+    HttpResponse ok{200, WriteResponse(http.run_id, *request, loaded, intrabar_warnings, result, funding, load_ms,
+                                       compute_ms, total_ms)};
     for (const LoadedBars& bars : loaded) AddDistinct(identity.bar_source, BarSourceName(bars.source));
     ok.job = std::move(identity);
     return ok;
