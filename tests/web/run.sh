@@ -102,8 +102,15 @@ if [[ -z $url ]]; then
 fi
 echo "run.sh: spark-executor at $url, web app from $web_dir, screenshots in $artifacts"
 
+# playwright-core needs Node.js 20 or later; Debian 12's own is 18: then Node 20 comes from the npm
+# registry (the `node` package) for this test only.
+node_runner=(node)
+if (( $(node -p 'process.versions.node.split(".")[0]') < 20 )); then
+  node_runner=(npm exec --yes --package=node@20 -- node)
+fi
+
 set +e
-SPARK_URL=$url SPARK_ARTIFACTS=$artifacts CHROMIUM=$chromium node "$here/e2e.mjs"
+SPARK_URL=$url SPARK_ARTIFACTS=$artifacts CHROMIUM=$chromium "${node_runner[@]}" "$here/e2e.mjs"
 status=$?
 set -e
 if [[ $status -ne 0 ]]; then
