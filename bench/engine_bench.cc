@@ -121,7 +121,10 @@ void BM_PerpetualYear(benchmark::State& state, bool futures) {
     options.timeframe = Interval::Parse("1h");
     if (futures) {
         options.fee_bps = 5;
-        options.futures = FuturesTerms{.leverage = 10, .tiers = BinanceMaintenanceTiers("BTCUSDT"), .funding = funding};
+        options.futures = FuturesTerms{.leverage = 10,
+                                       .tiers = BinanceMaintenanceTiers("BTCUSDT"),
+                                       .maintenance_rate = std::nullopt,
+                                       .funding = funding};
     }
     for (auto _ : state) {
         auto result = RunBacktest(year, *strategy, options, 8760);

@@ -90,6 +90,26 @@ size_t ConnectionCap(size_t configured) {
 
 bool IsLoopback(const std::string& host) { return host.starts_with("127.") || host == "::1"; }
 
+//! A job answered 200, kept as a stored run (docs/api.md "Stored runs"); the JSON answer even when
+//! the client was sent CSV.
+void StoreRun(runs::RunStore& store, const api::AnsweredJob& job) {
+    const api::HttpResponse& r = job.response;
+    runs::RunRecord record;
+    record.summary.run_id = job.run_id;
+    record.summary.created_ms = NowEpochMs();
+    record.summary.route = job.route;
+    record.summary.mode = job.mode;
+    record.summary.symbol = r.job.symbol;
+    record.summary.timeframe = r.job.timeframe;
+    record.summary.strategy = r.job.strategy;
+    record.summary.start = r.job.start;
+    record.summary.end = r.job.end;
+    record.request = job.request;
+    record.answer = r.stored_answer.empty() ? r.body : r.stored_answer;
+    record.attachments = r.attachments;
+    store.Save(std::move(record));
+}
+
 }  // namespace
 
 int RunServe(const std::vector<std::string>& args) {
@@ -185,22 +205,7 @@ int RunServe(const std::vector<std::string>& args) {
                                        .exempt_routes = config->auth_exempt,
                                        .allowed_origins = config->allowed_origins,
                                        .check_host = IsLoopback(config->host)},
-                            .on_answered =
-                                [&store = **runs](const api::AnsweredJob& job) {
-                                    const api::HttpResponse& r = job.response;
-                                    store.Save({.summary = {.run_id = job.run_id,
-                                                            .created_ms = NowEpochMs(),
-                                                            .route = job.route,
-                                                            .mode = job.mode,
-                                                            .symbol = r.job.symbol,
-                                                            .timeframe = r.job.timeframe,
-                                                            .strategy = r.job.strategy,
-                                                            .start = r.job.start,
-                                                            .end = r.job.end},
-                                                .request = job.request,
-                                                .answer = r.stored_answer.empty() ? r.body : r.stored_answer,
-                                                .attachments = r.attachments});
-                                }},
+                            .on_answered = [&store = **runs](const api::AnsweredJob& job) { StoreRun(store, job); }},
                            router, *pool, metrics, audit->get());
     if (Result<void> ok = server.Listen(); !ok) {
         std::cerr << "spark-executor: " << ok.error().message << '\n';

@@ -106,11 +106,6 @@ void BindOptional(duckdb_prepared_statement statement, idx_t index, const std::o
     }
 }
 
-bool Matches(const RunSummary& s, const RunFilter& f) {
-    return (f.route.empty() || s.route == f.route) && (f.symbol.empty() || s.symbol == f.symbol) &&
-           (f.strategy.empty() || s.strategy == f.strategy);
-}
-
 }  // namespace
 
 void ReadHeadlineMetrics(const std::string& answer, const std::string& route, RunSummary& summary) {
@@ -161,7 +156,6 @@ RunStore::~RunStore() {
 void RunStore::Save(RunRecord record) {
     if (!Enabled()) return;
     record.summary.answer_bytes = static_cast<int64_t>(record.answer.size());
-    ReadHeadlineMetrics(record.answer, record.summary.route, record.summary);
     {
         std::lock_guard lock(queue_mutex_);
         queue_.push_back(std::move(record));
@@ -178,6 +172,8 @@ void RunStore::WriteLoop() {
             if (queue_.empty()) return;  // stopping, and everything is written
             record = queue_.front();     // stays visible to readers until it is in the table
         }
+        // Off the request path: reading the metrics parses the whole answer.
+        ReadHeadlineMetrics(record.answer, record.summary.route, record.summary);
         Result<void> written = Insert(record);
         if (written) written = ApplyRetention();
         if (!written) {
@@ -299,13 +295,10 @@ Result<std::optional<RunRecord>> RunStore::Get(const std::string& run_id) {
 }
 
 Result<std::vector<RunSummary>> RunStore::List(const RunFilter& filter) {
+    // The headline metrics are read by the writer: what is queued is listed once written (a few
+    // milliseconds), so a run shows in the list the moment its answer went out.
+    Flush();
     std::vector<RunSummary> out;
-    {
-        std::lock_guard lock(queue_mutex_);
-        for (auto it = queue_.rbegin(); it != queue_.rend() && out.size() < filter.limit; ++it) {
-            if (Matches(it->summary, filter)) out.push_back(it->summary);
-        }
-    }
     std::lock_guard lock(connection_mutex_);
     auto statement = PreparedStatement::Prepare(
         connection_, fmt::format("SELECT {} FROM runs WHERE ($1 = '' OR route = $1) AND ($2 = '' OR symbol = $2) AND "

@@ -62,8 +62,9 @@ struct RunStoreOptions {
 
 //! Every job's answer, compressed, in one table (`runs`) of the executor's DuckDB file, beside the
 //! candle cache (whose tables and coverage it never touches). Saving is off the request path: a
-//! record is queued and a writer thread compresses and inserts it, then applies retention; until
-//! then Get and List see it in the queue, so a run can be read back the moment it was answered.
+//! record is queued and a writer thread reads its headline metrics, compresses and inserts it,
+//! then applies retention; until then Get finds it in the queue and List waits for the queue to
+//! drain, so a run can be read back the moment it was answered.
 class RunStore {
   public:
     static Result<std::unique_ptr<RunStore>> Open(const DuckDbDatabase& database, RunStoreOptions options);
@@ -74,10 +75,10 @@ class RunStore {
     bool Enabled() const { return options_.keep > 0; }
     const RunStoreOptions& Options() const { return options_; }
 
-    //! Queues `record` (nothing when disabled). The summary's metrics are read from the answer here.
+    //! Queues `record` (nothing when disabled); its summary's metrics are read from the answer later.
     void Save(RunRecord record);
     Result<std::optional<RunRecord>> Get(const std::string& run_id);
-    //! Newest first.
+    //! Newest first; waits for what is queued to be written.
     Result<std::vector<RunSummary>> List(const RunFilter& filter);
     //! False when no such run is stored.
     Result<bool> Delete(const std::string& run_id);

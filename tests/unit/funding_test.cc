@@ -233,7 +233,9 @@ void ExpectSameRates(const std::vector<FundingRate>& got, const std::vector<Fund
         EXPECT_EQ(got[i].time_ms, want[i].time_ms) << i;
         EXPECT_DOUBLE_EQ(got[i].rate, want[i].rate) << i;
         EXPECT_EQ(got[i].HasMarkPrice(), want[i].HasMarkPrice()) << i;
-        if (want[i].HasMarkPrice()) EXPECT_DOUBLE_EQ(got[i].mark_price, want[i].mark_price) << i;
+        if (want[i].HasMarkPrice()) {
+            EXPECT_DOUBLE_EQ(got[i].mark_price, want[i].mark_price) << i;
+        }
     }
 }
 

@@ -32,7 +32,10 @@ BacktestOptions Futures(double leverage, const std::vector<FundingRate>& funding
     BacktestOptions o;
     o.fee_bps = 0;
     o.timeframe = Interval::Parse("1h");
-    o.futures = FuturesTerms{.leverage = leverage, .tiers = BinanceMaintenanceTiers("BTCUSDT"), .funding = funding};
+    o.futures = FuturesTerms{.leverage = leverage,
+                             .tiers = BinanceMaintenanceTiers("BTCUSDT"),
+                             .maintenance_rate = std::nullopt,
+                             .funding = funding};
     return o;
 }
 
@@ -273,7 +276,10 @@ TEST(Futures, LeverageOneWithoutFundingEqualsSpotToTheBit) {
         spot.allow_short = shorts;
         spot.stop_loss_pct = 0.05;
         BacktestOptions futures = spot;
-        futures.futures = FuturesTerms{.leverage = 1, .tiers = BinanceMaintenanceTiers("BTCUSDT"), .funding = zero};
+        futures.futures = FuturesTerms{.leverage = 1,
+                                       .tiers = BinanceMaintenanceTiers("BTCUSDT"),
+                                       .maintenance_rate = std::nullopt,
+                                       .funding = zero};
         const auto a = RunBacktest(bars, *strategy, spot, kPeriods);
         const auto b = RunBacktest(bars, *strategy, futures, kPeriods);
         ASSERT_TRUE(a && b);

@@ -85,9 +85,12 @@ std::string_view Header(const http::request<http::string_body>& request, http::f
 HttpRequest ToHttpRequest(http::request<http::string_body>& request) {
     const std::string_view target(request.target().data(), request.target().size());
     const size_t question = target.find('?');
-    return {std::string(request.method_string()), std::string(target.substr(0, question)),
-            question == std::string_view::npos ? std::string() : std::string(target.substr(question + 1)),
-            std::move(request.body()), std::string()};
+    HttpRequest out;
+    out.method = std::string(request.method_string());
+    out.path = std::string(target.substr(0, question));
+    if (question != std::string_view::npos) out.query = std::string(target.substr(question + 1));
+    out.body = std::move(request.body());
+    return out;
 }
 
 HttpResponse Refusal(ErrorCode code, std::string message, std::string reason) {

@@ -32,7 +32,8 @@ HttpResponse NotFound(const std::string& run_id, const runs::RunStore& store) {
 
 //! `limit`, `route`, `symbol` and `strategy` from the query string.
 Result<runs::RunFilter> ReadFilter(const std::string& query) {
-    runs::RunFilter filter{.limit = kDefaultListLimit};
+    runs::RunFilter filter;
+    filter.limit = kDefaultListLimit;
     size_t start = 0;
     while (start < query.size()) {
         const size_t amp = std::min(query.find('&', start), query.size());
