@@ -29,12 +29,13 @@ Result<LoadedBars> LoadCounted(const BarLoader& loader, ServiceMetrics& metrics,
 }
 
 JobInfo IdentityOf(const RunRequest& request) {
-    return {.symbol = request.symbol,
-            .timeframe = std::string(request.interval.Name()),
-            .start = request.start,
-            .end = request.end,
-            .bar_source = {},
-            .strategy = request.strategy.name};
+    JobInfo job;
+    job.symbol = request.symbol;
+    job.timeframe = std::string(request.interval.Name());
+    job.start = request.start;
+    job.end = request.end;
+    job.strategy = request.strategy.name;
+    return job;
 }
 
 void WriteTiming(JsonWriter& json, double load_ms, double compute_ms, double total_ms) {

@@ -3,6 +3,7 @@
 #include <chrono>
 #include <cstdint>
 
+#include "analysis/performance_report.h"
 #include "api/http/http_types.h"
 #include "api/json/json_writer.h"
 #include "api/routes.h"
@@ -37,5 +38,13 @@ void WriteTiming(JsonWriter& json, double load_ms, double compute_ms, double tot
 //! cap) over it, 400 NO_VALID_COMBINATION when the constraint leaves nothing.
 Result<research::GridExpansion> ExpandWithinCap(const StrategyDefinition& strategy, const research::GridSpec& grid,
                                                 const OptimizerLimits& limits);
+
+//! Puts `metrics`' headline figures into `job` (the stored runs' list shows them).
+inline void SetHeadline(JobInfo& job, const analysis::Metrics& metrics) {
+    job.total_return = metrics.total_return;
+    job.sharpe = metrics.sharpe;
+    job.max_drawdown = metrics.max_drawdown;
+    job.num_trades = metrics.num_trades;
+}
 
 }  // namespace spark::api

@@ -48,7 +48,7 @@ std::string VersionBody(const ConfigSummary& config, const std::set<std::string>
 }
 
 //! GET /audit/recent?limit=N: the most recent audit lines, newest first.
-HttpResponse RecentRuns(AuditLog& audit, const HttpRequest& request) {
+HttpResponse RecentAuditLines(AuditLog& audit, const HttpRequest& request) {
     constexpr size_t kDefaultLimit = 50;
     size_t limit = kDefaultLimit;
     if (request.query.starts_with("limit=")) {
@@ -80,7 +80,6 @@ namespace {
 //! segment into `params`.
 bool PathMatches(std::string_view pattern, std::string_view path, std::map<std::string, std::string>& params) {
     if (pattern.find('{') == std::string_view::npos) return pattern == path;
-    params.clear();
     while (!pattern.empty() || !path.empty()) {
         if (pattern.empty() || path.empty() || pattern[0] != '/' || path[0] != '/') return false;
         pattern.remove_prefix(1);
@@ -104,8 +103,8 @@ bool PathMatches(std::string_view pattern, std::string_view path, std::map<std::
 Router::Match Router::Find(std::string_view method, std::string_view path) const {
     bool path_known = false;
     std::string allowed;
-    std::map<std::string, std::string> params;
     for (const Route& route : routes_) {
+        std::map<std::string, std::string> params;
         if (!PathMatches(route.path, path, params)) continue;
         if (route.method == method) return {&route, std::move(params), {}};
         path_known = true;
@@ -160,7 +159,7 @@ Router BuildRoutes(ServiceContext& context) {
              [portfolio](const HttpRequest& request) { return portfolio->Handle(request); }});
     AddRunsRoutes(router, context.runs, context.loader);
     router.Add({"GET", "/audit/recent", "audit", Executor::kIoThread,
-                [&audit = context.audit](const HttpRequest& request) { return RecentRuns(audit, request); }});
+                [&audit = context.audit](const HttpRequest& request) { return RecentAuditLines(audit, request); }});
     AddWebRoutes(router, context.web_dir);
     router.Add({"GET", "/strategies", "strategies", Executor::kIoThread, [body = StrategiesBody()](const HttpRequest&) {
                     return HttpResponse{200, body};

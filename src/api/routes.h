@@ -98,8 +98,8 @@ struct ServiceContext {
     double wfo_threshold = 0.6;  //!< WFO_THRESHOLD: the walk-forward efficiency a strategy must reach
     size_t portfolio_max_assets = 50;
     AuditLog& audit;
-    runs::RunStore& runs;  //!< stored runs (may be disabled: SPARK_RUNS_KEEP=0)
-    std::string web_dir;   //!< SPARK_WEB_DIR: the web app's built files
+    runs::RunStore& runs;               //!< stored runs (may be disabled: SPARK_RUNS_KEEP=0)
+    std::string web_dir;                //!< SPARK_WEB_DIR: the web app's built files
     std::set<std::string> real_routes;  //!< REAL_ROUTES: job routes with real handlers
     ConfigSummary config;               //!< for clients that presented the token
     ConfigSummary public_config;        //!< for everyone else: file paths reduced to file names

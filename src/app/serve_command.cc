@@ -91,8 +91,10 @@ size_t ConnectionCap(size_t configured) {
 bool IsLoopback(const std::string& host) { return host.starts_with("127.") || host == "::1"; }
 
 //! A job answered 200, kept as a stored run (docs/api.md "Stored runs"); the JSON answer even when
-//! the client was sent CSV.
+//! the client was sent CSV. A deterministic stand-in's answer (REAL_ROUTES) computed nothing and
+//! is not kept.
 void StoreRun(runs::RunStore& store, const api::AnsweredJob& job) {
+    if (job.mode != "real") return;
     const api::HttpResponse& r = job.response;
     runs::RunRecord record;
     record.summary.run_id = job.run_id;
@@ -104,6 +106,10 @@ void StoreRun(runs::RunStore& store, const api::AnsweredJob& job) {
     record.summary.strategy = r.job.strategy;
     record.summary.start = r.job.start;
     record.summary.end = r.job.end;
+    record.summary.total_return = r.job.total_return;
+    record.summary.sharpe = r.job.sharpe;
+    record.summary.max_drawdown = r.job.max_drawdown;
+    record.summary.num_trades = r.job.num_trades;
     record.request = job.request;
     record.answer = r.stored_answer.empty() ? r.body : r.stored_answer;
     record.attachments = r.attachments;

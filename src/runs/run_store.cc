@@ -43,12 +43,12 @@ constexpr const char* kSummaryColumns =
     "run_id, created_ms, route, mode, symbol, timeframe, strategy, range_start, range_end, total_return, sharpe, "
     "max_drawdown, num_trades, answer_bytes";
 
-std::string Compress(const std::string& text) {
+Result<std::string> Compress(const std::string& text) {
     uLongf size = compressBound(text.size());
     std::string out(size, '\0');
     if (compress2(reinterpret_cast<Bytef*>(out.data()), &size, reinterpret_cast<const Bytef*>(text.data()), text.size(),
                   Z_DEFAULT_COMPRESSION) != Z_OK) {
-        return {};
+        return MakeError(ErrorCode::kInternal, "a run could not be compressed");
     }
     out.resize(size);
     return out;
@@ -94,6 +94,11 @@ RunSummary SummaryAt(duckdb_data_chunk chunk, idx_t i) {
             .answer_bytes = Column<int64_t>(chunk, 13)[i]};
 }
 
+bool Matches(const RunSummary& s, const RunFilter& f) {
+    return (f.route.empty() || s.route == f.route) && (f.symbol.empty() || s.symbol == f.symbol) &&
+           (f.strategy.empty() || s.strategy == f.strategy);
+}
+
 void BindText(duckdb_prepared_statement statement, idx_t index, const std::string& text) {
     duckdb_bind_varchar_length(statement, index, text.data(), text.size());
 }
@@ -107,30 +112,6 @@ void BindOptional(duckdb_prepared_statement statement, idx_t index, const std::o
 }
 
 }  // namespace
-
-void ReadHeadlineMetrics(const std::string& answer, const std::string& route, RunSummary& summary) {
-    const json body = json::parse(answer, nullptr, false);
-    if (!body.is_object()) return;
-    const json* metrics = nullptr;
-    if (route == "optimize") {
-        if (body.contains("best") && body["best"].is_object() && body["best"].contains("metrics"))
-            metrics = &body["best"]["metrics"];
-    } else if (route == "walkforward") {
-        if (body.contains("outOfSample") && body["outOfSample"].is_object() && body["outOfSample"].contains("metrics"))
-            metrics = &body["outOfSample"]["metrics"];
-    } else if (body.contains("metrics")) {
-        metrics = &body["metrics"];
-    }
-    if (metrics == nullptr || !metrics->is_object()) return;
-    const auto number = [&](const char* key) -> std::optional<double> {
-        const auto it = metrics->find(key);
-        return it != metrics->end() && it->is_number() ? std::optional(it->get<double>()) : std::nullopt;
-    };
-    summary.total_return = number("totalReturn");
-    summary.sharpe = number("sharpe");
-    summary.max_drawdown = number("maxDrawdown");
-    if (const auto trades = number("numTrades")) summary.num_trades = static_cast<int64_t>(*trades);
-}
 
 Result<std::unique_ptr<RunStore>> RunStore::Open(const DuckDbDatabase& database, RunStoreOptions options) {
     auto connection = DuckDbConnection::Connect(database);
@@ -156,8 +137,19 @@ RunStore::~RunStore() {
 void RunStore::Save(RunRecord record) {
     if (!Enabled()) return;
     record.summary.answer_bytes = static_cast<int64_t>(record.answer.size());
+    const size_t bytes = record.answer.size() + record.request.size();
     {
         std::lock_guard lock(queue_mutex_);
+        if (queued_bytes_ + bytes > kMaxQueuedBytes) {
+            // The writer cannot keep up: the answer went out, but this run is not kept.
+            std::cerr
+                << fmt::format(
+                       R"({{"time":"{}","event":"run_not_stored","runId":"{}","reason":"{} bytes already wait to be written"}})",
+                       FormatIsoUtc(NowEpochMs()), record.summary.run_id, queued_bytes_)
+                << '\n';
+            return;
+        }
+        queued_bytes_ += bytes;
         queue_.push_back(std::move(record));
     }
     queue_changed_.notify_all();
@@ -165,25 +157,31 @@ void RunStore::Save(RunRecord record) {
 
 void RunStore::WriteLoop() {
     for (;;) {
-        RunRecord record;
+        const RunRecord* record = nullptr;
         {
             std::unique_lock lock(queue_mutex_);
             queue_changed_.wait(lock, [this] { return stopping_ || !queue_.empty(); });
             if (queue_.empty()) return;  // stopping, and everything is written
-            record = queue_.front();     // stays visible to readers until it is in the table
+            // Only this thread removes records, so the front stays put (and visible to readers)
+            // until it is in the table.
+            record = &queue_.front();
         }
-        // Off the request path: reading the metrics parses the whole answer.
-        ReadHeadlineMetrics(record.answer, record.summary.route, record.summary);
-        Result<void> written = Insert(record);
-        if (written) written = ApplyRetention();
+        Result<void> written;
+        try {
+            written = Insert(*record);
+            if (written) written = ApplyRetention();
+        } catch (const std::exception& e) {
+            written = MakeError(ErrorCode::kInternal, e.what());
+        }
         if (!written) {
             // A lost record is an operator's matter, not the client's: the answer went out already.
             std::cerr << fmt::format(R"({{"time":"{}","event":"run_store_failed","runId":"{}","message":"{}"}})",
-                                     FormatIsoUtc(NowEpochMs()), record.summary.run_id, written.error().message)
+                                     FormatIsoUtc(NowEpochMs()), record->summary.run_id, written.error().message)
                       << '\n';
         }
         {
             std::lock_guard lock(queue_mutex_);
+            queued_bytes_ -= record->answer.size() + record->request.size();
             queue_.pop_front();
         }
         queue_changed_.notify_all();
@@ -198,10 +196,12 @@ void RunStore::Flush() {
 Result<void> RunStore::Insert(const RunRecord& record) {
     json attachments = json::object();
     for (const auto& [name, text] : record.attachments) attachments[name] = text;
-    const std::string attachments_text = attachments.dump();
-    const std::string request = Compress(record.request);
-    const std::string answer = Compress(record.answer);
-    const std::string extra = Compress(attachments_text);
+    // Invalid UTF-8 (a rules text echoed) is replaced rather than thrown on.
+    const std::string attachments_text = attachments.dump(-1, ' ', false, json::error_handler_t::replace);
+    Result<std::string> request = Compress(record.request);
+    Result<std::string> answer = Compress(record.answer);
+    Result<std::string> extra = Compress(attachments_text);
+    if (!request || !answer || !extra) return MakeError(ErrorCode::kInternal, "a run could not be compressed");
     std::lock_guard lock(connection_mutex_);
     auto statement = PreparedStatement::Prepare(
         connection_,
@@ -228,11 +228,11 @@ Result<void> RunStore::Insert(const RunRecord& record) {
         duckdb_bind_null(s, 13);
     }
     duckdb_bind_int64(s, 14, static_cast<int64_t>(record.request.size()));
-    duckdb_bind_blob(s, 15, request.data(), request.size());
+    duckdb_bind_blob(s, 15, request->data(), request->size());
     duckdb_bind_int64(s, 16, static_cast<int64_t>(record.answer.size()));
-    duckdb_bind_blob(s, 17, answer.data(), answer.size());
+    duckdb_bind_blob(s, 17, answer->data(), answer->size());
     duckdb_bind_int64(s, 18, static_cast<int64_t>(attachments_text.size()));
-    duckdb_bind_blob(s, 19, extra.data(), extra.size());
+    duckdb_bind_blob(s, 19, extra->data(), extra->size());
     QueryResult result;
     if (duckdb_execute_prepared(s, result.Get()) != DuckDBSuccess) {
         return CacheError("cannot store the run", duckdb_result_error(result.Get()));
@@ -295,10 +295,15 @@ Result<std::optional<RunRecord>> RunStore::Get(const std::string& run_id) {
 }
 
 Result<std::vector<RunSummary>> RunStore::List(const RunFilter& filter) {
-    // The headline metrics are read by the writer: what is queued is listed once written (a few
-    // milliseconds), so a run shows in the list the moment its answer went out.
-    Flush();
+    // What is queued is newer than anything written: listed first, so a run shows in the list the
+    // moment its answer went out.
     std::vector<RunSummary> out;
+    {
+        std::lock_guard lock(queue_mutex_);
+        for (auto it = queue_.rbegin(); it != queue_.rend() && out.size() < filter.limit; ++it) {
+            if (Matches(it->summary, filter)) out.push_back(it->summary);
+        }
+    }
     std::lock_guard lock(connection_mutex_);
     auto statement = PreparedStatement::Prepare(
         connection_, fmt::format("SELECT {} FROM runs WHERE ($1 = '' OR route = $1) AND ($2 = '' OR symbol = $2) AND "

@@ -55,6 +55,9 @@ struct RunFilter {
 
 //! Retention (SPARK_RUNS_KEEP, SPARK_RUNS_KEEP_DAYS): the newest `keep` runs no older than
 //! `keep_days`; keep 0 stores nothing.
+//! Answers waiting to be written may hold at most this much memory.
+inline constexpr size_t kMaxQueuedBytes = 256u << 20;
+
 struct RunStoreOptions {
     int64_t keep = 1000;
     int64_t keep_days = 90;
@@ -62,9 +65,9 @@ struct RunStoreOptions {
 
 //! Every job's answer, compressed, in one table (`runs`) of the executor's DuckDB file, beside the
 //! candle cache (whose tables and coverage it never touches). Saving is off the request path: a
-//! record is queued and a writer thread reads its headline metrics, compresses and inserts it,
-//! then applies retention; until then Get finds it in the queue and List waits for the queue to
-//! drain, so a run can be read back the moment it was answered.
+//! record is queued and a writer thread compresses and inserts it, then applies retention; until
+//! then Get and List see it in the queue, so a run can be read back the moment it was answered.
+//! The queue is bounded in bytes (kMaxQueuedBytes): beyond it a record is dropped and logged.
 class RunStore {
   public:
     static Result<std::unique_ptr<RunStore>> Open(const DuckDbDatabase& database, RunStoreOptions options);
@@ -75,10 +78,10 @@ class RunStore {
     bool Enabled() const { return options_.keep > 0; }
     const RunStoreOptions& Options() const { return options_; }
 
-    //! Queues `record` (nothing when disabled); its summary's metrics are read from the answer later.
+    //! Queues `record` (nothing when disabled); its summary carries the headline metrics.
     void Save(RunRecord record);
     Result<std::optional<RunRecord>> Get(const std::string& run_id);
-    //! Newest first; waits for what is queued to be written.
+    //! Newest first.
     Result<std::vector<RunSummary>> List(const RunFilter& filter);
     //! False when no such run is stored.
     Result<bool> Delete(const std::string& run_id);
@@ -98,11 +101,9 @@ class RunStore {
     std::mutex queue_mutex_;
     std::condition_variable queue_changed_;
     std::deque<RunRecord> queue_;
+    size_t queued_bytes_ = 0;
     bool stopping_ = false;
     std::thread writer_;
 };
-
-//! The summary fields a stored answer gives: its headline metrics.
-void ReadHeadlineMetrics(const std::string& answer, const std::string& route, RunSummary& summary);
 
 }  // namespace spark::runs

@@ -119,18 +119,19 @@ TEST_F(Runs, TradesAndEquityExportAsCsvWithIsoAndEpochTimes) {
     EXPECT_EQ(CsvLines(equity.body)[1].rfind("2024-01-01T00:00:00Z,1704067200000,", 0), 0u);
 
     // The run route itself answers CSV when asked, and still stores the JSON answer.
-    const HttpResult csv =
-        HttpCall(Port(), "POST", "/backtest/run", kRun, {{"Accept", "text/csv"}});
+    const HttpResult csv = HttpCall(Port(), "POST", "/backtest/run", kRun, {{"Accept", "text/csv"}});
     ASSERT_EQ(csv.status, 200);
     EXPECT_EQ(CsvLines(csv.body), lines);
     const json list = json::parse(HttpCall(Port(), "GET", "/backtest/runs?limit=1").body);
-    const json stored = json::parse(HttpCall(Port(), "GET", "/backtest/runs/" + list["runs"][0]["runId"].get<std::string>()).body);
+    const json stored =
+        json::parse(HttpCall(Port(), "GET", "/backtest/runs/" + list["runs"][0]["runId"].get<std::string>()).body);
     EXPECT_EQ(stored["metrics"], answer["metrics"]);
 }
 
 TEST_F(Runs, TheTearsheetIsOneSelfContainedHtmlFile) {
     const json answer = Json(Post("/backtest/run", kRun));
-    const HttpResult report = HttpCall(Port(), "GET", "/backtest/runs/" + answer["runId"].get<std::string>() + "/report");
+    const HttpResult report =
+        HttpCall(Port(), "GET", "/backtest/runs/" + answer["runId"].get<std::string>() + "/report");
     ASSERT_EQ(report.status, 200) << report.body;
     EXPECT_EQ(report.body.rfind("<!DOCTYPE html>", 0), 0u) << report.body.substr(0, 100);
     EXPECT_EQ(report.body.find("http://"), std::string::npos);
@@ -139,9 +140,14 @@ TEST_F(Runs, TheTearsheetIsOneSelfContainedHtmlFile) {
     EXPECT_NE(report.body.find("<svg"), std::string::npos);
     EXPECT_NE(report.body.find("sma_cross"), std::string::npos);
 
-    const HttpResult bars = HttpCall(Port(), "GET", "/backtest/runs/" + answer["runId"].get<std::string>() + "/bars.json");
+    const std::string id = answer["runId"].get<std::string>();
+    const HttpResult bars = HttpCall(Port(), "GET", "/backtest/runs/" + id + "/bars.json");
     ASSERT_EQ(bars.status, 200);
     EXPECT_EQ(json::parse(bars.body)["bars"].size(), answer["bars"]["count"]);
+    // Only the run's own bars: another symbol is refused, never fetched.
+    const HttpResult other = HttpCall(Port(), "GET", "/backtest/runs/" + id + "/bars.json?symbol=ETHUSDT");
+    EXPECT_EQ(other.status, 400);
+    EXPECT_EQ(json::parse(other.body)["error"]["details"]["field"], "symbol");
 }
 
 TEST_F(Runs, TheAuditLineKeepsTheRequestSoTheRunCanBeRepeated) {
@@ -154,6 +160,20 @@ TEST_F(Runs, TheAuditLineKeepsTheRequestSoTheRunCanBeRepeated) {
     const json again = Json(Post("/backtest/run", line["request"].dump()));
     EXPECT_EQ(again["metrics"], answer["metrics"]);
     EXPECT_EQ(again["trades"], answer["trades"]);
+}
+
+TEST(RunsStandIns, DeterministicAnswersComputedNothingAndAreNotStored) {
+    const std::string directory = MakeTempDirectory("runs-stand-ins");
+    {
+        ServerProcess server(directory, /*seed=*/true, {"--real-routes", "run"});
+        ASSERT_TRUE(server.Started()) << server.Stderr();
+        ASSERT_EQ(HttpCall(server.Port(), "POST", "/backtest/optimize", kOptimize).status, 200);
+        ASSERT_EQ(HttpCall(server.Port(), "POST", "/backtest/run", kRun).status, 200);
+        const json list = json::parse(HttpCall(server.Port(), "GET", "/backtest/runs").body);
+        ASSERT_EQ(list["runs"].size(), 1u) << list;
+        EXPECT_EQ(list["runs"][0]["route"], "run");
+    }
+    fs::remove_all(directory);
 }
 
 TEST(RunsRetention, OnlyTheNewestAreKeptAndZeroStoresNothing) {
@@ -184,8 +204,9 @@ TEST(RunsRetention, OnlyTheNewestAreKeptAndZeroStoresNothing) {
         const json list = json::parse(HttpCall(off.Port(), "GET", "/backtest/runs").body);
         EXPECT_EQ(list["storing"], false);
         EXPECT_TRUE(list["runs"].empty());
-        EXPECT_EQ(HttpCall(off.Port(), "GET", "/backtest/runs/" + json::parse(r.body)["runId"].get<std::string>()).status,
-                  404);
+        EXPECT_EQ(
+            HttpCall(off.Port(), "GET", "/backtest/runs/" + json::parse(r.body)["runId"].get<std::string>()).status,
+            404);
     }
     fs::remove_all(directory);
 }

@@ -91,7 +91,13 @@ function render(): void {
   let active = route;
   if (route === 'runs' && id) {
     const scope = new Scope();
-    detail = { el: detailPage(decodeURIComponent(id), scope), scope };
+    let runId = id;
+    try {
+      runId = decodeURIComponent(id);
+    } catch {
+      // a malformed %-escape: look the id up as written
+    }
+    detail = { el: detailPage(runId, scope), scope };
     main.append(detail.el);
   } else {
     if (!NAV.some(([r]) => r === route)) active = 'run';

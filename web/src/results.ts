@@ -52,7 +52,8 @@ export function renderRun(answer: RunAnswer, scope: Scope): HTMLElement {
     { class: 'result result-run', 'data-kind': 'run' },
     runHeader(answer.runId, describe(req), [
       ['trades.csv', 'trades.csv', `${answer.runId}-trades.csv`],
-      ['equity.csv', 'equity.csv', `${answer.runId}-equity.csv`],
+      // A run sent with includeEquity: false has no curve to export.
+      ...(answer.equity ? [['equity.csv', 'equity.csv', `${answer.runId}-equity.csv`] as [string, string, string]] : []),
       ['report', 'tearsheet'],
     ]),
     h(

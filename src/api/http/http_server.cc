@@ -266,7 +266,7 @@ class Session : public std::enable_shared_from_this<Session> {
     //! The answer to a CORS preflight from a listed origin.
     HttpResponse Preflight() const {
         HttpResponse response{204, ""};
-        response.headers.emplace_back("Access-Control-Allow-Methods", "GET, POST, OPTIONS");
+        response.headers.emplace_back("Access-Control-Allow-Methods", "GET, POST, DELETE, OPTIONS");
         response.headers.emplace_back("Access-Control-Allow-Headers", "Authorization, Content-Type");
         response.headers.emplace_back("Access-Control-Max-Age", "600");
         return response;

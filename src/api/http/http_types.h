@@ -1,6 +1,8 @@
 #pragma once
 
+#include <cstdint>
 #include <map>
+#include <optional>
 #include <string>
 #include <utility>
 #include <vector>
@@ -30,6 +32,12 @@ struct JobInfo {
     std::string end;
     std::string bar_source;  //!< empty when no bars were loaded
     std::string strategy;    //!< a built-in's name, or "rules"; comma-separated distinct names for portfolios
+    //! The answer's headline metrics, for the stored runs' list: a run's or portfolio's own, an
+    //! optimize's best, a walk-forward's stitched out-of-sample. Absent when the job failed.
+    std::optional<double> total_return;
+    std::optional<double> sharpe;
+    std::optional<double> max_drawdown;
+    std::optional<int64_t> num_trades;
 };
 
 struct HttpResponse {

@@ -71,10 +71,10 @@ std::string WriteCombinations(const OptimizeRequest& request, const std::vector<
 }
 
 std::string WriteOptimizeResponse(std::string_view run_id, const OptimizeRequest& request,
-                                  const std::vector<ParamValues>& combinations,
-                                  int64_t skipped, const LoadedBars& bars, const IntrabarBars* intrabar,
-                                  const Warnings& warnings, const research::GridSearchOutcome& outcome,
-                                  const OptimizeTiming& timing, std::span<const FundingSettlements> funding) {
+                                  const std::vector<ParamValues>& combinations, int64_t skipped, const LoadedBars& bars,
+                                  const IntrabarBars* intrabar, const Warnings& warnings,
+                                  const research::GridSearchOutcome& outcome, const OptimizeTiming& timing,
+                                  std::span<const FundingSettlements> funding) {
     const bool futures = request.run.options.futures.has_value();
     JsonWriter json(4096 + (outcome.best ? outcome.best->trades.size() * 320 : 0) + request.top_n * 800);
     json.BeginObject();

@@ -18,10 +18,10 @@ struct OptimizeTiming {
 
 //! The POST /backtest/optimize answer (docs/optimize.md "Response").
 std::string WriteOptimizeResponse(std::string_view run_id, const OptimizeRequest& request,
-                                  const std::vector<ParamValues>& combinations,
-                                  int64_t skipped, const LoadedBars& bars, const IntrabarBars* intrabar,
-                                  const Warnings& warnings, const research::GridSearchOutcome& outcome,
-                                  const OptimizeTiming& timing, std::span<const FundingSettlements> funding = {});
+                                  const std::vector<ParamValues>& combinations, int64_t skipped, const LoadedBars& bars,
+                                  const IntrabarBars* intrabar, const Warnings& warnings,
+                                  const research::GridSearchOutcome& outcome, const OptimizeTiming& timing,
+                                  std::span<const FundingSettlements> funding = {});
 
 //! Every combination in enumeration order, `[{params, metrics|null, skipped, belowMinTrades}]`:
 //! kept with the stored run for combinations.csv (the answer itself lists the top N).

@@ -91,6 +91,7 @@ void OptimizeRoute::Handle(const HttpRequest& http, Respond respond, CancelFlag 
                                                        *warnings, outcome, timing, *funding)};
             ok.attachments.emplace_back("combinations", WriteCombinations(*request, *combinations, outcome));
             ok.job = identity;
+            if (outcome.best) SetHeadline(ok.job, outcome.best->metrics);
             respond(std::move(ok));
         });
 }

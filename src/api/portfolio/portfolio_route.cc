@@ -228,6 +228,7 @@ HttpResponse PortfolioRoute::Handle(const HttpRequest& http) const {
                                        compute_ms, total_ms)};
     for (const LoadedBars& bars : loaded) AddDistinct(identity.bar_source, BarSourceName(bars.source));
     ok.job = std::move(identity);
+    SetHeadline(ok.job, result.metrics);
     return ok;
 }
 

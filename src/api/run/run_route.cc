@@ -10,9 +10,9 @@
 
 #include "api/http/error_response.h"
 #include "api/intrabar_support.h"
-#include "api/runs/runs_routes.h"
 #include "api/job_support.h"
 #include "api/run/run_response.h"
+#include "api/runs/runs_routes.h"
 #include "common/time_format.h"
 #include "engine/backtest.h"
 #include "strategy/strategy_registry.h"
@@ -120,6 +120,7 @@ HttpResponse RunRoute::Handle(const HttpRequest& http) const {
         Result<BacktestResult> result = RunBacktest(warmup.empty() ? bars->bars : series, *strategy, options,
                                                     request->interval.PeriodsPerYear(), warmup.size());
         if (!result) return Fail(result.error());
+        SetHeadline(identity, result->metrics);
         const RunTiming timing{load_ms, MillisSince(compute_started), MillisSince(started)};
         HttpResponse ok{
             200, WriteRunResponse(http.run_id.empty() ? NewRunId() : http.run_id, *request, *bars, intrabar->get(),

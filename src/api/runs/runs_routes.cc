@@ -1,8 +1,11 @@
 #include "api/runs/runs_routes.h"
 
 #include <fmt/format.h>
+#include <fmt/ranges.h>
 
+#include <algorithm>
 #include <charconv>
+#include <functional>
 #include <nlohmann/json.hpp>
 #include <variant>
 
@@ -107,6 +110,15 @@ std::variant<runs::RunRecord, HttpResponse> Find(runs::RunStore& store, const Ht
 //! The parsed answer of a stored run.
 json ParsedAnswer(const runs::RunRecord& record) { return json::parse(record.answer, nullptr, false); }
 
+//! A handler of `/backtest/runs/{runId}/...`: `answer(record)` for a stored run, else the 404.
+Handler ForStoredRun(runs::RunStore& store, std::function<HttpResponse(runs::RunRecord&, const HttpRequest&)> answer) {
+    return [&store, answer = std::move(answer)](const HttpRequest& request) {
+        auto found = Find(store, request);
+        if (auto* refusal = std::get_if<HttpResponse>(&found)) return std::move(*refusal);
+        return answer(std::get<runs::RunRecord>(found), request);
+    };
+}
+
 HttpResponse AsCsv(Result<std::string> csv, const std::string& run_id, const std::string& name) {
     if (!csv) return ErrorResponse(csv.error());
     HttpResponse response{200, std::move(*csv), kCsv};
@@ -114,32 +126,65 @@ HttpResponse AsCsv(Result<std::string> csv, const std::string& run_id, const std
     return response;
 }
 
-//! The bars a stored answer stood on, cache-first (for a portfolio, `?symbol=` or its first asset).
-Result<std::vector<Candle>> BarsOf(const json& answer, const BarLoader& loader, const std::string& query) {
-    const json& r = answer.value("request", json::object());
-    std::string symbol = r.value("symbol", "");
-    if (symbol.empty() && r.contains("assets") && r["assets"].is_array() && !r["assets"].empty()) {
-        symbol = r["assets"][0].value("symbol", "");
+//! The symbols a stored answer stood on: the run's, or a portfolio's assets'.
+std::vector<std::string> SymbolsOf(const json& request) {
+    std::vector<std::string> symbols;
+    if (const auto it = request.find("symbol"); it != request.end() && it->is_string()) {
+        symbols.push_back(it->get<std::string>());
     }
-    if (query.starts_with("symbol=")) symbol = query.substr(7);
-    const std::optional<Interval> interval = Interval::Parse(r.value("timeframe", ""));
-    if (symbol.empty() || !interval || !r.contains("startTime") || !r.contains("endTimeExclusive")) {
+    if (const auto assets = request.find("assets"); assets != request.end() && assets->is_array()) {
+        for (const json& asset : *assets) {
+            if (asset.is_object() && asset.contains("symbol") && asset["symbol"].is_string()) {
+                symbols.push_back(asset["symbol"].get<std::string>());
+            }
+        }
+    }
+    return symbols;
+}
+
+//! The bars a stored answer stood on, cache-first: its symbol, or for a portfolio `?symbol=` one of
+//! its assets (the first by default). Nothing else can be asked for.
+Result<std::vector<Candle>> BarsOf(const json& answer, const BarLoader& loader, const std::string& query) {
+    const json request = answer.is_object() ? answer.value("request", json::object()) : json::object();
+    const std::vector<std::string> symbols = SymbolsOf(request);
+    std::string symbol = symbols.empty() ? "" : symbols.front();
+    if (query.starts_with("symbol=")) {
+        symbol = query.substr(7);
+        if (std::find(symbols.begin(), symbols.end(), symbol) == symbols.end()) {
+            return MakeError(ErrorCode::kInvalidRequest,
+                             fmt::format("symbol must be one of the run's: {}", fmt::join(symbols, ", ")), "symbol",
+                             "OUT_OF_RANGE");
+        }
+    } else if (!query.empty()) {
+        return MakeError(ErrorCode::kInvalidRequest, "the only query parameter is symbol", "query", "UNKNOWN_FIELD");
+    }
+    const auto time = [&](const char* key) -> std::optional<int64_t> {
+        const auto it = request.find(key);
+        return it != request.end() && it->is_number_integer() ? std::optional(it->get<int64_t>()) : std::nullopt;
+    };
+    const auto timeframe = request.find("timeframe");
+    const std::optional<Interval> interval = timeframe != request.end() && timeframe->is_string()
+                                                 ? Interval::Parse(timeframe->get<std::string>())
+                                                 : std::nullopt;
+    const std::optional<int64_t> start = time("startTime");
+    const std::optional<int64_t> end = time("endTimeExclusive");
+    if (symbol.empty() || !interval || !start || !end) {
         return MakeError(ErrorCode::kInvalidRequest, "the stored answer does not say which bars it stood on", "runId",
                          "NO_BARS");
     }
-    const BarQuery bars{{r.value("exchange", "binance"), symbol, std::string(interval->Name())},
+    const auto exchange = request.find("exchange");
+    const BarQuery bars{{exchange != request.end() && exchange->is_string() ? exchange->get<std::string>() : "binance",
+                         symbol, std::string(interval->Name())},
                         *interval,
-                        {r["startTime"].get<int64_t>(), r["endTimeExclusive"].get<int64_t>()},
+                        {*start, *end},
                         /*use_cache=*/true};
     Result<LoadedBars> loaded = loader.Load(bars);
     if (!loaded) return std::unexpected(loaded.error());
     return std::move(loaded->bars);
 }
 
-HttpResponse Bars(runs::RunStore& store, const BarLoader& loader, const HttpRequest& request) {
-    auto found = Find(store, request);
-    if (auto* answer = std::get_if<HttpResponse>(&found)) return std::move(*answer);
-    const json answer = ParsedAnswer(std::get<runs::RunRecord>(found));
+HttpResponse Bars(const runs::RunRecord& record, const BarLoader& loader, const HttpRequest& request) {
+    const json answer = ParsedAnswer(record);
     Result<std::vector<Candle>> bars = BarsOf(answer, loader, request.query);
     if (!bars) return ErrorResponse(bars.error());
     JsonWriter json(64 + bars->size() * 80);
@@ -152,10 +197,8 @@ HttpResponse Bars(runs::RunStore& store, const BarLoader& loader, const HttpRequ
     return {200, json.Take()};
 }
 
-HttpResponse Report(runs::RunStore& store, const BarLoader& loader, const HttpRequest& request) {
-    auto found = Find(store, request);
-    if (auto* answer = std::get_if<HttpResponse>(&found)) return std::move(*answer);
-    const json answer = ParsedAnswer(std::get<runs::RunRecord>(found));
+HttpResponse Report(const runs::RunRecord& record, const BarLoader& loader) {
+    const json answer = ParsedAnswer(record);
     // The price panel needs the bars; without them (evicted, no upstream) the report says so.
     Result<std::vector<Candle>> bars = BarsOf(answer, loader, "");
     HttpResponse response{200, report::Tearsheet(answer, bars ? *bars : std::vector<Candle>{}),
@@ -179,56 +222,50 @@ void AnswerAsCsvWhenAsked(const HttpRequest& request, HttpResponse& response) {
 }
 
 void AddRunsRoutes(Router& router, runs::RunStore& store, const BarLoader& loader) {
-    router.Add({"GET", "/backtest/runs", "runs", Executor::kIoThread,
-                [&store](const HttpRequest& request) { return List(store, request); }});
-    router.Add({"GET", "/backtest/runs/{runId}", "runs", Executor::kIoThread, [&store](const HttpRequest& request) {
-                    auto found = Find(store, request);
-                    if (auto* answer = std::get_if<HttpResponse>(&found)) return std::move(*answer);
-                    runs::RunRecord& record = std::get<runs::RunRecord>(found);
-                    HttpResponse response{200, std::move(record.answer)};
-                    response.headers.emplace_back("X-Run-Route", record.summary.route);
-                    return response;
-                }});
-    router.Add({"DELETE", "/backtest/runs/{runId}", "runs", Executor::kIoThread, [&store](const HttpRequest& request) {
-                    const std::string& run_id = request.params.at("runId");
-                    if (!store.Enabled()) return NotFound(run_id, store);
-                    Result<bool> deleted = store.Delete(run_id);
-                    if (!deleted) return ErrorResponse(deleted.error());
-                    if (!*deleted) return NotFound(run_id, store);
-                    return HttpResponse{204, ""};
-                }});
-    router.Add(
-        {"GET", "/backtest/runs/{runId}/trades.csv", "runs", Executor::kIoThread, [&store](const HttpRequest& request) {
-             auto found = Find(store, request);
-             if (auto* answer = std::get_if<HttpResponse>(&found)) return std::move(*answer);
-             return AsCsv(report::TradesCsv(ParsedAnswer(std::get<runs::RunRecord>(found))), request.params.at("runId"),
-                          "trades.csv");
-         }});
-    router.Add(
-        {"GET", "/backtest/runs/{runId}/equity.csv", "runs", Executor::kIoThread, [&store](const HttpRequest& request) {
-             auto found = Find(store, request);
-             if (auto* answer = std::get_if<HttpResponse>(&found)) return std::move(*answer);
-             return AsCsv(report::EquityCsv(ParsedAnswer(std::get<runs::RunRecord>(found))), request.params.at("runId"),
-                          "equity.csv");
-         }});
-    router.Add({"GET", "/backtest/runs/{runId}/combinations.csv", "runs", Executor::kIoThread,
-                [&store](const HttpRequest& request) {
-                    auto found = Find(store, request);
-                    if (auto* answer = std::get_if<HttpResponse>(&found)) return std::move(*answer);
-                    const runs::RunRecord& record = std::get<runs::RunRecord>(found);
-                    for (const auto& [name, text] : record.attachments) {
-                        if (name == "combinations") {
-                            return AsCsv(report::CombinationsCsv(json::parse(text, nullptr, false)),
-                                         request.params.at("runId"), "combinations.csv");
-                        }
-                    }
-                    return ErrorResponse({ErrorCode::kInvalidRequest, "combinations.csv exists for optimize runs only",
-                                          "runId", "NOT_AN_OPTIMIZE_RUN"});
-                }});
-    router.Add({"GET", "/backtest/runs/{runId}/bars.json", "runs", Executor::kComputePool,
-                [&store, &loader](const HttpRequest& request) { return Bars(store, loader, request); }});
-    router.Add({"GET", "/backtest/runs/{runId}/report", "runs", Executor::kComputePool,
-                [&store, &loader](const HttpRequest& request) { return Report(store, loader, request); }});
+    // On the compute pool: reading, decompressing and parsing a large answer must not hold an IO
+    // thread (and with it the health probes).
+    const auto add = [&](const char* method, const char* path, Handler handler) {
+        router.Add({method, path, "runs", Executor::kComputePool, std::move(handler)});
+    };
+    add("GET", "/backtest/runs", [&store](const HttpRequest& request) { return List(store, request); });
+    add("GET", "/backtest/runs/{runId}", ForStoredRun(store, [](runs::RunRecord& record, const HttpRequest&) {
+            HttpResponse response{200, std::move(record.answer)};
+            response.headers.emplace_back("X-Run-Route", record.summary.route);
+            return response;
+        }));
+    add("DELETE", "/backtest/runs/{runId}", [&store](const HttpRequest& request) {
+        const std::string& run_id = request.params.at("runId");
+        if (!store.Enabled()) return NotFound(run_id, store);
+        Result<bool> deleted = store.Delete(run_id);
+        if (!deleted) return ErrorResponse(deleted.error());
+        if (!*deleted) return NotFound(run_id, store);
+        return HttpResponse{204, ""};
+    });
+    add("GET", "/backtest/runs/{runId}/trades.csv",
+        ForStoredRun(store, [](runs::RunRecord& record, const HttpRequest& request) {
+            return AsCsv(report::TradesCsv(ParsedAnswer(record)), request.params.at("runId"), "trades.csv");
+        }));
+    add("GET", "/backtest/runs/{runId}/equity.csv",
+        ForStoredRun(store, [](runs::RunRecord& record, const HttpRequest& request) {
+            return AsCsv(report::EquityCsv(ParsedAnswer(record)), request.params.at("runId"), "equity.csv");
+        }));
+    add("GET", "/backtest/runs/{runId}/combinations.csv",
+        ForStoredRun(store, [](runs::RunRecord& record, const HttpRequest& request) {
+            for (const auto& [name, text] : record.attachments) {
+                if (name == "combinations") {
+                    return AsCsv(report::CombinationsCsv(json::parse(text, nullptr, false)), request.params.at("runId"),
+                                 "combinations.csv");
+                }
+            }
+            return ErrorResponse({ErrorCode::kInvalidRequest, "combinations.csv exists for optimize runs only", "runId",
+                                  "NOT_AN_OPTIMIZE_RUN"});
+        }));
+    add("GET", "/backtest/runs/{runId}/bars.json",
+        ForStoredRun(store, [&loader](runs::RunRecord& record, const HttpRequest& request) {
+            return Bars(record, loader, request);
+        }));
+    add("GET", "/backtest/runs/{runId}/report",
+        ForStoredRun(store, [&loader](runs::RunRecord& record, const HttpRequest&) { return Report(record, loader); }));
 }
 
 }  // namespace spark::api

@@ -57,7 +57,7 @@ std::string WriteWalkForwardResponse(std::string_view run_id, const WalkForwardR
                                      const std::vector<ParamValues>& combinations, const LoadedBars& bars,
                                      const IntrabarBars* intrabar, const Warnings& warnings,
                                      const research::WalkForwardOutcome& outcome, const WalkForwardTiming& timing,
-                                     std::span<const FundingSettlements> funding) {
+                                     std::span<const FundingSettlements> funding, analysis::Metrics* stitched_metrics) {
     const RunRequest& run = request.search.run;
     const bool futures = run.options.futures.has_value();
     const std::vector<Candle>& all = bars.bars;
@@ -110,6 +110,7 @@ std::string WriteWalkForwardResponse(std::string_view run_id, const WalkForwardR
 
     const research::StitchedOutOfSample stitched =
         research::StitchOutOfSample(outcome, all, run.options.initial_cash, run.interval.PeriodsPerYear());
+    if (stitched_metrics != nullptr) *stitched_metrics = stitched.metrics;
     const research::WalkForwardVerdict verdict = research::JudgeWalkForward(outcome, stitched.metrics.cagr, threshold);
     json.Key("verdict").BeginObject();
     json.Field("pass", verdict.pass).Field("efficiency", verdict.efficiency).Field("threshold", verdict.threshold);

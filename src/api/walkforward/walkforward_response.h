@@ -22,6 +22,7 @@ std::string WriteWalkForwardResponse(std::string_view run_id, const WalkForwardR
                                      const std::vector<ParamValues>& combinations, const LoadedBars& bars,
                                      const IntrabarBars* intrabar, const Warnings& warnings,
                                      const research::WalkForwardOutcome& outcome, const WalkForwardTiming& timing,
-                                     std::span<const FundingSettlements> funding = {});
+                                     std::span<const FundingSettlements> funding = {},
+                                     analysis::Metrics* stitched_metrics = nullptr);
 
 }  // namespace spark::api

@@ -84,9 +84,12 @@ void WalkForwardRoute::Handle(const HttpRequest& http, Respond respond, CancelFl
             }
             const WalkForwardTiming timing{load_ms, MillisSince(compute_started), MillisSince(started)};
             metrics_.RecordRouteLatency("walkforward", timing.total_ms);
-            HttpResponse ok{200, WriteWalkForwardResponse(run_id, *request, threshold, *combinations, *bars, intrabar.get(),
-                                                          *warnings, outcome, timing, *funding)};
+            analysis::Metrics stitched;
+            HttpResponse ok{200,
+                            WriteWalkForwardResponse(run_id, *request, threshold, *combinations, *bars, intrabar.get(),
+                                                     *warnings, outcome, timing, *funding, &stitched)};
             ok.job = identity;
+            SetHeadline(ok.job, stitched);
             respond(std::move(ok));
         });
 }
