@@ -56,7 +56,9 @@ struct RunFilter {
 //! Retention (SPARK_RUNS_KEEP, SPARK_RUNS_KEEP_DAYS): the newest `keep` runs no older than
 //! `keep_days`; keep 0 stores nothing.
 //! Answers waiting to be written may hold at most this much memory.
-inline constexpr size_t kMaxQueuedBytes = 256u << 20;
+inline constexpr size_t kMaxQueuedBytes = 64u << 20;
+//! Records the writer inserts in one transaction at most.
+inline constexpr size_t kBatchRecords = 256;
 
 struct RunStoreOptions {
     int64_t keep = 1000;
@@ -91,8 +93,8 @@ class RunStore {
   private:
     RunStore(DuckDbConnection connection, RunStoreOptions options);
     void WriteLoop();
-    Result<void> Insert(const RunRecord& record);
-    Result<void> ApplyRetention();
+    //! Inserts `batch` in one transaction, then applies retention.
+    Result<void> WriteBatch(const std::vector<const RunRecord*>& batch);
 
     RunStoreOptions options_;
     std::mutex connection_mutex_;  //!< one connection, used by the writer and readers in turn
@@ -102,6 +104,8 @@ class RunStore {
     std::condition_variable queue_changed_;
     std::deque<RunRecord> queue_;
     size_t queued_bytes_ = 0;
+    int64_t dropped_ = 0;  //!< runs not stored since the last time that was logged
+    int64_t last_drop_log_ms_ = 0;
     bool stopping_ = false;
     std::thread writer_;
 };
