@@ -6,39 +6,24 @@
 #include <array>
 #include <cmath>
 #include <initializer_list>
-#include <iterator>
 #include <limits>
-#include <map>
 #include <optional>
+#include <string>
 #include <string_view>
-#include <utility>
 #include <vector>
 
-#include "common/time_format.h"
 #include "report/csv_export.h"
+#include "report/html_text.h"
+#include "report/monthly_returns.h"
+#include "report/svg_chart.h"
 
 namespace spark::report {
 namespace {
 
 using nlohmann::json;
 
-// Chart geometry, in SVG user units: the drawings scale to the page width.
-constexpr double kChartWidth = 960;
-constexpr double kPadLeft = 78;
-constexpr double kPadRight = 12;
-constexpr double kPadTop = 10;
-constexpr double kPadBottom = 22;
-constexpr double kPriceHeight = 300;
-constexpr double kEquityHeight = 220;
-constexpr double kDrawdownHeight = 130;
-constexpr int kGridLines = 4;
-//! More points than this add nothing at print resolution and only weigh the page down.
-constexpr size_t kMaxChartPoints = 1500;
-//! Up to this many bars each is drawn as an OHLC bar; beyond, a close line over the high-low band.
-constexpr size_t kMaxOhlcBars = 300;
 constexpr size_t kMaxTableTrades = 500;
 constexpr size_t kMaxMarkedTrades = 2000;
-constexpr int64_t kMillisPerDay = 86'400'000;
 constexpr std::array<std::string_view, 12> kMonthNames = {"Jan", "Feb", "Mar", "Apr", "May", "Jun",
                                                           "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"};
 //! Metrics that are fractions, shown as percentages beside their value.
@@ -78,78 +63,6 @@ svg{display:block;width:100%;max-width:960px;height:auto}
 @media print{body{margin:0;font-size:10px}h2{break-after:avoid;page-break-after:avoid}tr{break-inside:avoid}
 *{-webkit-print-color-adjust:exact;print-color-adjust:exact}svg{max-width:100%}}
 )";
-
-template <typename... Args>
-void Append(std::string& out, fmt::format_string<Args...> format, Args&&... args) {
-    fmt::format_to(std::back_inserter(out), format, std::forward<Args>(args)...);
-}
-
-std::string Escape(std::string_view text) {
-    std::string out;
-    out.reserve(text.size());
-    for (const char c : text) {
-        switch (c) {
-            case '&':
-                out += "&amp;";
-                break;
-            case '<':
-                out += "&lt;";
-                break;
-            case '>':
-                out += "&gt;";
-                break;
-            case '"':
-                out += "&quot;";
-                break;
-            case '\'':
-                out += "&#39;";
-                break;
-            default:
-                out += c;
-        }
-    }
-    return out;
-}
-
-std::string Join(const std::vector<std::string>& parts, std::string_view separator) {
-    std::string out;
-    for (size_t i = 0; i < parts.size(); ++i) {
-        if (i > 0) out += separator;
-        out += parts[i];
-    }
-    return out;
-}
-
-const json* Path(const json& root, std::initializer_list<std::string_view> keys) {
-    const json* at = &root;
-    for (const std::string_view key : keys) {
-        at = FindMember(*at, key);
-        if (at == nullptr) return nullptr;
-    }
-    return at;
-}
-
-std::optional<double> NumberOf(const json* value) {
-    if (value == nullptr || !value->is_number()) return std::nullopt;
-    const double number = value->get<double>();
-    return std::isfinite(number) ? std::optional<double>(number) : std::nullopt;
-}
-
-std::string TextOf(const json* value) { return value == nullptr ? std::string() : ScalarText(*value); }
-
-//! A value of the answer as table cell content (escaped): numbers to 8 significant digits.
-std::string Cell(const json* value) {
-    if (value == nullptr || value->is_null()) return "&mdash;";
-    if (value->is_number_float()) {
-        const std::optional<double> number = NumberOf(value);
-        return number ? fmt::format("{:.8g}", *number) : "&mdash;";
-    }
-    return Escape(ScalarText(*value));
-}
-
-std::string IsoOf(std::optional<int64_t> ms) {
-    return ms && *ms >= 0 && *ms <= kMaxEpochMs ? FormatIsoUtc(*ms) : std::string("?");
-}
 
 std::string ParamsText(const json* params) {
     if (params == nullptr || !params->is_object()) return TextOf(params);
@@ -299,77 +212,6 @@ void MetricsSection(std::string& out, std::string_view title, const json* metric
     out += "</table>\n</section>\n";
 }
 
-//! Maps times and values onto a chart's plot area.
-struct Frame {
-    double height = 0;
-    int64_t t0 = 0;
-    int64_t t1 = 0;
-    double lo = 0;
-    double hi = 1;
-
-    double X(int64_t t) const {
-        const double f = t1 > t0 ? static_cast<double>(t - t0) / static_cast<double>(t1 - t0) : 0.5;
-        return kPadLeft + std::clamp(f, 0.0, 1.0) * (kChartWidth - kPadLeft - kPadRight);
-    }
-    double Y(double v) const {
-        const double f = hi > lo ? (hi - v) / (hi - lo) : 0.5;
-        return kPadTop + std::clamp(f, 0.0, 1.0) * (height - kPadTop - kPadBottom);
-    }
-};
-
-//! A frame whose value range is [lo, hi] widened by `pad` of its span (a flat series gets room too).
-Frame MakeFrame(double height, int64_t t0, int64_t t1, double lo, double hi, double pad) {
-    double margin = (hi - lo) * pad;
-    if (margin <= 0) margin = std::max(std::abs(hi) * 0.01, 1e-9);
-    return Frame{height, t0, t1, lo - margin, hi + margin};
-}
-
-enum class AxisUnit { kNumber, kPercent };
-
-std::string AxisDate(int64_t t, int64_t span_ms) {
-    const std::string iso = IsoOf(t);
-    // Within a few days the hour tells points apart; beyond, the date does.
-    return span_ms < 7 * kMillisPerDay ? iso.substr(0, 16) : iso.substr(0, 10);
-}
-
-void OpenChart(std::string& out, const Frame& f, std::string_view label, AxisUnit unit) {
-    Append(out, "<svg viewBox=\"0 0 {:.0f} {:.0f}\" role=\"img\" aria-label=\"{}\">\n", kChartWidth, f.height, label);
-    for (int k = 0; k <= kGridLines; ++k) {
-        const double v = f.lo + (f.hi - f.lo) * k / kGridLines;
-        const double y = f.Y(v);
-        Append(out, "<line class=\"grid\" x1=\"{:.1f}\" y1=\"{:.1f}\" x2=\"{:.1f}\" y2=\"{:.1f}\"/>", kPadLeft, y,
-               kChartWidth - kPadRight, y);
-        Append(out, "<text class=\"axis\" x=\"{:.1f}\" y=\"{:.1f}\" text-anchor=\"end\">{}</text>\n", kPadLeft - 6,
-               y + 3, unit == AxisUnit::kPercent ? fmt::format("{:.1f}%", v) : fmt::format("{:.6g}", v));
-    }
-    const int64_t span = f.t1 - f.t0;
-    const std::array<std::pair<int64_t, std::string_view>, 3> ticks = {
-        {{f.t0, "start"}, {f.t0 + span / 2, "middle"}, {f.t1, "end"}}};
-    for (const auto& [t, anchor] : ticks) {
-        Append(out, "<text class=\"axis\" x=\"{:.1f}\" y=\"{:.1f}\" text-anchor=\"{}\">{}</text>\n", f.X(t),
-               f.height - 6, anchor, AxisDate(t, span));
-    }
-}
-
-std::vector<Candle> DownsampleBars(std::span<const Candle> bars, size_t max_points) {
-    if (bars.size() <= max_points) return {bars.begin(), bars.end()};
-    const size_t per = (bars.size() + max_points - 1) / max_points;
-    std::vector<Candle> out;
-    out.reserve(bars.size() / per + 1);
-    for (size_t i = 0; i < bars.size(); i += per) {
-        const size_t end = std::min(bars.size(), i + per);
-        Candle bucket = bars[i];
-        for (size_t j = i + 1; j < end; ++j) {
-            bucket.high = std::max(bucket.high, bars[j].high);
-            bucket.low = std::min(bucket.low, bars[j].low);
-            bucket.volume += bars[j].volume;
-        }
-        bucket.close = bars[end - 1].close;
-        out.push_back(bucket);
-    }
-    return out;
-}
-
 //! ▲ long entry / ▼ short entry at the fill, ● at the exit (not for a trade still open). Returns
 //! how many trades were marked.
 size_t TradeMarkers(std::string& out, const Frame& f, const AnswerTrades& trades, std::string_view only_label) {
@@ -444,25 +286,6 @@ void PriceSection(std::string& out, std::span<const Candle> bars, const AnswerTr
     out += "</section>\n";
 }
 
-//! At most `max_points` points: each bucket's last equity and its deepest drawdown.
-std::vector<EquityPoint> DownsampleEquity(const std::vector<EquityPoint>& curve, size_t max_points) {
-    if (curve.size() <= max_points) return curve;
-    const size_t per = (curve.size() + max_points - 1) / max_points;
-    std::vector<EquityPoint> out;
-    out.reserve(curve.size() / per + 1);
-    for (size_t i = 0; i < curve.size(); i += per) {
-        const size_t end = std::min(curve.size(), i + per);
-        EquityPoint bucket = curve[end - 1];
-        for (size_t j = i; j < end; ++j) {
-            if (std::isfinite(curve[j].drawdown) && !(bucket.drawdown >= curve[j].drawdown)) {
-                bucket.drawdown = curve[j].drawdown;
-            }
-        }
-        out.push_back(bucket);
-    }
-    return out;
-}
-
 void EquitySection(std::string& out, const Result<std::vector<EquityPoint>>& curve) {
     out += "<section>\n<h2>Equity and drawdown</h2>\n";
     double lo = std::numeric_limits<double>::infinity();
@@ -503,37 +326,6 @@ void EquitySection(std::string& out, const Result<std::vector<EquityPoint>>& cur
     Append(out, "<p class=\"note\">{} points{}; deepest drawdown {:.2f}%.</p>\n", curve->size(),
            shown.size() < curve->size() ? fmt::format(", drawn as {}", shown.size()) : "", deepest * 100);
     out += "</section>\n";
-}
-
-//! Returns by UTC calendar month: a month's last equity over the previous month's, the first
-//! month against `initial`; whole years likewise. Keys are year * 12 + month index.
-struct MonthlyReturns {
-    std::map<int64_t, double> months;
-    std::map<int64_t, double> years;
-};
-
-MonthlyReturns MonthlyReturnsOf(const std::vector<EquityPoint>& curve, double initial) {
-    std::map<int64_t, double> last_of_month;
-    for (const EquityPoint& p : curve) {
-        if (!std::isfinite(p.equity) || p.time_ms < 0 || p.time_ms > kMaxEpochMs) continue;
-        const CivilDate date = CivilFromDays(FloorDiv(p.time_ms, kMillisPerDay));
-        last_of_month[date.year * 12 + (date.month - 1)] = p.equity;
-    }
-    MonthlyReturns out;
-    double previous_month = initial;
-    double previous_year = initial;
-    for (auto it = last_of_month.begin(); it != last_of_month.end(); ++it) {
-        const auto [key, equity] = *it;
-        out.months[key] = equity / previous_month - 1;
-        previous_month = equity;
-        const auto next = std::next(it);
-        const int64_t year = FloorDiv(key, 12);
-        if (next == last_of_month.end() || FloorDiv(next->first, 12) != year) {
-            out.years[year] = equity / previous_year - 1;
-            previous_year = equity;
-        }
-    }
-    return out;
 }
 
 //! White to green for gains, white to red for losses, by the size against `scale`.

@@ -8,6 +8,7 @@
 
 #include "model/candle.h"
 #include "report/csv_export.h"
+#include "report/monthly_returns.h"
 #include "report/tearsheet.h"
 
 namespace spark::report {
@@ -207,6 +208,17 @@ std::vector<Candle> HourlyBars(size_t count) {
                         .volume = 1});
     }
     return bars;
+}
+
+TEST(MonthlyReturnsOf, EachMonthAgainstThePreviousMonthsLastEquity) {
+    // 100 at 2024-01-01, 110 on 2024-01-31, 99 on 2024-02-29; the initial cash is 100.
+    const std::vector<EquityPoint> curve = {{kJan1st2024, 100, 0}, {1706659200000, 110, 0}, {1709164800000, 99, 0.1}};
+    const MonthlyReturns returns = MonthlyReturnsOf(curve, 100);
+    ASSERT_EQ(returns.months.size(), 2u);
+    EXPECT_NEAR(returns.months.at(2024 * 12 + 0), 0.10, 1e-12);
+    EXPECT_NEAR(returns.months.at(2024 * 12 + 1), -0.10, 1e-12);
+    ASSERT_EQ(returns.years.size(), 1u);
+    EXPECT_NEAR(returns.years.at(2024), -0.01, 1e-12);
 }
 
 TEST(Tearsheet, RunPageHasMetricsHeatmapAndNothingExternal) {
