@@ -16,3 +16,9 @@ set_target_properties(DuckDB::duckdb PROPERTIES
     IMPORTED_LOCATION "${DUCKDB_ROOT}/lib/libduckdb.so"
     IMPORTED_NO_SONAME ON
     INTERFACE_INCLUDE_DIRECTORIES "${DUCKDB_ROOT}/include")
+
+# Distributed jobs: hiredis (Debian's libhiredis-dev) speaks to Redis Streams; OpenSSL's libcrypto
+# names published series by their SHA-256 (content addressing).
+find_package(PkgConfig REQUIRED)
+pkg_check_modules(HIREDIS REQUIRED IMPORTED_TARGET hiredis)
+find_package(OpenSSL REQUIRED COMPONENTS Crypto)

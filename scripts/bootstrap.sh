@@ -8,10 +8,11 @@ duckdb_dir="$root/third_party/duckdb"
 
 # Debian packages: compiler and build tools, header-only Boost (Beast/Asio), JSON, metrics,
 # zlib (gzip import), test and benchmark frameworks, promtool, wrk (load driver), npm (DuckDB fetch,
-# the web app's build), Chromium (the web app's browser tests drive it through playwright-core).
+# the web app's build), Chromium (the web app's browser tests drive it through playwright-core),
+# Redis, hiredis and libcrypto (distributed jobs: workers over Redis Streams, series named by SHA-256).
 packages=(g++ cmake ninja-build ccache make libboost-dev nlohmann-json3-dev prometheus-cpp-dev
           zlib1g-dev libfmt-dev libcli11-dev libcurl4-openssl-dev libgtest-dev libgmock-dev libbenchmark-dev prometheus wrk python3 ca-certificates
-          chromium)
+          chromium redis-server libhiredis-dev libssl-dev pkg-config)
 command -v npm >/dev/null 2>&1 || packages+=(npm)
 # `bootstrap.sh fuzz`: clang 16 with its libFuzzer and sanitizer runtimes (make fuzz).
 [ "${1:-}" = "fuzz" ] && packages+=(clang-16 libclang-rt-16-dev)

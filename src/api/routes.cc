@@ -11,6 +11,7 @@
 #include "api/json/json_writer.h"
 #include "api/optimize/optimize_route.h"
 #include "api/portfolio/portfolio_route.h"
+#include "api/jobs/jobs_routes.h"
 #include "api/runs/runs_routes.h"
 #include "api/strategy/strategies_route.h"
 #include "api/walkforward/walkforward_route.h"
@@ -158,6 +159,7 @@ Router BuildRoutes(ServiceContext& context) {
     add_job({"POST", "/backtest/portfolio", "portfolio", Executor::kComputePool,
              [portfolio](const HttpRequest& request) { return portfolio->Handle(request); }});
     AddRunsRoutes(router, context.runs, context.loader);
+    if (context.jobs != nullptr) AddJobsRoutes(router, *context.jobs);
     router.Add({"GET", "/audit/recent", "audit", Executor::kIoThread,
                 [&audit = context.audit](const HttpRequest& request) { return RecentAuditLines(audit, request); }});
     AddWebRoutes(router, context.web_dir);

@@ -17,6 +17,7 @@
 #include "marketdata/backtest_cache.h"
 #include "marketdata/bar_loader.h"
 #include "marketdata/funding_loader.h"
+#include "jobs/job_manager.h"
 #include "runs/run_store.h"
 
 namespace spark::api {
@@ -103,6 +104,7 @@ struct ServiceContext {
     std::set<std::string> real_routes;  //!< REAL_ROUTES: job routes with real handlers
     ConfigSummary config;               //!< for clients that presented the token
     ConfigSummary public_config;        //!< for everyone else: file paths reduced to file names
+    jobs::JobManager* jobs = nullptr;   //!< asynchronous jobs (POST /jobs); null: no job routes
 };
 
 Router BuildRoutes(ServiceContext& context);

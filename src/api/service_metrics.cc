@@ -355,6 +355,8 @@ void ServiceMetrics::RecordRejection(std::string_view route, std::string_view re
 
 void ServiceMetrics::SetLoadSampler(std::function<Load()> sampler) { sampler_ = std::move(sampler); }
 
+void ServiceMetrics::SetExtraSampler(std::function<std::string()> sampler) { extra_sampler_ = std::move(sampler); }
+
 namespace {
 
 double ResidentBytes() {
@@ -392,7 +394,9 @@ std::string ServiceMetrics::Serialize() const {
     virtual_bytes_.Set(stat.virtual_bytes);
     open_fds_.Set(OpenFds());
     max_fds_.Set(MaxFds());
-    return prometheus::TextSerializer().Serialize(registry_->Collect());
+    std::string text = prometheus::TextSerializer().Serialize(registry_->Collect());
+    if (extra_sampler_) text += extra_sampler_();
+    return text;
 }
 
 }  // namespace spark::api

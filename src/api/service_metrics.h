@@ -70,6 +70,10 @@ class ServiceMetrics {
     };
     void SetLoadSampler(std::function<Load()> sampler);
 
+    //! Metrics another component renders itself, in the text exposition format (with HELP and
+    //! TYPE lines), appended at each scrape: the jobs' families, whose labels (workers) come and go.
+    void SetExtraSampler(std::function<std::string()> sampler);
+
     //! The text exposition format, for GET /metrics.
     std::string Serialize() const;
 
@@ -114,6 +118,7 @@ class ServiceMetrics {
     mutable std::mutex cpu_mutex_;
     mutable double cpu_reported_ = 0;  //!< what cpu_seconds_ holds: it advances by the /proc delta
     std::function<Load()> sampler_;
+    std::function<std::string()> extra_sampler_;
 };
 
 }  // namespace spark::api

@@ -20,6 +20,9 @@ int RunImport(const std::vector<std::string>& args);
 //! `spark-executor cache list|verify|delete ...`: what the cache file holds (cache_command.cc).
 int RunCache(const std::vector<std::string>& args);
 
+//! `spark-executor worker --redis URL`: runs job shards for a coordinator (docs/scaling.md).
+int RunWorker(const std::vector<std::string>& args);
+
 //! An import's per-file summary, rejected rows, notes and refusal, on stderr.
 void PrintImportReport(const ImportReport& report);
 

@@ -202,6 +202,16 @@ const std::vector<Setting>& Settings() {
          Integer(&ServeConfig::runs_keep, 0, 10'000'000)},
         {"--runs-keep-days", "SPARK_RUNS_KEEP_DAYS", "stored runs older than this many days are deleted",
          Integer(&ServeConfig::runs_keep_days, 1, 36'500)},
+        {"--jobs-max-combinations", "JOBS_MAX_COMBINATIONS",
+         "most backtest runs (combinations x series) one asynchronous job may make",
+         Integer(&ServeConfig::jobs_max_combinations, 1, 1'000'000'000)},
+        {"--jobs-max-running", "JOBS_MAX_RUNNING", "asynchronous jobs computing at once; others wait queued",
+         Integer(&ServeConfig::jobs_max_running, 1, 1000)},
+        {"--jobs-shard-bars", "JOBS_SHARD_BARS", "work per shard of a grid job, in bars simulated",
+         Integer(&ServeConfig::jobs_shard_bars, 1, int64_t{1} << 40)},
+        {"--redis", "SPARK_REDIS_URL",
+         "redis://host:port: run job shards on workers through Redis Streams (empty: on this service)",
+         Text(&ServeConfig::redis_url, true)},
         {"--web-dir", "SPARK_WEB_DIR", "the web app's built files (index.html, assets/), served at GET /",
          Text(&ServeConfig::web_dir, true)},
         {"--audit-max-bytes", "SPARK_AUDIT_MAX_BYTES", "audit file size that triggers a rotation",
@@ -318,7 +328,11 @@ std::vector<std::pair<std::string, std::string>> DescribeConfig(const ServeConfi
             {"seedDir", path(c.seed_dir)},
             {"runsKeep", std::to_string(c.runs_keep)},
             {"runsKeepDays", std::to_string(c.runs_keep_days)},
-            {"webDir", path(c.web_dir)}};
+            {"webDir", path(c.web_dir)},
+            {"jobsMaxCombinations", std::to_string(c.jobs_max_combinations)},
+            {"jobsMaxRunning", std::to_string(c.jobs_max_running)},
+            {"jobsShardBars", std::to_string(c.jobs_shard_bars)},
+            {"redis", RedactUrlCredentials(c.redis_url)}};
 }
 
 std::string ServeUsage() {

@@ -45,9 +45,13 @@ struct ServeConfig {
     int64_t audit_keep = 5;
     size_t memory_cache_mb = 256;
     int duckdb_threads = 1;
-    std::string seed_dir;  //!< Binance CSVs imported at start when the cache lacks them
-    int64_t runs_keep = 1000;     //!< SPARK_RUNS_KEEP: stored runs kept (0: none stored)
-    int64_t runs_keep_days = 90;  //!< SPARK_RUNS_KEEP_DAYS: stored runs older than this are deleted
+    std::string seed_dir;                        //!< Binance CSVs imported at start when the cache lacks them
+    int64_t runs_keep = 1000;                    //!< SPARK_RUNS_KEEP: stored runs kept (0: none stored)
+    int64_t runs_keep_days = 90;                 //!< SPARK_RUNS_KEEP_DAYS: stored runs older than this are deleted
+    int64_t jobs_max_combinations = 10'000'000;  //!< JOBS_MAX_COMBINATIONS: backtest runs one job may make
+    size_t jobs_max_running = 1;                 //!< JOBS_MAX_RUNNING: jobs computing at once
+    int64_t jobs_shard_bars = 100'000'000;       //!< JOBS_SHARD_BARS: bars simulated per shard
+    std::string redis_url;  //!< SPARK_REDIS_URL (--redis): coordinate workers through Redis; empty: local jobs
     std::string web_dir = "web/dist";  //!< SPARK_WEB_DIR: the web app's built files, served at GET /
 };
 

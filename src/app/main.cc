@@ -13,6 +13,7 @@ constexpr const char* kUsage =
     "  serve    run the HTTP service\n"
     "  import   load Binance kline files into the cache\n"
     "  cache    list, verify or delete what the cache file holds\n"
+    "  worker   run job shards for a coordinator through Redis (serve --redis)\n"
     "Run 'spark-executor <command> --help' for a command's options and their defaults.\n";
 
 }  // namespace
@@ -24,6 +25,7 @@ int main(int argc, char** argv) {
     if (command == "serve") return spark::app::RunServe(rest);
     if (command == "import") return spark::app::RunImport(rest);
     if (command == "cache") return spark::app::RunCache(rest);
+    if (command == "worker") return spark::app::RunWorker(rest);
     if (command == "--version" || command == "version") {
         std::cout << spark::app::VersionLine() << '\n';
         return 0;

@@ -11,6 +11,8 @@
 #include <sys/resource.h>
 
 #include "api/http/http_server.h"
+#include "api/jobs/job_metrics.h"
+#include "api/jobs/job_planner.h"
 #include "api/route_transitions.h"
 #include "api/routes.h"
 #include "api/service_metrics.h"
@@ -18,6 +20,11 @@
 #include "app/commands.h"
 #include "app/config.h"
 #include "common/thread_pool.h"
+#include "jobs/job_manager.h"
+#include "jobs/job_store.h"
+#include "jobs/local_shard_runner.h"
+#include "jobs/redis_client.h"
+#include "jobs/redis_shard_runner.h"
 #include "marketdata/backtest_cache.h"
 #include "marketdata/bar_loader.h"
 #include "marketdata/funding_loader.h"
@@ -179,7 +186,43 @@ int RunServe(const std::vector<std::string>& args) {
                           });
     BarLoader loader(**cache, &binance);
     FundingLoader funding(**cache, &binance);
+    // Jobs outlive the pool: a shard or merge still running when the pool drains reports into them.
+    auto job_store = jobs::JobStore::Open((*cache)->Database());
+    if (!job_store) {
+        std::cerr << "spark-executor: cannot open the jobs table: " << job_store.error().message << '\n';
+        return kExitFailure;
+    }
+    std::unique_ptr<jobs::ShardRunner> shard_runner;
+    std::unique_ptr<api::ServiceJobPlanner> job_planner;
+    std::unique_ptr<jobs::JobManager> job_manager;
     auto pool = std::make_unique<ThreadPool>(config->workers, api::kLaneCount);
+    if (config->redis_url.empty()) {
+        shard_runner = std::make_unique<jobs::LocalShardRunner>(*pool, static_cast<size_t>(api::Lane::kBatch));
+    } else {
+        Result<jobs::RedisAddress> address = jobs::ParseRedisUrl(config->redis_url);
+        if (!address) {
+            std::cerr << "spark-executor serve: invalid --redis: " << address.error().message << '\n';
+            return kExitUsage;
+        }
+        auto runner = jobs::RedisShardRunner::Start(*address);
+        if (!runner) {
+            std::cerr << "spark-executor: " << runner.error().message << '\n';
+            return kExitFailure;
+        }
+        shard_runner = std::move(*runner);
+    }
+    job_planner = std::make_unique<api::ServiceJobPlanner>(
+        loader, funding, metrics, *pool,
+        api::JobPlannerOptions{.optimizer = {config->optimizer_max_combinations, config->optimizer_max_concurrency},
+                               .wfo_threshold = config->wfo_threshold,
+                               .portfolio_max_assets = config->portfolio_max_assets,
+                               .max_runs = static_cast<uint64_t>(config->jobs_max_combinations),
+                               .shard_bars = static_cast<uint64_t>(config->jobs_shard_bars)});
+    job_manager = std::make_unique<jobs::JobManager>(
+        **job_store, *job_planner, *shard_runner, *pool, static_cast<size_t>(api::Lane::kBatch),
+        jobs::JobLimits{.max_runs = static_cast<uint64_t>(config->jobs_max_combinations),
+                        .max_running = config->jobs_max_running});
+    api::AddJobMetrics(metrics, *job_manager, *shard_runner);
     // /version and the start-up log report the limits in force, not the ones asked for.
     config->max_connections = ConnectionCap(config->max_connections);
     if (config->max_running_batch_jobs == 0) config->max_running_batch_jobs = config->workers;
@@ -196,7 +239,8 @@ int RunServe(const std::vector<std::string>& args) {
                                 config->web_dir,
                                 config->real_routes,
                                 DescribeConfig(*config),
-                                DescribeConfig(*config, /*with_paths=*/false)};
+                                DescribeConfig(*config, /*with_paths=*/false),
+                                job_manager.get()};
     const api::Router router = api::BuildRoutes(context);
     api::HttpServer server({.host = config->host,
                             .port = config->port,
@@ -226,7 +270,14 @@ int RunServe(const std::vector<std::string>& args) {
     std::cout << fmt::format("spark-executor listening on http://{}:{} (cache {}, {} workers)", config->host,
                              server.Port(), config->db_path, config->workers)
               << std::endl;
+    // The restart rule (docs/jobs.md): jobs the previous process left queued or running start again.
+    if (Result<size_t> resumed = job_manager->ResumeUnfinished(); !resumed) {
+        std::cerr << "spark-executor: cannot resume the unfinished jobs: " << resumed.error().message << '\n';
+    }
     server.Run();
+    // Running jobs stay `running` in the store for the next start; no shard reports after this.
+    job_manager->Stop();
+    shard_runner->Stop();
     // Waits for Binance (a minute's rate window, a retry back-off) end now; running jobs finish,
     // queued ones (whose answers can no longer be sent) are dropped, all before the server's
     // sessions and the cache go away.

@@ -32,12 +32,25 @@ std::string_view ErrorCodeName(ErrorCode code) {
             return "MARKET_DATA_UNAVAILABLE";
         case ErrorCode::kMarketDataTimeout:
             return "MARKET_DATA_TIMEOUT";
+        case ErrorCode::kJobNotFound:
+            return "JOB_NOT_FOUND";
+        case ErrorCode::kJobNotDone:
+            return "JOB_NOT_DONE";
+        case ErrorCode::kQueueUnavailable:
+            return "QUEUE_UNAVAILABLE";
         case ErrorCode::kMarketDataBanned:
             return "MARKET_DATA_BANNED";
         case ErrorCode::kInternal:
             return "INTERNAL_ERROR";
     }
     return "INTERNAL_ERROR";
+}
+
+ErrorCode ErrorCodeFromName(std::string_view name) {
+    for (int c = 0; c <= static_cast<int>(ErrorCode::kInternal); ++c) {
+        if (ErrorCodeName(static_cast<ErrorCode>(c)) == name) return static_cast<ErrorCode>(c);
+    }
+    return ErrorCode::kInternal;
 }
 
 }  // namespace spark

@@ -26,6 +26,9 @@ enum class ErrorCode {
     kMarketDataUnavailable,  //!< Binance failed: 5xx, exhausted retries, unreachable, malformed answer
     kMarketDataTimeout,      //!< Binance did not answer in time
     kMarketDataBanned,       //!< Binance banned this IP (418): not retried
+    kJobNotFound,            //!< no asynchronous job has this id (or it was removed)
+    kJobNotDone,             //!< the job's result was asked before it finished, or it failed or was cancelled
+    kQueueUnavailable,       //!< the job queue (Redis) cannot be reached or refused a command
     kInternal,               //!< a bug: something that should not happen
 };
 
@@ -54,5 +57,7 @@ inline std::unexpected<Error> MakeError(ErrorCode code, std::string message, std
 
 //! Stable wire name of a code, e.g. "INVALID_REQUEST".
 std::string_view ErrorCodeName(ErrorCode code);
+//! The code a wire name stands for (an answer relayed from another component); kInternal if none.
+ErrorCode ErrorCodeFromName(std::string_view name);
 
 }  // namespace spark

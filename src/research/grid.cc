@@ -32,7 +32,8 @@ std::vector<double> RangeValues(double from, double to, double step) {
     return values;
 }
 
-Result<GridExpansion> ExpandGrid(const StrategyDefinition& strategy, const GridSpec& grid, size_t keep) {
+Result<GridExpansion> ExpandGrid(const StrategyDefinition& strategy, const GridSpec& grid, size_t keep,
+                                 int64_t max_raw) {
     // Every axis and fixed value must name a parameter (or an engine option), once.
     for (const GridAxis& axis : grid.axes) {
         if (IsOptionAxis(axis.name)) {
@@ -82,12 +83,11 @@ Result<GridExpansion> ExpandGrid(const StrategyDefinition& strategy, const GridS
     for (const GridAxis* axis : option_axes) values.push_back(&axis->values);
     for (const std::vector<double>* axis_values : values) {
         raw *= static_cast<int64_t>(axis_values->size());
-        if (raw > kMaxRawCombinations) {
-            Error error(
-                ErrorCode::kTooManyCombinations,
-                fmt::format("the grid describes more than {} combinations before constraints", kMaxRawCombinations),
-                "grid", "TOO_MANY_COMBINATIONS");
-            error.numbers = {{"count", static_cast<double>(raw)}, {"cap", static_cast<double>(kMaxRawCombinations)}};
+        if (raw > max_raw) {
+            Error error(ErrorCode::kTooManyCombinations,
+                        fmt::format("the grid describes more than {} combinations before constraints", max_raw),
+                        "grid", "TOO_MANY_COMBINATIONS");
+            error.numbers = {{"count", static_cast<double>(raw)}, {"cap", static_cast<double>(max_raw)}};
             return std::unexpected(error);
         }
     }

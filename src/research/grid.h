@@ -41,7 +41,9 @@ std::vector<double> RangeValues(double from, double to, double step);
 //! `grid.<param>`); combinations breaking the constraint are skipped and counted.
 //! Only the first `keep` valid combinations are stored (the rest are counted in `valid`), so a
 //! grid far over the cap costs no memory before it is refused.
+//! `max_raw` caps the raw combinations (asynchronous jobs allow more than the synchronous routes).
 Result<GridExpansion> ExpandGrid(const StrategyDefinition& strategy, const GridSpec& grid,
-                                 size_t keep = static_cast<size_t>(kMaxRawCombinations));
+                                 size_t keep = static_cast<size_t>(kMaxRawCombinations),
+                                 int64_t max_raw = kMaxRawCombinations);
 
 }  // namespace spark::research

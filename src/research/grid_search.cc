@@ -65,12 +65,7 @@ class GridSearchJob : public std::enable_shared_from_this<GridSearchJob> {
                 const size_t i = next_.fetch_add(1);
                 if (i >= n) break;
                 RunBacktest(context_, *strategies_[i], OptionsOf(i), input_.periods_per_year, workspace);
-                Trial& trial = outcome_.trials[i];
-                trial.metrics = workspace.result.metrics;
-                if (trial.metrics.volatility > 0) {
-                    trial.sharpe_per_bar = trial.metrics.sharpe / std::sqrt(input_.periods_per_year);
-                }
-                trial.evaluated = true;
+                outcome_.trials[i] = TrialOf(workspace.result.metrics, input_.periods_per_year);
             }
         } catch (const std::exception& e) {
             // The job ends with the error; the other lanes stop at their next turn.
@@ -88,29 +83,10 @@ class GridSearchJob : public std::enable_shared_from_this<GridSearchJob> {
 
     void Finish() {
         outcome_.cancelled = cancel_->load();
-        std::vector<std::optional<double>> sharpes;
-        for (size_t i = 0; i < outcome_.trials.size(); ++i) {
-            const Trial& trial = outcome_.trials[i];
-            if (!trial.evaluated) continue;
-            ++outcome_.evaluated;
-            sharpes.push_back(trial.sharpe_per_bar);
-            if (trial.metrics.num_trades < input_.min_trades) {
-                ++outcome_.below_min_trades;
-                continue;
-            }
-            outcome_.ranking.push_back(i);
-        }
-        // Highest objective first; ties to the combination enumerated first.
-        std::stable_sort(outcome_.ranking.begin(), outcome_.ranking.end(), [&](size_t a, size_t b) {
-            return ObjectiveValue(input_.objective, outcome_.trials[a].metrics) >
-                   ObjectiveValue(input_.objective, outcome_.trials[b].metrics);
-        });
-        if (!outcome_.ranking.empty() && !outcome_.cancelled && outcome_.error.empty()) {
-            BacktestWorkspace workspace;
-            RunBacktest(context_, *strategies_[outcome_.ranking.front()], OptionsOf(outcome_.ranking.front()),
-                        input_.periods_per_year, workspace);
-            outcome_.guard = analysis::ComputeOverfittingGuard(workspace.result.equity, sharpes);
-            outcome_.best = std::move(workspace.result);
+        RankTrials(outcome_, input_.objective, input_.min_trades);
+        if (!outcome_.cancelled && outcome_.error.empty()) {
+            AddBestRun(outcome_, context_, *input_.strategy, input_.combinations, input_.options,
+                       input_.periods_per_year);
         }
         done_(std::move(outcome_));
     }
@@ -163,6 +139,70 @@ double ObjectiveValue(Objective objective, const analysis::Metrics& m) {
             return m.profit_factor.value_or(std::numeric_limits<double>::infinity());
     }
     return m.sharpe;
+}
+
+Trial TrialOf(const analysis::Metrics& metrics, double periods_per_year) {
+    Trial trial;
+    trial.metrics = metrics;
+    if (metrics.volatility > 0) trial.sharpe_per_bar = metrics.sharpe / std::sqrt(periods_per_year);
+    trial.evaluated = true;
+    return trial;
+}
+
+std::vector<Trial> EvaluateCombinations(const SeriesContext& context, const StrategyDefinition& strategy,
+                                        std::span<const ParamValues> combinations, const BacktestOptions& options,
+                                        double periods_per_year, const std::atomic<bool>* cancel) {
+    std::vector<Trial> trials(combinations.size());
+    BacktestWorkspace workspace;
+    for (size_t i = 0; i < combinations.size(); ++i) {
+        if (cancel && cancel->load(std::memory_order_relaxed)) break;
+        const ParamValues& p = combinations[i];
+        const std::unique_ptr<Strategy> run = strategy.create(StrategyParamsOf(p));
+        if (HasOptionValues(p)) {
+            RunBacktest(context, *run, OptionsFor(options, p), periods_per_year, workspace);
+        } else {
+            RunBacktest(context, *run, options, periods_per_year, workspace);
+        }
+        trials[i] = TrialOf(workspace.result.metrics, periods_per_year);
+    }
+    return trials;
+}
+
+void RankTrials(GridSearchOutcome& outcome, Objective objective, int64_t min_trades) {
+    outcome.evaluated = 0;
+    outcome.below_min_trades = 0;
+    outcome.ranking.clear();
+    for (size_t i = 0; i < outcome.trials.size(); ++i) {
+        const Trial& trial = outcome.trials[i];
+        if (!trial.evaluated) continue;
+        ++outcome.evaluated;
+        if (trial.metrics.num_trades < min_trades) {
+            ++outcome.below_min_trades;
+            continue;
+        }
+        outcome.ranking.push_back(i);
+    }
+    // Highest objective first; ties to the combination enumerated first.
+    std::stable_sort(outcome.ranking.begin(), outcome.ranking.end(), [&](size_t a, size_t b) {
+        return ObjectiveValue(objective, outcome.trials[a].metrics) >
+               ObjectiveValue(objective, outcome.trials[b].metrics);
+    });
+}
+
+void AddBestRun(GridSearchOutcome& outcome, const SeriesContext& context, const StrategyDefinition& strategy,
+                const std::vector<ParamValues>& combinations, const BacktestOptions& options, double periods_per_year) {
+    if (outcome.ranking.empty()) return;
+    std::vector<std::optional<double>> sharpes;
+    for (const Trial& trial : outcome.trials) {
+        if (trial.evaluated) sharpes.push_back(trial.sharpe_per_bar);
+    }
+    const ParamValues& best = combinations[outcome.ranking.front()];
+    const std::unique_ptr<Strategy> run = strategy.create(StrategyParamsOf(best));
+    BacktestWorkspace workspace;
+    RunBacktest(context, *run, HasOptionValues(best) ? OptionsFor(options, best) : options, periods_per_year,
+                workspace);
+    outcome.guard = analysis::ComputeOverfittingGuard(workspace.result.equity, sharpes);
+    outcome.best = std::move(workspace.result);
 }
 
 void StartGridSearch(ThreadPool& pool, size_t max_lanes, GridSearchInput input,

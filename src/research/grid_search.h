@@ -5,6 +5,7 @@
 #include <functional>
 #include <memory>
 #include <optional>
+#include <span>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -13,6 +14,7 @@
 #include "analysis/performance_report.h"
 #include "common/thread_pool.h"
 #include "engine/backtest.h"
+#include "strategy/series_context.h"
 #include "strategy/strategy_registry.h"
 
 namespace spark::research {
@@ -50,6 +52,25 @@ struct GridSearchOutcome {
     std::optional<BacktestResult> best;  //!< the full run of ranking[0]
     std::optional<analysis::OverfittingGuard> guard;
 };
+
+//! A combination's trial from its finished run (the per-bar Sharpe ratio only when the curve moved).
+Trial TrialOf(const analysis::Metrics& metrics, double periods_per_year);
+
+//! Runs `combinations` in order on one thread over `context` (a shard of a grid: jobs and workers
+//! run grids in pieces with the same engine calls as the grid search). Stops early when `cancel`
+//! is set; trials not reached stay unevaluated.
+std::vector<Trial> EvaluateCombinations(const SeriesContext& context, const StrategyDefinition& strategy,
+                                        std::span<const ParamValues> combinations, const BacktestOptions& options,
+                                        double periods_per_year, const std::atomic<bool>* cancel = nullptr);
+
+//! Counts and ranks `outcome.trials` (evaluated ones; fewer trades than `min_trades` counted but
+//! not ranked): highest objective first, ties to the combination enumerated first.
+void RankTrials(GridSearchOutcome& outcome, Objective objective, int64_t min_trades);
+
+//! Runs the best ranked combination again for its full result and computes the overfitting guard
+//! over every evaluated trial's Sharpe ratio. A no-op when nothing ranked.
+void AddBestRun(GridSearchOutcome& outcome, const SeriesContext& context, const StrategyDefinition& strategy,
+                const std::vector<ParamValues>& combinations, const BacktestOptions& options, double periods_per_year);
 
 //! Runs every combination on the shared compute pool with at most `max_lanes` workers. Lanes
 //! take a few combinations at a time and requeue themselves behind other work, so concurrent

@@ -108,6 +108,14 @@ int ServerProcess::Stop() {
     return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
 }
 
+void ServerProcess::Kill() {
+    if (pid_ <= 0) return;
+    kill(pid_, SIGKILL);
+    waitpid(pid_, nullptr, 0);
+    pid_ = -1;
+    port_ = 0;
+}
+
 std::string ServerProcess::Stderr() const {
     std::ifstream in(stderr_path_);
     std::stringstream text;

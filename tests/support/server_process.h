@@ -24,6 +24,8 @@ class ServerProcess {
     uint16_t Port() const { return port_; }
     //! SIGTERM, then waits; returns the exit status (or -1).
     int Stop();
+    //! SIGKILL, as a crash: nothing of the process runs after it.
+    void Kill();
     //! Everything the process wrote to stderr so far.
     std::string Stderr() const;
 

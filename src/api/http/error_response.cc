@@ -25,7 +25,10 @@ int HttpStatusFor(ErrorCode code) {
             return 503;
         case ErrorCode::kRouteNotFound:
         case ErrorCode::kDataNotFound:
+        case ErrorCode::kJobNotFound:
             return 404;
+        case ErrorCode::kJobNotDone:
+            return 409;
         case ErrorCode::kMethodNotAllowed:
             return 405;
         case ErrorCode::kUnauthorized:
@@ -39,6 +42,7 @@ int HttpStatusFor(ErrorCode code) {
             return 500;
         case ErrorCode::kCacheUnavailable:
         case ErrorCode::kServiceUnavailable:
+        case ErrorCode::kQueueUnavailable:
             return 503;
     }
     return 500;

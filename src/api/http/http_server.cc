@@ -13,7 +13,10 @@
 #include <chrono>
 #include <iostream>
 #include <memory>
+#include <mutex>
 #include <optional>
+#include <set>
+#include <string_view>
 #include <thread>
 #include <vector>
 
@@ -21,6 +24,7 @@
 
 #include "api/audit_log.h"
 #include "api/http/error_response.h"
+#include "api/http/event_stream.h"
 #include "api/http/job_gate.h"
 #include "api/http/rejection_log.h"
 #include "api/run/run_route.h"
@@ -40,6 +44,11 @@ constexpr auto kDrainPollInterval = std::chrono::milliseconds(20);
 //! loop does not spin and flood the log.
 constexpr auto kAcceptRetryDelay = std::chrono::milliseconds(100);
 constexpr auto kLingerTimeout = std::chrono::seconds(2);
+//! How long a streamed answer may stay silent before a comment line goes out: proxies and load
+//! balancers close connections idle for longer than their read timeout (nginx's is 120 s here,
+//! often 60 s elsewhere), and a write is also how a vanished client gets noticed.
+constexpr auto kEventStreamHeartbeat = std::chrono::seconds(15);
+constexpr std::string_view kEventStreamComment = ": keep-alive\n\n";
 
 //! Shared by the listener and every session.
 using Clock = std::chrono::steady_clock;
@@ -75,6 +84,11 @@ struct ServerState {
     std::atomic<int64_t> in_flight{0};  //!< requests read but not yet fully answered
     std::atomic<int64_t> connections{0};
     std::atomic<bool> draining{false};
+    //! The answers streaming now (Server-Sent Events), so a shutdown can end them: each holds
+    //! its request in flight until its producer closes it, which would otherwise keep the drain
+    //! waiting for the whole grace period. A session lists its stream while it writes it.
+    std::mutex streams_mutex;
+    std::set<std::shared_ptr<EventStream>> streams;
 };
 
 std::string_view Header(const http::request<http::string_body>& request, http::field field) {
@@ -154,10 +168,19 @@ HttpResponse InvokeSafely(const Route& route, const HttpRequest& request) {
 
 class Session : public std::enable_shared_from_this<Session> {
   public:
-    Session(tcp::socket socket, ServerState& state) : stream_(std::move(socket)), state_(state) {
+    Session(tcp::socket socket, ServerState& state)
+        : stream_(std::move(socket)), state_(state), heartbeat_(stream_.get_executor()) {
         state_.connections.fetch_add(1);
     }
-    ~Session() { state_.connections.fetch_sub(1); }
+    ~Session() {
+        // Still streaming only when the io_context is destroyed first (the grace period ran out):
+        // the producer must learn that nobody reads its events any more.
+        if (events_) {
+            Unlist(events_);
+            events_->MarkClientGone();
+        }
+        state_.connections.fetch_sub(1);
+    }
 
     void Start() {
         asio::dispatch(stream_.get_executor(), [self = shared_from_this()] { self->Read(); });
@@ -395,17 +418,17 @@ class Session : public std::enable_shared_from_this<Session> {
         Record(response, route_name);
         if (job_) response.headers.emplace_back("X-Run-Id", job_->run_id);
         job_.reset();
+        if (response.events) {
+            if (response.status == 200) return StartEventStream(std::move(response), keep_alive);
+            // The error is sent instead of the stream: nobody will read what its producer pushes.
+            response.events->MarkClientGone();
+        }
         response_ = {};
         response_.version(11);
         response_.result(static_cast<unsigned>(response.status));
         response_.set(http::field::server, "spark-executor");
         if (response.status != 204) response_.set(http::field::content_type, response.content_type);
-        if (!cors_origin_.empty()) {
-            response_.set(http::field::access_control_allow_origin, cors_origin_);
-            response_.set(http::field::vary, "Origin");
-            cors_origin_.clear();
-        }
-        for (const auto& [name, value] : response.headers) response_.set(name, value);
+        SetCorsAndExtraHeaders(response_, response);
         response_.keep_alive(keep_alive);
         response_.body() = std::move(response.body);
         response_.prepare_payload();
@@ -413,6 +436,167 @@ class Session : public std::enable_shared_from_this<Session> {
         http::async_write(stream_, response_, [self = shared_from_this(), keep_alive](beast::error_code ec, size_t) {
             self->OnWrite(ec, keep_alive);
         });
+    }
+
+    //! What every answer carries after its own fields: CORS for a listed origin, then the
+    //! handler's extra headers (which may replace any field set before).
+    template <typename Body>
+    void SetCorsAndExtraHeaders(http::response<Body>& message, const HttpResponse& response) {
+        if (!cors_origin_.empty()) {
+            message.set(http::field::access_control_allow_origin, cors_origin_);
+            message.set(http::field::vary, "Origin");
+            cors_origin_.clear();
+        }
+        for (const auto& [name, value] : response.headers) message.set(name, value);
+    }
+
+    //! Answers with the events of `response.events` as they are pushed (chunked) instead of a
+    //! body. The request stays in flight until the stream ends, like any answer being written;
+    //! a shutdown ends it (BeginShutdown closes every listed stream), so it does not hold the
+    //! drain. Record has already run: a stream is logged and audited once, when it starts.
+    void StartEventStream(HttpResponse response, bool keep_alive) {
+        events_ = std::move(response.events);
+        // HTTP/1.0 has no chunked encoding: such a client reads until the connection closes.
+        stream_chunked_ = request_.version() >= 11;
+        stream_keep_alive_ = keep_alive && stream_chunked_;
+        stream_header_.emplace();
+        http::response<http::empty_body>& header = *stream_header_;
+        header.version(11);
+        header.result(http::status::ok);
+        header.set(http::field::server, "spark-executor");
+        header.set(http::field::content_type, "text/event-stream");
+        // Events are of the moment: no cache on the way may keep or replay them.
+        header.set(http::field::cache_control, "no-store");
+        // nginx buffers upstream answers (proxy_buffering on in deploy/nginx): this turns that off
+        // for this answer, or events would reach the client in 64 KiB lumps.
+        header.set("X-Accel-Buffering", "no");
+        SetCorsAndExtraHeaders(header, response);
+        header.keep_alive(stream_keep_alive_);
+        header.chunked(stream_chunked_);
+        stream_serializer_.emplace(header);
+        {
+            std::lock_guard lock(state_.streams_mutex);
+            state_.streams.insert(events_);
+        }
+        // A shutdown that began before the stream was listed did not see it: end it here.
+        if (state_.draining.load()) events_->Close();
+        // A weak reference, or the stream (which the producer holds too) and this session would
+        // keep each other alive. While the answer streams, the session's own pending operations
+        // (a write, or the heartbeat's wait) hold it; the posted handler holds it until it runs.
+        events_->OnReady([weak = weak_from_this()] {
+            if (const std::shared_ptr<Session> self = weak.lock()) {
+                asio::post(self->stream_.get_executor(), [self] { self->PumpEvents(false); });
+            }
+        });
+        WatchStreamPeer();
+        stream_writing_ = true;
+        stream_.expires_after(state_.options.request_timeout);
+        http::async_write_header(
+            stream_, *stream_serializer_,
+            [self = shared_from_this()](beast::error_code ec, size_t) { self->OnEventsWritten(ec); });
+    }
+
+    //! The write loop, on the session's strand. Takes everything queued and writes it as one
+    //! chunk; the write's completion comes back here, so events pushed meanwhile go out next
+    //! (their wake, if any, finds the write in flight and does nothing) and only one write is
+    //! ever in flight. `heartbeat`: the stream has been silent for kEventStreamHeartbeat.
+    void PumpEvents(bool heartbeat) {
+        if (!events_ || stream_writing_) return;
+        if (!events_->Take(stream_batch_)) return EndEventStream();
+        if (stream_batch_.empty()) {
+            if (!heartbeat) return;  // the heartbeat's wait, armed after the last write, is pending
+            stream_batch_ = kEventStreamComment;
+        }
+        stream_writing_ = true;
+        // The request timeout does not bound the stream, only each write: a client that stops
+        // reading is dropped after it, and its producer told.
+        stream_.expires_after(state_.options.request_timeout);
+        auto done = [self = shared_from_this()](beast::error_code ec, size_t) { self->OnEventsWritten(ec); };
+        if (stream_chunked_) {
+            asio::async_write(stream_, http::make_chunk(asio::buffer(stream_batch_)), std::move(done));
+        } else {
+            asio::async_write(stream_, asio::buffer(stream_batch_), std::move(done));
+        }
+    }
+
+    //! After the header and after each batch of events.
+    void OnEventsWritten(beast::error_code ec) {
+        stream_writing_ = false;
+        // No deadline while waiting for events: a stream may rightly stay silent for a long time.
+        stream_.expires_never();
+        if (ec) return AbandonEventStream();
+        ArmHeartbeat();
+        PumpEvents(false);
+    }
+
+    //! A comment line goes out if nothing else does for kEventStreamHeartbeat. Re-arming cancels
+    //! the previous wait; a wait that completed just before is harmless (PumpEvents does nothing
+    //! during a write, and an extra comment is ignored by clients).
+    void ArmHeartbeat() {
+        heartbeat_.expires_after(kEventStreamHeartbeat);
+        heartbeat_.async_wait([self = shared_from_this()](beast::error_code ec) {
+            if (!ec) self->PumpEvents(true);
+        });
+    }
+
+    //! Readable while the answer streams means the peer closed (nothing to read: EOF) or it
+    //! pipelined another request (bytes waiting, left for the Read after the stream). Without
+    //! this a vanished client would only be noticed at the next write, up to a heartbeat later.
+    void WatchStreamPeer() {
+        stream_.socket().async_wait(tcp::socket::wait_read, [self = shared_from_this()](beast::error_code ec) {
+            if (ec || !self->events_) return;
+            beast::error_code ignored;
+            if (self->stream_.socket().available(ignored) != 0) return;
+            self->events_->MarkClientGone();  // the producer may stop now
+            // A write in flight fails on the closed socket and ends the stream itself.
+            if (self->stream_writing_) return self->Close();
+            self->AbandonEventStream();
+        });
+    }
+
+    //! Closed by its producer (or by a shutdown), with everything queued written: the last chunk
+    //! ends the answer, and the connection goes on as after any other answer.
+    void EndEventStream() {
+        if (!stream_chunked_) {
+            FinishEventStream();
+            return LingeringClose();
+        }
+        stream_writing_ = true;
+        stream_.expires_after(state_.options.request_timeout);
+        asio::async_write(stream_, http::make_chunk_last(), [self = shared_from_this()](beast::error_code ec, size_t) {
+            self->FinishEventStream();
+            if (ec) return self->Close();
+            if (!self->stream_keep_alive_ || self->state_.draining.load()) return self->LingeringClose();
+            self->Read();
+        });
+    }
+
+    //! The client cannot be written to any more: it went away, or stopped reading (the write
+    //! timed out).
+    void AbandonEventStream() {
+        FinishEventStream();
+        Close();
+    }
+
+    //! However the stream ended: the producer is told to stop (it has not always closed: client
+    //! gone, shutdown), and the request leaves the drain's count.
+    void FinishEventStream() {
+        Unlist(events_);
+        events_->MarkClientGone();
+        events_.reset();
+        stream_writing_ = false;
+        heartbeat_.cancel();
+        beast::error_code ignored;
+        stream_.socket().cancel(ignored);  // ends the peer watch before the socket is read again
+        stream_serializer_.reset();
+        stream_header_.reset();
+        stream_batch_ = std::string();  // a long stream's largest batch need not stay allocated
+        state_.in_flight.fetch_sub(1);
+    }
+
+    void Unlist(const std::shared_ptr<EventStream>& events) {
+        std::lock_guard lock(state_.streams_mutex);
+        state_.streams.erase(events);
     }
 
     void OnWrite(beast::error_code ec, bool keep_alive) {
@@ -464,6 +648,16 @@ class Session : public std::enable_shared_from_this<Session> {
     std::optional<JobContext> job_;
     bool holds_batch_place_ = false;  //!< this request entered the JobGate: leave it when answering
     std::string cors_origin_;         //!< a listed Origin to echo in Access-Control-Allow-Origin
+    // A streamed answer (Server-Sent Events), while one is being written on this connection.
+    std::shared_ptr<EventStream> events_;  //!< set from StartEventStream to FinishEventStream
+    std::optional<http::response<http::empty_body>> stream_header_;
+    //! Writes the header only (the serializer needs the message to outlive it, hence both here).
+    std::optional<http::response_serializer<http::empty_body>> stream_serializer_;
+    std::string stream_batch_;     //!< the events being written: must live until the write ends
+    bool stream_writing_ = false;  //!< a write of the stream is in flight: the next one waits
+    bool stream_chunked_ = true;   //!< false for an HTTP/1.0 client: the answer ends with the connection
+    bool stream_keep_alive_ = false;
+    asio::steady_timer heartbeat_;  //!< the stream's silence; its wait also holds the session while idle
 };
 
 }  // namespace
@@ -530,6 +724,14 @@ struct HttpServer::Impl {
         // Jobs still waiting at the gate will never start: answer them now rather than hold the
         // drain (and their sessions) until the grace period ends.
         state.batch_gate.Close();
+        // Streamed answers end only when their producer closes them: end them now (what is
+        // queued still goes out), or they would hold the drain until the grace period ends.
+        std::vector<std::shared_ptr<EventStream>> streams;
+        {
+            std::lock_guard lock(state.streams_mutex);
+            streams.assign(state.streams.begin(), state.streams.end());
+        }
+        for (const std::shared_ptr<EventStream>& stream : streams) stream->Close();
         drain_deadline = std::chrono::steady_clock::now() + state.options.shutdown_grace;
         PollDrain();
     }

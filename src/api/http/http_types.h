@@ -2,10 +2,13 @@
 
 #include <cstdint>
 #include <map>
+#include <memory>
 #include <optional>
 #include <string>
 #include <utility>
 #include <vector>
+
+#include "api/http/event_stream.h"
 
 namespace spark::api {
 
@@ -61,6 +64,11 @@ struct HttpResponse {
     std::vector<std::pair<std::string, std::string>> attachments;
     //! What a stored run keeps when the body sent is another form of it (CSV): the JSON answer.
     std::string stored_answer;
+    //! Set on a 200 to stream the answer (Server-Sent Events) instead of sending `body`, which is
+    //! then ignored, as is `content_type`: the server writes the events as they are pushed, until
+    //! the stream is closed, the client goes away or the server shuts down. On any other status
+    //! the body is sent as usual and the stream is marked ClientGone, so its producer stops.
+    std::shared_ptr<EventStream> events;
 };
 
 }  // namespace spark::api

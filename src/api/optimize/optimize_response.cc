@@ -5,13 +5,14 @@
 #include "api/result_json.h"
 
 namespace spark::api {
-namespace {
 
 void WriteParams(JsonWriter& json, const ParamValues& params) {
     json.Key("params").BeginObject();
     for (const auto& [name, value] : params) json.Field(name, value);
     json.EndObject();
 }
+
+namespace {
 
 void WriteRequestEcho(JsonWriter& json, const OptimizeRequest& r) {
     json.Key("request").BeginObject();
@@ -29,6 +30,8 @@ void WriteRequestEcho(JsonWriter& json, const OptimizeRequest& r) {
     json.EndObject();
 }
 
+}  // namespace
+
 void WriteGuard(JsonWriter& json, const std::optional<analysis::OverfittingGuard>& guard) {
     json.Key("overfitting");
     if (!guard) {
@@ -44,8 +47,6 @@ void WriteGuard(JsonWriter& json, const std::optional<analysis::OverfittingGuard
     json.Field("returns", guard->moments.count);
     json.EndObject();
 }
-
-}  // namespace
 
 std::string WriteCombinations(const OptimizeRequest& request, const std::vector<ParamValues>& combinations,
                               const research::GridSearchOutcome& outcome) {

@@ -4,6 +4,7 @@
 
 #include "api/futures_support.h"
 #include "api/intrabar_support.h"
+#include "api/json/json_writer.h"
 #include "api/optimize/optimize_request.h"
 #include "marketdata/bar_loader.h"
 #include "research/grid_search.h"
@@ -15,6 +16,11 @@ struct OptimizeTiming {
     double compute_ms = 0;
     double total_ms = 0;
 };
+
+//! "params": {name: value} of one combination.
+void WriteParams(JsonWriter& json, const ParamValues& params);
+//! "overfitting": the guard of the best combination (PSR, DSR, trials...), or null.
+void WriteGuard(JsonWriter& json, const std::optional<analysis::OverfittingGuard>& guard);
 
 //! The POST /backtest/optimize answer (docs/optimize.md "Response").
 std::string WriteOptimizeResponse(std::string_view run_id, const OptimizeRequest& request,

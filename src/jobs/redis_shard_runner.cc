@@ -1,0 +1,231 @@
+#include "jobs/redis_shard_runner.h"
+
+#include <fmt/format.h>
+
+#include <chrono>
+#include <iostream>
+#include <map>
+#include <set>
+
+#include "common/time_format.h"
+#include "jobs/redis_keys.h"
+#include "jobs/redis_streams.h"
+#include "jobs/wire_codec.h"
+
+namespace spark::jobs {
+namespace {
+
+//! How often the coordinator looks for finished shards when none came: short next to a shard's
+//! few seconds, long enough to leave Redis idle.
+constexpr auto kPollEvery = std::chrono::milliseconds(50);
+//! Finished shards taken from the done list in one LPOP.
+constexpr std::string_view kDoneBatch = "256";
+
+int64_t IntegerOf(const RedisReply& reply) {
+    if (reply.kind == RedisReply::Kind::kInteger) return reply.integer;
+    if (reply.kind == RedisReply::Kind::kString) {
+        try {
+            return std::stoll(reply.text);
+        } catch (...) {
+        }
+    }
+    return 0;
+}
+
+//! A flat [key, value, key, value...] reply (HGETALL, XINFO) as pairs.
+std::vector<std::pair<std::string, const RedisReply*>> Pairs(const RedisReply& reply) {
+    std::vector<std::pair<std::string, const RedisReply*>> out;
+    for (size_t i = 0; i + 1 < reply.elements.size(); i += 2) {
+        out.emplace_back(reply.elements[i].text, &reply.elements[i + 1]);
+    }
+    return out;
+}
+
+//! Publishes what workers need to run the job's shards: each series under its content address
+//! and the job's request. Returns nothing new when all of it is there already.
+Result<void> Publish(RedisConnection& redis, const JobRecord& job, const JobPlan& plan) {
+    const std::string job_key = keys::Job(job.id);
+    std::vector<std::string> fields = {"type",    job.type,
+                                       "request", job.request,
+                                       "nowMs",   std::to_string(job.created_ms),
+                                       "series",  std::to_string(plan.series.size())};
+    for (size_t s = 0; s < plan.series.size(); ++s) {
+        const std::string blob = EncodeSeries(*plan.series[s].bars);
+        const std::string hash = Sha256Hex(blob);
+        const std::string series_key = keys::Series(hash);
+        Result<RedisReply> exists = redis.Command({"EXISTS", series_key});
+        if (!exists) return std::unexpected(exists.error());
+        // A series already published (another job, another coordinator) only has its life extended.
+        if (IntegerOf(*exists) == 0) {
+            if (auto ok = redis.Command({"SET", series_key, blob, "EX", keys::kTtlSeconds}); !ok) {
+                return std::unexpected(ok.error());
+            }
+        } else if (auto ok = redis.Command({"EXPIRE", series_key, keys::kTtlSeconds}); !ok) {
+            return std::unexpected(ok.error());
+        }
+        fields.push_back(fmt::format("series:{}", s));
+        fields.push_back(hash);
+    }
+    std::vector<std::string_view> args = {"HSET", job_key};
+    for (const std::string& f : fields) args.push_back(f);
+    if (auto ok = redis.Command(args); !ok) return std::unexpected(ok.error());
+    if (auto ok = redis.Command({"EXPIRE", job_key, keys::kTtlSeconds}); !ok) return std::unexpected(ok.error());
+    // A resumed or repeated job id starts without a stale "over" mark.
+    if (auto ok = redis.Command({"DEL", keys::Over(job.id)}); !ok) return std::unexpected(ok.error());
+    return {};
+}
+
+//! Marks the job over (workers drop its remaining shards) and removes what only it used.
+void Retire(RedisConnection& redis, const std::string& id) {
+    (void)redis.Command({"SET", keys::Over(id), "1", "EX", keys::kTtlSeconds});
+    (void)redis.Command({"DEL", keys::Results(id), keys::Done(id), keys::Failures(id), keys::Job(id)});
+}
+
+}  // namespace
+
+RedisShardRunner::RedisShardRunner(RedisAddress address) : address_(std::move(address)) {}
+
+Result<std::unique_ptr<RedisShardRunner>> RedisShardRunner::Start(const RedisAddress& address) {
+    Result<RedisConnection> redis = RedisConnection::Connect(address);
+    if (!redis) return std::unexpected(redis.error());
+    if (Result<void> ok = EnsureGroup(*redis, keys::kShards, keys::kGroup); !ok) return std::unexpected(ok.error());
+    std::unique_ptr<RedisShardRunner> runner(new RedisShardRunner(address));
+    runner->stats_connection_ = std::make_unique<RedisConnection>(std::move(*redis));
+    return runner;
+}
+
+RedisShardRunner::~RedisShardRunner() { Stop(); }
+
+void RedisShardRunner::Stop() {
+    stopping_ = true;
+    std::vector<std::thread> threads;
+    {
+        std::lock_guard lock(mutex_);
+        threads.swap(threads_);
+    }
+    for (std::thread& thread : threads) thread.join();
+}
+
+void RedisShardRunner::Run(const JobRecord& job, std::shared_ptr<const JobPlan> plan,
+                           std::shared_ptr<std::atomic<bool>> cancel, ShardSink sink) {
+    std::lock_guard lock(mutex_);
+    // One thread per running job (JOBS_MAX_RUNNING bounds them): it mostly waits on Redis.
+    threads_.emplace_back(
+        [this, job, plan = std::move(plan), cancel = std::move(cancel), sink = std::move(sink)]() mutable {
+            Coordinate(std::move(job), std::move(plan), std::move(cancel), std::move(sink));
+        });
+}
+
+void RedisShardRunner::Coordinate(JobRecord job, std::shared_ptr<const JobPlan> plan,
+                                  std::shared_ptr<std::atomic<bool>> cancel, ShardSink sink) {
+    auto fail = [&](const Error& error) {
+        Error relayed = error;
+        relayed.message = "the job queue failed mid-job: " + error.message;
+        sink.finished(std::unexpected(relayed));
+    };
+    Result<RedisConnection> connected = RedisConnection::Connect(address_);
+    if (!connected) return fail(connected.error());
+    RedisConnection& redis = *connected;
+    if (Result<void> ok = Publish(redis, job, *plan); !ok) return fail(ok.error());
+
+    std::map<std::string, size_t, std::less<>> index_of;
+    for (size_t i = 0; i < plan->shards.size(); ++i) index_of.emplace(plan->shards[i].Key(), i);
+    std::set<size_t> done;
+    auto deliver = [&](const std::string& key, const std::string& blob) -> Result<void> {
+        const auto it = index_of.find(key);
+        if (it == index_of.end() || done.contains(it->second)) return {};
+        Result<ShardTrials> trials = DecodeTrials(blob);
+        if (!trials) return std::unexpected(trials.error());
+        done.insert(it->second);
+        sink.shard_done(it->second, std::move(*trials));
+        return {};
+    };
+
+    // A resumed job: what workers finished before the restart is kept.
+    Result<RedisReply> existing = redis.Command({"HGETALL", keys::Results(job.id)});
+    if (!existing) return fail(existing.error());
+    for (const auto& [key, value] : Pairs(*existing)) {
+        if (Result<void> ok = deliver(key, value->text); !ok) return fail(ok.error());
+    }
+    for (size_t i = 0; i < plan->shards.size(); ++i) {
+        if (done.contains(i)) continue;
+        const Shard& shard = plan->shards[i];
+        Result<std::string> added = AddEntry(redis, keys::kShards,
+                                             {{"job", job.id},
+                                              {"shard", shard.Key()},
+                                              {"series", std::to_string(shard.series)},
+                                              {"begin", std::to_string(shard.begin)},
+                                              {"end", std::to_string(shard.end)}});
+        if (!added) return fail(added.error());
+    }
+
+    while (done.size() < plan->shards.size()) {
+        if (cancel->load() || stopping_.load()) {
+            // Cancelled: workers drop the rest. Stopping: the shards stay queued for the next start.
+            if (!stopping_.load()) Retire(redis, job.id);
+            return sink.finished({});
+        }
+        Result<RedisReply> popped = redis.Command({"LPOP", keys::Done(job.id), kDoneBatch});
+        if (!popped) return fail(popped.error());
+        if (popped->elements.empty()) {
+            std::this_thread::sleep_for(kPollEvery);
+            continue;
+        }
+        for (const RedisReply& item : popped->elements) {
+            const std::string& text = item.text;
+            if (text.starts_with("dead ")) {
+                Retire(redis, job.id);
+                return sink.finished(
+                    MakeError(ErrorCode::kRunEngineError,
+                              fmt::format("shard {} was dead-lettered: {}", text.substr(5, text.find(' ', 5) - 5),
+                                          text.substr(text.find(' ', 5) + 1))));
+            }
+            Result<RedisReply> blob = redis.Command({"HGET", keys::Results(job.id), text});
+            if (!blob) return fail(blob.error());
+            if (Result<void> ok = deliver(text, blob->text); !ok) return fail(ok.error());
+        }
+    }
+    Retire(redis, job.id);
+    sink.finished({});
+}
+
+QueueStats RedisShardRunner::Stats() {
+    QueueStats stats;
+    stats.distributed = true;
+    std::lock_guard lock(stats_mutex_);
+    RedisConnection& redis = *stats_connection_;
+    if (redis.Broken() && !redis.Reconnect()) {
+        stats.reachable = false;
+        return stats;
+    }
+    Result<RedisReply> groups = redis.Command({"XINFO", "GROUPS", keys::kShards});
+    Result<RedisReply> counters = redis.Command({"HGETALL", keys::kStats});
+    Result<RedisReply> seen = redis.Command({"HGETALL", keys::kWorkers});
+    Result<RedisReply> runs = redis.Command({"HGETALL", keys::kWorkerRuns});
+    if (!groups || !counters || !seen || !runs) {
+        stats.reachable = false;
+        return stats;
+    }
+    for (const RedisReply& group : groups->elements) {
+        const auto fields = Pairs(group);
+        bool ours = false;
+        for (const auto& [name, value] : fields) ours |= name == "name" && value->text == keys::kGroup;
+        if (!ours) continue;
+        for (const auto& [name, value] : fields) {
+            if (name == "pending") stats.claimed = IntegerOf(*value);
+            if (name == "lag") stats.pending = IntegerOf(*value);
+        }
+    }
+    for (const auto& [name, value] : Pairs(*counters)) {
+        if (name == "reclaimed") stats.reclaimed = IntegerOf(*value);
+        if (name == "dead") stats.dead = IntegerOf(*value);
+    }
+    std::map<std::string, int64_t> worker_runs;
+    for (const auto& [name, value] : Pairs(*runs)) worker_runs[name] = IntegerOf(*value);
+    for (const auto& [name, value] : Pairs(*seen)) {
+        stats.workers.push_back({name, IntegerOf(*value), worker_runs[name]});
+    }
+    return stats;
+}
+
+}  // namespace spark::jobs
