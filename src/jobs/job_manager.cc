@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <atomic>
 #include <iostream>
+#include <limits>
 #include <random>
 
 #include "common/time_format.h"
@@ -347,12 +348,15 @@ uint64_t JobManager::Subscribe(std::string_view id, Listener listener) {
         std::lock_guard lock(mutex_);
         auto it = live_.find(id);
         if (it == live_.end()) return 0;
-        token = next_token_++;
-        it->second->listeners.emplace(token, listener);
         view = ViewLocked(*it->second);
+        // Already final: the final notification may have gone out; this listener gets it here.
+        if (!IsFinal(it->second->record.status)) {
+            token = next_token_++;
+            it->second->listeners.emplace(token, listener);
+        }
     }
-    listener(view, false);
-    return token;
+    listener(view, token == 0);
+    return token == 0 ? std::numeric_limits<uint64_t>::max() : token;
 }
 
 void JobManager::Unsubscribe(std::string_view id, uint64_t token) {
@@ -362,10 +366,7 @@ void JobManager::Unsubscribe(std::string_view id, uint64_t token) {
 
 JobCounts JobManager::Counts() const {
     JobCounts counts;
-    Result<std::vector<JobRecord>> recent = store_.List(100'000, std::nullopt);
-    if (recent) {
-        for (const JobRecord& record : *recent) counts.by_status[record.status]++;
-    }
+    if (Result<std::map<JobStatus, int64_t>> stored = store_.CountByStatus(); stored) counts.by_status = *stored;
     std::lock_guard lock(mutex_);
     counts.runs_done = runs_done_;
     return counts;

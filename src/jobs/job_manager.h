@@ -69,7 +69,8 @@ class JobManager {
 
     using Listener = std::function<void(const JobView& view, bool final)>;
     //! Calls `listener` with the job now and on each change (at most every 250 ms, and always for
-    //! the final state, which is the last call). Returns 0 when the job is unknown.
+    //! the final state, which is the last call: at once when the job is already final). Returns 0
+    //! when the job is not live (unknown, or finished before this call).
     uint64_t Subscribe(std::string_view id, Listener listener);
     void Unsubscribe(std::string_view id, uint64_t token);
 

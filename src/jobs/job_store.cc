@@ -410,4 +410,21 @@ Result<bool> JobStore::Delete(std::string_view id) {
     return duckdb_rows_changed(query.Get()) > 0;
 }
 
+Result<std::map<JobStatus, int64_t>> JobStore::CountByStatus() {
+    std::lock_guard lock(mutex_);
+    QueryResult query;
+    if (duckdb_query(connection_.Handle(), "SELECT status, count(*) FROM jobs GROUP BY status", query.Get()) !=
+        DuckDBSuccess) {
+        return std::unexpected(CacheError("cannot count the jobs", duckdb_result_error(query.Get())).error());
+    }
+    std::map<JobStatus, int64_t> counts;
+    for (idx_t row = 0; row < duckdb_row_count(query.Get()); ++row) {
+        char* name = duckdb_value_varchar(query.Get(), 0, row);
+        const std::optional<JobStatus> status = ParseJobStatus(name == nullptr ? "" : name);
+        duckdb_free(name);
+        if (status) counts[*status] = duckdb_value_int64(query.Get(), 1, row);
+    }
+    return counts;
+}
+
 }  // namespace spark::jobs

@@ -2,6 +2,7 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <map>
 #include <memory>
 #include <mutex>
 #include <optional>
@@ -55,6 +56,8 @@ class JobStore {
     Result<std::vector<JobRecord>> Unfinished();
     //! False when no such job is stored.
     Result<bool> Delete(std::string_view id);
+    //! How many jobs each status holds (the metrics' spark_jobs), one aggregate query.
+    Result<std::map<JobStatus, int64_t>> CountByStatus();
 
   private:
     explicit JobStore(DuckDbConnection connection) : connection_(std::move(connection)) {}

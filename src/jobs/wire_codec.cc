@@ -80,7 +80,8 @@ Result<std::vector<research::Trial>> DecodeTrials(std::string_view blob) {
     Reader r(blob);
     uint32_t magic = 0;
     uint64_t count = 0;
-    if (!r.Get(magic) || magic != kTrialsMagic || !r.Get(count) || r.Left() != count * kTrialBytes) {
+    if (!r.Get(magic) || magic != kTrialsMagic || !r.Get(count) || count > r.Left() / kTrialBytes ||
+        r.Left() != count * kTrialBytes) {
         return Corrupt("trials");
     }
     std::vector<research::Trial> trials(count);
@@ -136,7 +137,10 @@ Result<std::vector<Candle>> DecodeSeries(std::string_view blob) {
     Reader r(blob);
     uint32_t magic = 0;
     uint64_t count = 0;
-    if (!r.Get(magic) || magic != kSeriesMagic || !r.Get(count) || count > (uint64_t{1} << 32)) {
+    // zlib expands at most ~1032:1: a count beyond that is a lie, refused before allocating for it.
+    constexpr uint64_t kMaxDeflateRatio = 1032;
+    if (!r.Get(magic) || magic != kSeriesMagic || !r.Get(count) ||
+        count > (r.Left() + 64) * kMaxDeflateRatio / sizeof(Candle)) {
         return Corrupt("series");
     }
     std::vector<Candle> bars(count);

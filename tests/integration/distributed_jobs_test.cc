@@ -4,7 +4,9 @@
 #include <gtest/gtest.h>
 
 #include <filesystem>
+#include <fstream>
 #include <memory>
+#include <regex>
 #include <thread>
 
 #include "jobs/redis_client.h"
@@ -109,6 +111,22 @@ TEST_F(DistributedJobs, ThreeWorkersAnswerAsZeroWorkers) {
     }
     EXPECT_EQ(runs, 50 * 31 * 3);
     EXPECT_EQ(MetricValue(metrics, "spark_jobs{status=\"done\"}"), 1);
+    // Every job metric the dashboard reads is exported by a coordinator (the operations test
+    // checks the others on a service without Redis, which does not export these).
+    std::ifstream in(std::string(SPARK_SOURCE_DIR) + "/deploy/grafana/spark-executor.json");
+    const json dashboard = json::parse(in);
+    const std::regex name(R"(spark_job_[a-z_]+)");
+    int checked = 0;
+    for (const json& panel : dashboard["panels"]) {
+        for (const json& target : panel.value("targets", json::array())) {
+            const std::string expression = target["expr"];
+            for (auto it = std::sregex_iterator(expression.begin(), expression.end(), name);
+                 it != std::sregex_iterator(); ++it, ++checked) {
+                EXPECT_NE(metrics.find("# TYPE " + it->str() + " "), std::string::npos) << it->str();
+            }
+        }
+    }
+    EXPECT_GE(checked, 6);
 }
 
 TEST_F(DistributedJobs, AKilledWorkersShardIsReclaimedAndTheAnswerIsUnchanged) {

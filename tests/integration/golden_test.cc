@@ -145,9 +145,10 @@ class GoldenFutures : public ::testing::Test {
             directory_ + "/spot", 0,
             std::vector<std::string>{"--futures-data-dir", std::string(SPARK_TEST_DATA_DIR) + "/futures"});
         ASSERT_NE(replay_->Port(), 0);
-        server_ = std::make_unique<ServerProcess>(
-            directory_, /*seed=*/false,
-            std::vector<std::string>{"--binance-futures-base-url", replay_->BaseUrl(), "--binance-max-retry-ms", "3000"});
+        server_ =
+            std::make_unique<ServerProcess>(directory_, /*seed=*/false,
+                                            std::vector<std::string>{"--binance-futures-base-url", replay_->BaseUrl(),
+                                                                     "--binance-max-retry-ms", "3000"});
         ASSERT_TRUE(server_->Started()) << server_->Stderr();
     }
     static void TearDownTestSuite() {

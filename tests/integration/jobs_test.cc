@@ -120,6 +120,30 @@ TEST_F(Jobs, SweepSeriesEqualTheSynchronousOptimizeOfEachSymbol) {
     }
 }
 
+TEST_F(Jobs, ASweepOverTimeframesRunsEachAsItsOwnSeries) {
+    json request = SweepRequest();
+    request["symbols"] = {"ETHUSDT"};
+    request.erase("timeframe");
+    request["timeframes"] = {"1h", "4h"};
+    const std::string id = SubmitJob(server_->Port(), "sweep", request);
+    ASSERT_EQ(WaitUntilFinal(server_->Port(), id)["status"], "done");
+    const json sweep = Json(Get("/jobs/" + id + "/result"));
+    EXPECT_EQ(sweep["request"]["timeframes"], json({"1h", "4h"}));
+    ASSERT_EQ(sweep["perSeries"].size(), 2u);
+    for (const json& series : sweep["perSeries"]) {
+        SCOPED_TRACE(series["timeframe"].get<std::string>());
+        json one = request;
+        one.erase("symbols");
+        one.erase("timeframes");
+        one["symbol"] = "ETHUSDT";
+        one["timeframe"] = series["timeframe"];
+        const json optimize = Json(Post("/backtest/optimize", one.dump()));
+        EXPECT_EQ(series["topN"], optimize["topN"]);
+        EXPECT_EQ(series["bars"]["count"], optimize["bars"]["count"]);
+    }
+    EXPECT_NE(sweep["perSeries"][0]["bars"]["count"], sweep["perSeries"][1]["bars"]["count"]);
+}
+
 TEST_F(Jobs, OptimizeWalkForwardAndPortfolioJobsAnswerAsTheirRoutes) {
     const json optimize = json::parse(R"({"symbol":"BTCUSDT","timeframe":"1h","start":"2024-01-01","end":"2024-03-31",
         "strategy":{"name":"ema_cross"},"grid":{"fast":[5,8,12],"slow":[20,30,50]},"topN":4})");
@@ -176,10 +200,10 @@ TEST_F(Jobs, BadJobsAreRefusedNamingTheField) {
         {json{{"type", "sweep"}, {"request", repeated}}.dump(), 400, "INVALID_REQUEST", "request.symbols[2]"},
         {json{{"type", "sweep"}, {"request", intrabar}}.dump(), 400, "INVALID_REQUEST", "request.intrabar"},
         {json{{"type", "sweep"}, {"request", bad_grid}}.dump(), 400, "INVALID_REQUEST", "request.grid.fast"},
-        {R"({"type":"optimize","request":{"symbol":"BTCUSDT","timeframe":"1h","start":"2024-01-01"}})", 400,
-         "INVALID_REQUEST", "request.strategy"},
+        {R"({"type":"optimize","request":{"symbol":"BTCUSDT","timeframe":"1h","start":"2024-01-01","end":"2024-02-01"}})",
+         400, "INVALID_REQUEST", "request.strategy"},
         {R"({"type":"walkforward","request":{"symbol":"BTCUSDT","timeframe":"1h","start":"2024-01-01",
-            "strategy":{"name":"nope"}}})",
+            "end":"2024-02-01","strategy":{"name":"nope"}}})",
          400, "INVALID_REQUEST", "request.strategy.name"},
     };
     for (const Case& c : cases) {
