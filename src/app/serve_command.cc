@@ -25,6 +25,7 @@
 #include "jobs/local_shard_runner.h"
 #include "jobs/redis_client.h"
 #include "jobs/redis_shard_runner.h"
+#include "jobs/shard_plan.h"
 #include "marketdata/backtest_cache.h"
 #include "marketdata/bar_loader.h"
 #include "marketdata/funding_loader.h"
@@ -217,7 +218,9 @@ int RunServe(const std::vector<std::string>& args) {
                                .wfo_threshold = config->wfo_threshold,
                                .portfolio_max_assets = config->portfolio_max_assets,
                                .max_runs = static_cast<uint64_t>(config->jobs_max_combinations),
-                               .shard_bars = static_cast<uint64_t>(config->jobs_shard_bars)});
+                               .shard_bars = config->jobs_shard_bars > 0 ? static_cast<uint64_t>(config->jobs_shard_bars)
+                                             : config->redis_url.empty() ? jobs::kDefaultLocalShardBars
+                                                                         : jobs::kDefaultShardBars});
     job_manager = std::make_unique<jobs::JobManager>(
         **job_store, *job_planner, *shard_runner, *pool, static_cast<size_t>(api::Lane::kBatch),
         jobs::JobLimits{.max_runs = static_cast<uint64_t>(config->jobs_max_combinations),

@@ -212,6 +212,8 @@ void JobManager::Complete(const std::shared_ptr<LiveJob>& job, Result<JobAnswer>
             status = JobStatus::kFailed;
             code = std::string(ErrorCodeName(answer.error().code));
             message = answer.error().message;
+        } else if (job->plan && !job->plan->IsGrid()) {
+            job->record.units_done = job->record.units_total;  // a whole job's one unit is done
         }
     }
     const int64_t finished = NowEpochMs();

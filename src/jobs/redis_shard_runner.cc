@@ -5,6 +5,7 @@
 #include <chrono>
 #include <iostream>
 #include <map>
+#include <optional>
 #include <set>
 
 #include "common/time_format.h"
@@ -20,6 +21,11 @@ namespace {
 constexpr auto kPollEvery = std::chrono::milliseconds(50);
 //! Finished shards taken from the done list in one LPOP.
 constexpr std::string_view kDoneBatch = "256";
+//! How long Redis may fail before a running job fails: long enough for a restart or a failover.
+constexpr auto kRedisGrace = std::chrono::seconds(5);
+constexpr auto kRetryEvery = std::chrono::milliseconds(250);
+//! Reading a resumed job's results may move megabytes.
+constexpr auto kSetUpTimeout = std::chrono::seconds(30);
 
 int64_t IntegerOf(const RedisReply& reply) {
     if (reply.kind == RedisReply::Kind::kInteger) return reply.integer;
@@ -86,11 +92,18 @@ void Retire(RedisConnection& redis, const std::string& id) {
 RedisShardRunner::RedisShardRunner(RedisAddress address) : address_(std::move(address)) {}
 
 Result<std::unique_ptr<RedisShardRunner>> RedisShardRunner::Start(const RedisAddress& address) {
-    Result<RedisConnection> redis = RedisConnection::Connect(address);
-    if (!redis) return std::unexpected(redis.error());
-    if (Result<void> ok = EnsureGroup(*redis, keys::kShards, keys::kGroup); !ok) return std::unexpected(ok.error());
     std::unique_ptr<RedisShardRunner> runner(new RedisShardRunner(address));
-    runner->stats_connection_ = std::make_unique<RedisConnection>(std::move(*redis));
+    // Redis down at start does not keep the service down: the synchronous routes serve, jobs fail
+    // with QUEUE_UNAVAILABLE until it answers, and the metrics say the queue is down.
+    Result<RedisConnection> redis = RedisConnection::Connect(address);
+    if (redis) {
+        if (Result<void> ok = EnsureGroup(*redis, keys::kShards, keys::kGroup); !ok) {
+            std::cerr << "spark-executor: " << ok.error().message << '\n';
+        }
+        runner->stats_connection_ = std::make_unique<RedisConnection>(std::move(*redis));
+    } else {
+        std::cerr << "spark-executor: the job queue is not reachable yet: " << redis.error().message << '\n';
+    }
     return runner;
 }
 
@@ -98,36 +111,36 @@ RedisShardRunner::~RedisShardRunner() { Stop(); }
 
 void RedisShardRunner::Stop() {
     stopping_ = true;
-    std::vector<std::thread> threads;
+    std::vector<Coordinator> coordinators;
     {
         std::lock_guard lock(mutex_);
-        threads.swap(threads_);
+        coordinators.swap(coordinators_);
     }
-    for (std::thread& thread : threads) thread.join();
+    for (Coordinator& c : coordinators) c.thread.join();
 }
 
 void RedisShardRunner::Run(const JobRecord& job, std::shared_ptr<const JobPlan> plan,
                            std::shared_ptr<std::atomic<bool>> cancel, ShardSink sink) {
     std::lock_guard lock(mutex_);
+    // Threads of finished jobs are joined here, so they never pile up over the uptime.
+    std::erase_if(coordinators_, [](Coordinator& c) {
+        if (!c.finished->load()) return false;
+        c.thread.join();
+        return true;
+    });
     // One thread per running job (JOBS_MAX_RUNNING bounds them): it mostly waits on Redis.
-    threads_.emplace_back(
-        [this, job, plan = std::move(plan), cancel = std::move(cancel), sink = std::move(sink)]() mutable {
-            Coordinate(std::move(job), std::move(plan), std::move(cancel), std::move(sink));
-        });
+    auto finished = std::make_shared<std::atomic<bool>>(false);
+    coordinators_.push_back(
+        {std::thread([this, job, plan = std::move(plan), cancel = std::move(cancel), sink = std::move(sink),
+                      finished]() mutable {
+             Coordinate(std::move(job), std::move(plan), std::move(cancel), std::move(sink));
+             finished->store(true);
+         }),
+         finished});
 }
 
 void RedisShardRunner::Coordinate(JobRecord job, std::shared_ptr<const JobPlan> plan,
                                   std::shared_ptr<std::atomic<bool>> cancel, ShardSink sink) {
-    auto fail = [&](const Error& error) {
-        Error relayed = error;
-        relayed.message = "the job queue failed mid-job: " + error.message;
-        sink.finished(std::unexpected(relayed));
-    };
-    Result<RedisConnection> connected = RedisConnection::Connect(address_);
-    if (!connected) return fail(connected.error());
-    RedisConnection& redis = *connected;
-    if (Result<void> ok = Publish(redis, job, *plan); !ok) return fail(ok.error());
-
     std::map<std::string, size_t, std::less<>> index_of;
     for (size_t i = 0; i < plan->shards.size(); ++i) index_of.emplace(plan->shards[i].Key(), i);
     std::set<size_t> done;
@@ -141,51 +154,103 @@ void RedisShardRunner::Coordinate(JobRecord job, std::shared_ptr<const JobPlan> 
         return {};
     };
 
-    // A resumed job: what workers finished before the restart is kept.
-    Result<RedisReply> existing = redis.Command({"HGETALL", keys::Results(job.id)});
-    if (!existing) return fail(existing.error());
-    for (const auto& [key, value] : Pairs(*existing)) {
-        if (Result<void> ok = deliver(key, value->text); !ok) return fail(ok.error());
-    }
-    for (size_t i = 0; i < plan->shards.size(); ++i) {
-        if (done.contains(i)) continue;
-        const Shard& shard = plan->shards[i];
-        Result<std::string> added = AddEntry(redis, keys::kShards,
-                                             {{"job", job.id},
-                                              {"shard", shard.Key()},
-                                              {"series", std::to_string(shard.series)},
-                                              {"begin", std::to_string(shard.begin)},
-                                              {"end", std::to_string(shard.end)}});
-        if (!added) return fail(added.error());
-    }
+    // Puts everything workers need in place and takes what they already finished: at the start,
+    // on a resumed job, and after Redis came back (it may have lost data: what is missing is
+    // published again; a shard queued twice is only computed twice).
+    auto set_up = [&](RedisConnection& redis) -> Result<void> {
+        if (Result<void> ok = EnsureGroup(redis, keys::kShards, keys::kGroup); !ok) return ok;
+        if (Result<void> ok = Publish(redis, job, *plan); !ok) return ok;
+        Result<RedisReply> existing = redis.Command({"HGETALL", keys::Results(job.id)}, kSetUpTimeout);
+        if (!existing) return std::unexpected(existing.error());
+        for (const auto& [key, value] : Pairs(*existing)) {
+            if (Result<void> ok = deliver(key, value->text); !ok) return ok;
+        }
+        for (size_t i = 0; i < plan->shards.size(); ++i) {
+            if (done.contains(i)) continue;
+            const Shard& shard = plan->shards[i];
+            Result<std::string> added = AddEntry(redis, keys::kShards,
+                                                 {{"job", job.id},
+                                                  {"shard", shard.Key()},
+                                                  {"series", std::to_string(shard.series)},
+                                                  {"begin", std::to_string(shard.begin)},
+                                                  {"end", std::to_string(shard.end)}});
+            if (!added) return std::unexpected(added.error());
+        }
+        return {};
+    };
 
+    std::optional<RedisConnection> redis;
+    std::optional<std::chrono::steady_clock::time_point> failing_since;
+    Error last_error;
+    // Redis errors are retried for kRedisGrace (a restart, a failover, a slow command); past it
+    // the job fails with the reason, and the service goes on serving.
+    auto recover = [&](const Error& error) -> bool {
+        last_error = error;
+        const auto now = std::chrono::steady_clock::now();
+        if (!failing_since) failing_since = now;
+        if (now - *failing_since > kRedisGrace || stopping_.load()) return false;
+        std::this_thread::sleep_for(kRetryEvery);
+        redis.reset();
+        return true;
+    };
     while (done.size() < plan->shards.size()) {
         if (cancel->load() || stopping_.load()) {
             // Cancelled: workers drop the rest. Stopping: the shards stay queued for the next start.
-            if (!stopping_.load()) Retire(redis, job.id);
+            if (!stopping_.load() && redis) Retire(*redis, job.id);
             return sink.finished({});
         }
-        Result<RedisReply> popped = redis.Command({"LPOP", keys::Done(job.id), kDoneBatch});
-        if (!popped) return fail(popped.error());
+        if (!redis) {
+            Result<RedisConnection> connected = RedisConnection::Connect(address_);
+            if (!connected) {
+                if (recover(connected.error())) continue;
+                break;
+            }
+            redis = std::move(*connected);
+            if (Result<void> ok = set_up(*redis); !ok) {
+                if (recover(ok.error())) continue;
+                break;
+            }
+            failing_since.reset();
+            continue;
+        }
+        Result<RedisReply> popped = redis->Command({"LPOP", keys::Done(job.id), kDoneBatch});
+        if (!popped) {
+            if (recover(popped.error())) continue;
+            break;
+        }
+        failing_since.reset();
         if (popped->elements.empty()) {
             std::this_thread::sleep_for(kPollEvery);
             continue;
         }
+        bool lost = false;
         for (const RedisReply& item : popped->elements) {
             const std::string& text = item.text;
             if (text.starts_with("dead ")) {
-                Retire(redis, job.id);
-                return sink.finished(
-                    MakeError(ErrorCode::kRunEngineError,
-                              fmt::format("shard {} was dead-lettered: {}", text.substr(5, text.find(' ', 5) - 5),
-                                          text.substr(text.find(' ', 5) + 1))));
+                Retire(*redis, job.id);
+                const size_t space = text.find(' ', 5);
+                return sink.finished(MakeError(ErrorCode::kRunEngineError,
+                                               fmt::format("shard {} was dead-lettered: {}", text.substr(5, space - 5),
+                                                           space == std::string::npos ? "" : text.substr(space + 1))));
             }
-            Result<RedisReply> blob = redis.Command({"HGET", keys::Results(job.id), text});
-            if (!blob) return fail(blob.error());
-            if (Result<void> ok = deliver(text, blob->text); !ok) return fail(ok.error());
+            Result<RedisReply> blob = redis->Command({"HGET", keys::Results(job.id), text});
+            if (!blob) {
+                // The popped names are gone from the list: set_up finds their results again.
+                lost = !recover(blob.error());
+                break;
+            }
+            if (Result<void> ok = deliver(text, blob->text); !ok) return sink.finished(std::unexpected(ok.error()));
         }
+        if (lost) break;
     }
-    Retire(redis, job.id);
+    if (done.size() < plan->shards.size()) {
+        Error error = last_error;
+        error.code = ErrorCode::kQueueUnavailable;
+        error.message = fmt::format("the job queue failed mid-job ({} of {} shards done): {}", done.size(),
+                                    plan->shards.size(), last_error.message);
+        return sink.finished(std::unexpected(error));
+    }
+    Retire(*redis, job.id);
     sink.finished({});
 }
 
@@ -193,6 +258,14 @@ QueueStats RedisShardRunner::Stats() {
     QueueStats stats;
     stats.distributed = true;
     std::lock_guard lock(stats_mutex_);
+    if (!stats_connection_) {
+        Result<RedisConnection> connected = RedisConnection::Connect(address_);
+        if (!connected) {
+            stats.reachable = false;
+            return stats;
+        }
+        stats_connection_ = std::make_unique<RedisConnection>(std::move(*connected));
+    }
     RedisConnection& redis = *stats_connection_;
     if (redis.Broken() && !redis.Reconnect()) {
         stats.reachable = false;

@@ -14,10 +14,12 @@ namespace spark::jobs {
 //! content-addressed and compressed, and the job's request; adds one stream entry per shard to
 //! the workers' consumer group; then collects the results as workers finish them (in any order,
 //! idempotently, keyed by shard). Shard results already in Redis (a resumed job) are used as they
-//! are. A dead-lettered shard, or Redis going away, fails the job with the reason.
+//! are. A dead-lettered shard fails the job with the reason; Redis failing for longer than a few
+//! seconds fails it with QUEUE_UNAVAILABLE (shorter outages are retried, and what Redis lost is
+//! published again).
 class RedisShardRunner final : public ShardRunner {
   public:
-    //! Connects once to check that Redis answers and creates the consumer group.
+    //! Connects once to create the consumer group; Redis not answering yet is logged, not fatal.
     static Result<std::unique_ptr<RedisShardRunner>> Start(const RedisAddress& address);
     ~RedisShardRunner() override;
 
@@ -35,7 +37,11 @@ class RedisShardRunner final : public ShardRunner {
     RedisAddress address_;
     std::atomic<bool> stopping_{false};
     std::mutex mutex_;
-    std::vector<std::thread> threads_;
+    struct Coordinator {
+        std::thread thread;
+        std::shared_ptr<std::atomic<bool>> finished;
+    };
+    std::vector<Coordinator> coordinators_;
     std::mutex stats_mutex_;
     std::unique_ptr<RedisConnection> stats_connection_;
 };

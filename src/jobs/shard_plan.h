@@ -20,10 +20,13 @@ struct Shard {
     std::string Key() const;
 };
 
-//! Default work per shard, in bars simulated: about two seconds at the engine's measured
-//! 40-80 M bars/s, long enough that the queue round trip is noise, short enough that a worker's
-//! death costs little and cancellation is prompt (JOBS_SHARD_BARS).
+//! Default work per shard through Redis, in bars simulated: about two seconds at the engine's
+//! measured 40-80 M bars/s, long enough that the queue's round trips are noise, short enough that
+//! a worker's death costs little and cancellation is prompt (JOBS_SHARD_BARS).
 inline constexpr uint64_t kDefaultShardBars = 100'000'000;
+//! Default on the service's own pool: about 0.1 s, so a single run never waits long for a worker
+//! behind a job's shards (they share the compute pool), at no measurable cost per shard.
+inline constexpr uint64_t kDefaultLocalShardBars = 5'000'000;
 
 //! Splits `combinations` over each series (of `bars_per_series[i]` bars) into shards of about
 //! `shard_bars` bars simulated, at least one combination each; series by series, in order.

@@ -3,6 +3,7 @@
 #include <fmt/format.h>
 
 #include <algorithm>
+#include <future>
 #include <iostream>
 #include <thread>
 
@@ -113,6 +114,7 @@ Result<void> ShardWorker::Heartbeat(RedisConnection& redis) {
 }
 
 Result<void> ShardWorker::Handle(RedisConnection& redis, const Claimed& claimed, const std::atomic<bool>& stop) {
+    dropped_ = false;
     if (claimed.reclaimed) (void)redis.Command({"HINCRBY", keys::kStats, "reclaimed", "1"});
     // A job cancelled, finished or forgotten: its shard is dropped.
     Result<RedisReply> is_over = redis.Command({"EXISTS", keys::Over(claimed.job)});
@@ -139,18 +141,19 @@ Result<void> ShardWorker::Handle(RedisConnection& redis, const Claimed& claimed,
             if (bars.error().code == ErrorCode::kQueueUnavailable) return std::unexpected(bars.error());
             failure = bars.error().message;
         } else {
-            try {
-                trials = evaluator_.Evaluate(*ticket, claimed.series, *bars, claimed.begin, claimed.end, stop);
-                if (!trials) failure = trials.error().message;
-            } catch (const std::exception& e) {
-                failure = e.what();
+            trials = Evaluate(redis, claimed, *ticket, *bars, stop);
+            if (!trials) {
+                if (trials.error().code == ErrorCode::kQueueUnavailable) return std::unexpected(trials.error());
+                failure = trials.error().message;
             }
         }
     }
+    if (dropped_) return Finish(redis, claimed);  // the job was cancelled or finished meanwhile
     if (stop.load()) return {};  // unacknowledged: another worker takes it after the visibility timeout
     if (!failure.empty()) {
         Result<RedisReply> failures = redis.Command({"HINCRBY", keys::Failures(claimed.job), claimed.shard, "1"});
         if (!failures) return std::unexpected(failures.error());
+        (void)redis.Command({"EXPIRE", keys::Failures(claimed.job), keys::kTtlSeconds});
         Log("shard_failed", fmt::format("{} {}: {}", claimed.job, claimed.shard, failure));
         if (failures->integer >= options_.max_deliveries) return DeadLetter(redis, claimed, failure);
         // Tried again as a fresh entry, by whichever worker comes first.
@@ -167,9 +170,41 @@ Result<void> ShardWorker::Handle(RedisConnection& redis, const Claimed& claimed,
     if (auto ok = redis.Command({"RPUSH", keys::Done(claimed.job), claimed.shard}); !ok) {
         return std::unexpected(ok.error());
     }
+    // A shard finishing after its job was retired must not leave keys behind for ever.
+    (void)redis.Command({"EXPIRE", keys::Results(claimed.job), keys::kTtlSeconds});
+    (void)redis.Command({"EXPIRE", keys::Done(claimed.job), keys::kTtlSeconds});
     runs_ += static_cast<int64_t>(trials->size());
     (void)redis.Command({"HINCRBY", keys::kWorkerRuns, options_.name, std::to_string(trials->size())});
     return Finish(redis, claimed);
+}
+
+Result<ShardTrials> ShardWorker::Evaluate(RedisConnection& redis, const Claimed& claimed, const JobTicket& ticket,
+                                          const SharedBars& bars, const std::atomic<bool>& stop) {
+    dropped_ = false;
+    std::atomic<bool> halt{false};
+    std::future<Result<ShardTrials>> running = std::async(std::launch::async, [&]() -> Result<ShardTrials> {
+        try {
+            return evaluator_.Evaluate(ticket, claimed.series, bars, claimed.begin, claimed.end, halt);
+        } catch (const std::exception& e) {
+            return MakeError(ErrorCode::kRunEngineError, e.what());
+        }
+    });
+    // While it runs: the claim is renewed (a long shard is not taken for a dead worker's), the
+    // heartbeat goes on, and a cancelled job or a stopping worker halts it between combinations.
+    const auto renew_every = std::max<std::chrono::milliseconds>(std::chrono::milliseconds(100),
+                                                                 options_.visibility / 3);
+    while (running.wait_for(renew_every) != std::future_status::ready) {
+        if (stop.load()) halt = true;
+        (void)redis.Command({"XCLAIM", keys::kShards, keys::kGroup, options_.name, "0", claimed.entry.id, "JUSTID"});
+        last_heartbeat_ = {};
+        (void)Heartbeat(redis);
+        Result<RedisReply> over = redis.Command({"EXISTS", keys::Over(claimed.job)});
+        if (over && over->integer > 0) {
+            dropped_ = true;
+            halt = true;
+        }
+    }
+    return running.get();
 }
 
 Result<void> ShardWorker::DeadLetter(RedisConnection& redis, const Claimed& claimed, const std::string& reason) {

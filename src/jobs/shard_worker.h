@@ -57,6 +57,9 @@ class ShardWorker {
     struct Claimed;
     Result<void> Heartbeat(RedisConnection& redis);
     Result<void> Handle(RedisConnection& redis, const Claimed& claimed, const std::atomic<bool>& stop);
+    //! Runs the shard on its own thread while this one keeps the claim and watches the job.
+    Result<ShardTrials> Evaluate(RedisConnection& redis, const Claimed& claimed, const JobTicket& ticket,
+                                 const SharedBars& bars, const std::atomic<bool>& stop);
     Result<void> DeadLetter(RedisConnection& redis, const Claimed& claimed, const std::string& reason);
     Result<void> Finish(RedisConnection& redis, const Claimed& claimed);
     Result<JobTicket> Ticket(RedisConnection& redis, const std::string& job_id);
@@ -69,6 +72,7 @@ class ShardWorker {
     std::vector<std::pair<std::string, SharedBars>> series_;  //!< the local copy, newest last
     std::chrono::steady_clock::time_point last_heartbeat_{};
     int64_t runs_ = 0;
+    bool dropped_ = false;  //!< the shard being run belongs to a job that is over
 };
 
 }  // namespace spark::jobs

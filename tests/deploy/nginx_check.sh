@@ -203,6 +203,16 @@ expect "GET /backtest/runs with the token" 200 "$STATUS"
 request "$BASE/backtest/runs?limit=1"
 expect "GET /backtest/runs without the token" 401 "$STATUS"
 
+# --- Asynchronous jobs: submitted, then followed as server-sent events through the proxy ----------
+JOB='{"type":"optimize","request":{"symbol":"BTCUSDT","timeframe":"1h","start":"2024-01-01","end":"2024-02-01","strategy":"sma_cross","grid":{"fast":[5,10],"slow":[20,40]}}}'
+request -X POST -H 'content-type: application/json' -H "Authorization: Bearer $TOKEN" -d "$JOB" "$BASE/jobs"
+expect "POST /jobs with the token" 202 "$STATUS"
+JOB_ID=$(printf '%s' "$RESPONSE" | sed -n 's/.*"jobId":"\([^"]*\)".*/\1/p')
+request -H "Authorization: Bearer $TOKEN" "$BASE/jobs/$JOB_ID/events"
+expect "GET /jobs/{id}/events" 200 "$STATUS"
+expect_match "the event stream ends with the job done" 'event: done' "$RESPONSE"
+expect_match "events are not buffered into another type" 'content-type: text/event-stream' "$HEADERS"
+
 # --- Host and Origin: the executor's same-origin rule still holds behind the proxy ---------------
 request -X POST -H 'content-type: application/json' -H "Authorization: Bearer $TOKEN" \
     -H "Origin: https://$NAME:$HTTPS_PORT" -d "$BODY" "$BASE/backtest/run"

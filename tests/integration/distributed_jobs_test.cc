@@ -10,6 +10,7 @@
 #include <thread>
 
 #include "jobs/redis_client.h"
+#include "jobs/redis_streams.h"
 #include "support/jobs_client.h"
 #include "support/redis_process.h"
 #include "support/seeded_server.h"
@@ -71,6 +72,13 @@ class DistributedJobs : public ::testing::Test {
         return *workers_.back();
     }
     uint16_t Port() const { return coordinator_->Port(); }
+    jobs::RedisConnection Connect() const {
+        Result<jobs::RedisAddress> address = jobs::ParseRedisUrl(redis_->Url());
+        EXPECT_TRUE(address);
+        Result<jobs::RedisConnection> connection = jobs::RedisConnection::Connect(*address);
+        EXPECT_TRUE(connection) << connection.error().message;
+        return std::move(*connection);
+    }
     std::string Metrics() const { return HttpCall(Port(), "GET", "/metrics").body; }
 
     //! The job finished, and its answer and rows are exactly the local run's.
@@ -134,9 +142,75 @@ TEST_F(DistributedJobs, AKilledWorkersShardIsReclaimedAndTheAnswerIsUnchanged) {
     AddWorker("survivor");
     const std::string id = SubmitJob(Port(), "sweep", SweepRequest());
     WaitForJob(Port(), id, [](const json& v) { return v["progress"]["done"].get<int>() > 300; });
+    // Killed while it holds a shard, claimed and unacknowledged.
+    jobs::RedisConnection redis = Connect();
+    const auto held = [&] {
+        Result<jobs::PendingSummary> pending = jobs::Pending(redis, "spark:shards", "spark-workers");
+        if (!pending) return false;
+        for (const auto& [consumer, count] : pending->per_consumer) {
+            if (consumer == "doomed" && count > 0) return true;
+        }
+        return false;
+    };
+    const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(30);
+    while (!held() && std::chrono::steady_clock::now() < deadline)
+        std::this_thread::sleep_for(std::chrono::milliseconds(1));
+    ASSERT_TRUE(held());
     doomed.Kill();
     ExpectTheLocalAnswer(id);
+    // Taken over after the visibility timeout (1.5 s), possibly just after the job completed.
+    const auto until = std::chrono::steady_clock::now() + std::chrono::seconds(20);
+    while (MetricValue(Metrics(), "spark_job_shards_reclaimed_total") < 1 && std::chrono::steady_clock::now() < until) {
+        std::this_thread::sleep_for(std::chrono::milliseconds(100));
+    }
     EXPECT_GE(MetricValue(Metrics(), "spark_job_shards_reclaimed_total"), 1);
+}
+
+// A shard that fails on every worker goes to the dead-letter stream after --max-deliveries
+// failures, and the job fails saying which shard and why.
+TEST_F(DistributedJobs, AShardFailingRepeatedlyIsDeadLetteredAndFailsTheJob) {
+    const std::string id = SubmitJob(Port(), "sweep", SweepRequest());
+    // No worker yet: the series are published, then lost (evicted, say) before any shard runs.
+    jobs::RedisConnection redis = Connect();
+    const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(30);
+    long long series = 0;
+    while (series < 3 && std::chrono::steady_clock::now() < deadline) {
+        series = static_cast<long long>(redis.Command({"KEYS", "spark:series:*"})->elements.size());
+        std::this_thread::sleep_for(std::chrono::milliseconds(20));
+    }
+    ASSERT_EQ(series, 3);
+    const Result<jobs::RedisReply> keys = redis.Command({"KEYS", "spark:series:*"});
+    ASSERT_TRUE(keys);
+    for (const jobs::RedisReply& key : keys->elements) {
+        ASSERT_TRUE(redis.Command({"DEL", key.text}));
+    }
+    AddWorker("w1");
+    const json view = WaitUntilFinal(Port(), id);
+    EXPECT_EQ(view["status"], "failed");
+    EXPECT_EQ(view["error"]["code"], "RUN_ENGINE_ERROR") << view.dump();
+    const std::string message = view["error"]["message"];
+    EXPECT_NE(message.find("was dead-lettered"), std::string::npos) << message;
+    EXPECT_NE(message.find("is not in Redis"), std::string::npos) << message;
+    EXPECT_GE(redis.Command({"XLEN", "spark:shards:dead"})->integer, 1);
+    EXPECT_GE(MetricValue(Metrics(), "spark_job_shards_dead_total"), 1);
+}
+
+// Redis down when the coordinator starts: the service starts and serves; jobs fail clearly until
+// Redis answers, and then run.
+TEST_F(DistributedJobs, RedisDownAtStartLeavesTheServiceUpAndJobsFailUntilItReturns) {
+    coordinator_.reset();
+    redis_->Stop();
+    StartCoordinator(false);
+    EXPECT_EQ(HttpCall(Port(), "GET", "/healthz").status, 200);
+    EXPECT_EQ(MetricValue(Metrics(), "spark_job_queue_up"), 0);
+    EXPECT_EQ(Metrics().find("spark_job_shards_reclaimed_total "), std::string::npos);  // unknown, not 0
+    const std::string failing = SubmitJob(Port(), "sweep", SweepRequest());
+    const json failed = WaitUntilFinal(Port(), failing);
+    EXPECT_EQ(failed["status"], "failed");
+    EXPECT_EQ(failed["error"]["code"], "QUEUE_UNAVAILABLE");
+    ASSERT_TRUE(redis_->Start());
+    AddWorker("w1");
+    ExpectTheLocalAnswer(SubmitJob(Port(), "sweep", SweepRequest()));
 }
 
 TEST_F(DistributedJobs, AWorkerJoiningMidJobTakesShards) {
@@ -177,10 +251,8 @@ TEST_F(DistributedJobs, CancellationStopsTheShards) {
     ASSERT_EQ(HttpCall(Port(), "DELETE", "/jobs/" + id).status, 200);
     EXPECT_EQ(WaitUntilFinal(Port(), id)["status"], "cancelled");
     // The worker drops what is left: the stream empties long before the job could have finished.
-    Result<jobs::RedisAddress> address = jobs::ParseRedisUrl(redis_->Url());
-    ASSERT_TRUE(address);
-    Result<jobs::RedisConnection> redis = jobs::RedisConnection::Connect(*address);
-    ASSERT_TRUE(redis);
+    jobs::RedisConnection connection = Connect();
+    jobs::RedisConnection* redis = &connection;
     const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(20);
     long long left = -1;
     while (std::chrono::steady_clock::now() < deadline) {

@@ -43,6 +43,9 @@ std::string Render(jobs::JobManager& jobs, jobs::ShardRunner& runner) {
     if (!queue.distributed) return out;
     Family(out, "spark_job_queue_up", "gauge", "Whether the last look at the Redis job queue succeeded");
     out += fmt::format("spark_job_queue_up {}\n", queue.reachable ? 1 : 0);
+    // Unreachable, the queue's figures are unknown: left out rather than exported as 0, which
+    // Prometheus would read as counter resets (and rate() as a burst when Redis returns).
+    if (!queue.reachable) return out;
     Family(out, "spark_job_shards", "gauge", "Shards in the Redis stream: waiting for a worker, or claimed by one");
     out += fmt::format("spark_job_shards{{state=\"pending\"}} {}\n", queue.pending);
     out += fmt::format("spark_job_shards{{state=\"claimed\"}} {}\n", queue.claimed);

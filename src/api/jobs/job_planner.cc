@@ -111,6 +111,11 @@ Result<uint64_t> ServiceJobPlanner::Check(std::string_view type, std::string_vie
     if (type == "walkforward") {
         Result<WalkForwardRequest> parsed = ParseWalkForwardRequest(request, now);
         if (!parsed) return std::unexpected(InRequest(parsed.error()));
+        // The grid too (values, constraint, OPTIMIZER_MAX_COMBINATIONS), as the route checks it,
+        // so a bad grid is a 400 now rather than a failed job later.
+        Result<research::GridExpansion> grid = ExpandWithinCap(*parsed->search.run.strategy.definition,
+                                                               parsed->search.grid, options_.optimizer);
+        if (!grid) return std::unexpected(InRequest(grid.error()));
         return 1;
     }
     if (type == "portfolio") {

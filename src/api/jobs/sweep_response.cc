@@ -105,6 +105,14 @@ jobs::JobAnswer WriteSweepAnswer(std::string_view job_id, const GridJobSpec& spe
     WriteRequestEcho(json, spec);
     json.Field("combinations", spec.combinations.size()).Field("skipped", spec.skipped);
     json.Field("series", series.size()).Field("runs", spec.Runs()).Field("shards", shards);
+    // Gaps and partial coverage of every series, named by symbol (as a portfolio's are).
+    Warnings warnings;
+    for (const SweepSeriesResult& result : series) {
+        for (Warning& w : BarWarnings(*result.bars, result.request->run.interval, result.request->run.symbol)) {
+            warnings.push_back(std::move(w));
+        }
+    }
+    WriteWarnings(json, warnings);
     json.Key("overall").BeginObject();
     json.Field("rankedBy", "medianObjective");
     json.Key("topN").BeginArray();
