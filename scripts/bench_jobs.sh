@@ -52,8 +52,9 @@ view = json.load(sys.stdin)
 answer = json.load(open(sys.argv[1]))
 runs = view["progress"]["total"]
 seconds = view["progress"]["elapsedMs"] / 1000
-shards = answer.get("shards", answer.get("concurrency"))
+shards = view["progress"].get("shards", 0)
 print(f"{sys.argv[2]}: {runs} runs in {shards} shards, {seconds:.2f} s, {runs / seconds:,.0f} runs/s")
+open(sys.argv[1][:-5] + ".seconds", "w").write(f"{seconds} {shards}")
 ' "$workdir/$label.json" "$label"
 }
 
@@ -108,3 +109,9 @@ for shard_bars in 17543 100000000; do
     kill "${pids[-1]}" "${pids[-2]}" 2>/dev/null || true
     wait "${pids[-1]}" "${pids[-2]}" 2>/dev/null || true
 done
+python3 - "$workdir" <<'PY'
+import sys
+(t1, n1), (t2, n2) = (map(float, open(f"{sys.argv[1]}/sweep_overhead_{b}.seconds").read().split()) for b in ("17543", "100000000"))
+print(f"== per-shard overhead through Redis: ({t1:.3f} s - {t2:.3f} s) / ({n1:.0f} - {n2:.0f} shards) = {(t1 - t2) / (n1 - n2) * 1000:.2f} ms")
+PY
+

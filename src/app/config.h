@@ -50,8 +50,8 @@ struct ServeConfig {
     int64_t runs_keep_days = 90;                 //!< SPARK_RUNS_KEEP_DAYS: stored runs older than this are deleted
     int64_t jobs_max_combinations = 10'000'000;  //!< JOBS_MAX_COMBINATIONS: backtest runs one job may make
     size_t jobs_max_running = 1;                 //!< JOBS_MAX_RUNNING: jobs computing at once
-    int64_t jobs_shard_bars = 100'000'000;       //!< JOBS_SHARD_BARS: bars simulated per shard
-    std::string redis_url;  //!< SPARK_REDIS_URL (--redis): coordinate workers through Redis; empty: local jobs
+    int64_t jobs_shard_bars = 0;  //!< JOBS_SHARD_BARS: bars simulated per shard (0: by mode, jobs/shard_plan.h)
+    std::string redis_url;        //!< SPARK_REDIS_URL (--redis): coordinate workers through Redis; empty: local jobs
     std::string web_dir = "web/dist";  //!< SPARK_WEB_DIR: the web app's built files, served at GET /
 };
 

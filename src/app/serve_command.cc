@@ -218,7 +218,8 @@ int RunServe(const std::vector<std::string>& args) {
                                .wfo_threshold = config->wfo_threshold,
                                .portfolio_max_assets = config->portfolio_max_assets,
                                .max_runs = static_cast<uint64_t>(config->jobs_max_combinations),
-                               .shard_bars = config->jobs_shard_bars > 0 ? static_cast<uint64_t>(config->jobs_shard_bars)
+                               .shard_bars = config->jobs_shard_bars > 0
+                                                 ? static_cast<uint64_t>(config->jobs_shard_bars)
                                              : config->redis_url.empty() ? jobs::kDefaultLocalShardBars
                                                                          : jobs::kDefaultShardBars});
     job_manager = std::make_unique<jobs::JobManager>(

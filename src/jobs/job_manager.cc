@@ -116,7 +116,8 @@ void JobManager::Start(std::shared_ptr<LiveJob> job) {
     Result<JobPlan> plan = planner_.Plan(job->record);
     if (!plan) return Complete(job, std::unexpected(plan.error()));
     if (Result<void> ok =
-            store_.MarkRunning(job->record.id, job->record.started_ms, static_cast<int64_t>(plan->Units()));
+            store_.MarkRunning(job->record.id, job->record.started_ms, static_cast<int64_t>(plan->Units()),
+                               static_cast<int64_t>(plan->shards.size()));
         !ok) {
         return Complete(job, std::unexpected(ok.error()));
     }
@@ -125,6 +126,7 @@ void JobManager::Start(std::shared_ptr<LiveJob> job) {
         std::lock_guard lock(mutex_);
         job->plan = shared_plan;
         job->record.units_total = static_cast<int64_t>(shared_plan->Units());
+        job->record.shards = static_cast<int64_t>(shared_plan->shards.size());
         if (shared_plan->IsGrid()) {
             job->per_series.assign(shared_plan->series.size(), ShardTrials(shared_plan->combinations));
         }

@@ -59,6 +59,7 @@ struct JobRecord {
     std::string result;    //!< the finished job's JSON answer (empty unless asked for and done)
     std::string rows_csv;  //!< sweeps: every evaluated row as CSV (may be tens of MB), empty otherwise
     int64_t restarts = 0;  //!< times the job was resumed after a coordinator restart
+    int64_t shards = 0;    // a grid job's shards once planned (0: a whole job, or not yet planned)
 };
 
 }  // namespace spark::jobs

@@ -31,17 +31,18 @@ CREATE TABLE IF NOT EXISTS jobs (
     result_bytes BIGINT NOT NULL,
     result BLOB NOT NULL,
     rows_bytes BIGINT NOT NULL,
-    rows_csv BLOB NOT NULL);
+    rows_csv BLOB NOT NULL,
+    shards BIGINT NOT NULL);
 )sql";
 
 //! Everything but the result and the rows, in the order RecordAt reads them: a list or the
 //! restart scan never reads (nor decompresses) the large columns.
 constexpr const char* kColumns =
     "id, type, mode, status, request, created_ms, started_ms, finished_ms, units_total, units_done, error_code, "
-    "error_message, restarts";
+    "error_message, restarts, shards";
 //! kColumns, then these four.
 constexpr const char* kResultColumns = "result_bytes, result, rows_bytes, rows_csv";
-constexpr idx_t kResultBytesColumn = 13;
+constexpr idx_t kResultBytesColumn = 14;
 
 //! zlib's fastest level, as for stored runs: a sweep's tens of MB of CSV compress in a fraction of
 //! a second (it is on the job's completion path) and still shrink several times over.
@@ -126,7 +127,8 @@ std::optional<JobRecord> RecordAt(duckdb_data_chunk chunk, idx_t i) {
                      .error_message = VarcharAt(chunk, 11, i),
                      .result = {},  // read only by Get(with_result)
                      .rows_csv = {},
-                     .restarts = Column<int64_t>(chunk, 12)[i]};
+                     .restarts = Column<int64_t>(chunk, 12)[i],
+                     .shards = Column<int64_t>(chunk, 13)[i]};
 }
 
 Error UnknownStatus(std::string_view id) {
@@ -157,9 +159,10 @@ std::string StatementText(Statement statement) {
         case Statement::kInsert:
             return "INSERT INTO jobs (id, type, mode, status, request, created_ms, started_ms, finished_ms, "
                    "units_total, units_done, error_code, error_message, restarts, result_bytes, result, rows_bytes, "
-                   "rows_csv) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17)";
+                   "rows_csv, shards) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, "
+                   "$17, $18)";
         case Statement::kMarkRunning:
-            return "UPDATE jobs SET status = 'running', started_ms = $2, units_total = $3 WHERE id = $1";
+            return "UPDATE jobs SET status = 'running', started_ms = $2, units_total = $3, shards = $4 WHERE id = $1";
         case Statement::kSaveProgress:
             return "UPDATE jobs SET units_done = $2 WHERE id = $1";
         case Statement::kFinish:
@@ -266,7 +269,8 @@ Result<void> JobStore::Insert(const JobRecord& job) {
         .Int(static_cast<int64_t>(job.result.size()))
         .Blob(*result)
         .Int(static_cast<int64_t>(job.rows_csv.size()))
-        .Blob(*rows);
+        .Blob(*rows)
+        .Int(job.shards);
     if (auto ok = bind.Done("cannot store the job"); !ok) return ok;
     QueryResult query;
     if (duckdb_execute_prepared(statement->Handle(), query.Get()) != DuckDBSuccess) {
@@ -275,12 +279,12 @@ Result<void> JobStore::Insert(const JobRecord& job) {
     return {};
 }
 
-Result<void> JobStore::MarkRunning(std::string_view id, int64_t started_ms, int64_t units_total) {
+Result<void> JobStore::MarkRunning(std::string_view id, int64_t started_ms, int64_t units_total, int64_t shards) {
     std::lock_guard lock(mutex_);
     auto statement = Prepare(connection_, Statement::kMarkRunning);
     if (!statement) return std::unexpected(statement.error());
     Binder bind(statement->Handle());
-    bind.Text(id).Int(started_ms).Int(units_total);
+    bind.Text(id).Int(started_ms).Int(units_total).Int(shards);
     if (auto ok = bind.Done("cannot mark the job running"); !ok) return ok;
     return ExecuteUpdate(*statement, id, "mark running");
 }

@@ -38,7 +38,7 @@ class JobStore {
     //! is already stored.
     Result<void> Insert(const JobRecord& job);
     //! Status running, from `started_ms`, with `units_total` backtest runs to do.
-    Result<void> MarkRunning(std::string_view id, int64_t started_ms, int64_t units_total);
+    Result<void> MarkRunning(std::string_view id, int64_t started_ms, int64_t units_total, int64_t shards = 0);
     Result<void> SaveProgress(std::string_view id, int64_t units_done);
     //! Final state: done (with result and rows_csv), failed or cancelled (with error). result and
     //! rows_csv are stored zlib-compressed as BLOBs. `status` must be final (kInternal otherwise).

@@ -130,13 +130,12 @@ void RedisShardRunner::Run(const JobRecord& job, std::shared_ptr<const JobPlan> 
     });
     // One thread per running job (JOBS_MAX_RUNNING bounds them): it mostly waits on Redis.
     auto finished = std::make_shared<std::atomic<bool>>(false);
-    coordinators_.push_back(
-        {std::thread([this, job, plan = std::move(plan), cancel = std::move(cancel), sink = std::move(sink),
-                      finished]() mutable {
-             Coordinate(std::move(job), std::move(plan), std::move(cancel), std::move(sink));
-             finished->store(true);
-         }),
-         finished});
+    coordinators_.push_back({std::thread([this, job, plan = std::move(plan), cancel = std::move(cancel),
+                                          sink = std::move(sink), finished]() mutable {
+                                 Coordinate(std::move(job), std::move(plan), std::move(cancel), std::move(sink));
+                                 finished->store(true);
+                             }),
+                             finished});
 }
 
 void RedisShardRunner::Coordinate(JobRecord job, std::shared_ptr<const JobPlan> plan,

@@ -191,8 +191,8 @@ Result<ShardTrials> ShardWorker::Evaluate(RedisConnection& redis, const Claimed&
     });
     // While it runs: the claim is renewed (a long shard is not taken for a dead worker's), the
     // heartbeat goes on, and a cancelled job or a stopping worker halts it between combinations.
-    const auto renew_every = std::max<std::chrono::milliseconds>(std::chrono::milliseconds(100),
-                                                                 options_.visibility / 3);
+    const auto renew_every =
+        std::max<std::chrono::milliseconds>(std::chrono::milliseconds(100), options_.visibility / 3);
     while (running.wait_for(renew_every) != std::future_status::ready) {
         if (stop.load()) halt = true;
         (void)redis.Command({"XCLAIM", keys::kShards, keys::kGroup, options_.name, "0", claimed.entry.id, "JUSTID"});

@@ -48,12 +48,12 @@ research::GridSearchOutcome RankedOutcome(const GridJobData& data, size_t series
 }
 
 Result<jobs::JobAnswer> FinishGrid(const GridJobData& data, std::string_view job_id, std::string_view type,
-                                   size_t shards, std::vector<jobs::ShardTrials> per_series) {
-    const Clock::time_point merge_started = Clock::now();
+                                   std::vector<jobs::ShardTrials> per_series) {
     if (type == "optimize") {
         research::GridSearchOutcome outcome = RankedOutcome(data, 0, std::move(per_series.front()));
-        // A job's "concurrency" is its shard count: the same however many workers ran them.
-        outcome.lanes = shards;
+        // A job's answer does not depend on where or in how many pieces it ran: "concurrency",
+        // the synchronous route's thread count, is 0 for a job.
+        outcome.lanes = 0;
         const double compute_ms = MillisSince(data.started) - data.load_ms;
         const OptimizeTiming timing{data.load_ms, compute_ms, MillisSince(data.started)};
         return jobs::JobAnswer{
@@ -71,8 +71,7 @@ Result<jobs::JobAnswer> FinishGrid(const GridJobData& data, std::string_view job
     const OptimizeRequest& first = data.spec.series.front();
     const std::vector<research::CrossSeriesScore> ranking =
         research::RankAcrossSeries(outcomes, data.spec.combinations.size(), first.objective, first.min_trades);
-    (void)merge_started;
-    return WriteSweepAnswer(job_id, data.spec, results, ranking, shards);
+    return WriteSweepAnswer(job_id, data.spec, results, ranking);
 }
 
 std::string DescribeTrial(const GridJobData& data, uint32_t series, uint64_t combination,
@@ -113,8 +112,8 @@ Result<uint64_t> ServiceJobPlanner::Check(std::string_view type, std::string_vie
         if (!parsed) return std::unexpected(InRequest(parsed.error()));
         // The grid too (values, constraint, OPTIMIZER_MAX_COMBINATIONS), as the route checks it,
         // so a bad grid is a 400 now rather than a failed job later.
-        Result<research::GridExpansion> grid = ExpandWithinCap(*parsed->search.run.strategy.definition,
-                                                               parsed->search.grid, options_.optimizer);
+        Result<research::GridExpansion> grid =
+            ExpandWithinCap(*parsed->search.run.strategy.definition, parsed->search.grid, options_.optimizer);
         if (!grid) return std::unexpected(InRequest(grid.error()));
         return 1;
     }
@@ -169,9 +168,8 @@ Result<jobs::JobPlan> ServiceJobPlanner::PlanGrid(const jobs::JobRecord& job) co
         return EvaluateGridShard(data->spec, shard.series, *data->contexts[shard.series], shard.begin, shard.end,
                                  cancel);
     };
-    plan.finish = [data, id = job.id, type = job.type,
-                   shards = plan.shards.size()](std::vector<jobs::ShardTrials> per_series) {
-        return FinishGrid(*data, id, type, shards, std::move(per_series));
+    plan.finish = [data, id = job.id, type = job.type](std::vector<jobs::ShardTrials> per_series) {
+        return FinishGrid(*data, id, type, std::move(per_series));
     };
     plan.describe = [data](uint32_t series, uint64_t combination, const research::Trial& trial) {
         return DescribeTrial(*data, series, combination, trial);

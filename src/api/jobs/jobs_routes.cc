@@ -46,6 +46,7 @@ void WriteView(JsonWriter& json, const jobs::JobView& view) {
     json.Field("fraction",
                r.units_total > 0 ? static_cast<double>(r.units_done) / static_cast<double>(r.units_total) : 0.0);
     json.Field("elapsedMs", view.elapsed_ms).Field("etaMs", view.eta_ms);
+    if (r.shards > 0) json.Field("shards", r.shards);
     json.EndObject();
     json.Key("best");
     if (view.best_json.empty()) {

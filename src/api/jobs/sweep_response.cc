@@ -97,14 +97,14 @@ std::string WriteRows(const GridJobSpec& spec, std::span<const SweepSeriesResult
 
 jobs::JobAnswer WriteSweepAnswer(std::string_view job_id, const GridJobSpec& spec,
                                  std::span<const SweepSeriesResult> series,
-                                 std::span<const research::CrossSeriesScore> ranking, size_t shards) {
+                                 std::span<const research::CrossSeriesScore> ranking) {
     const OptimizeRequest& first = spec.series.front();
     JsonWriter json(8192 + series.size() * first.top_n * 900);
     json.BeginObject();
     json.Field("jobId", job_id).Field("type", "sweep");
     WriteRequestEcho(json, spec);
     json.Field("combinations", spec.combinations.size()).Field("skipped", spec.skipped);
-    json.Field("series", series.size()).Field("runs", spec.Runs()).Field("shards", shards);
+    json.Field("series", series.size()).Field("runs", spec.Runs());
     // Gaps and partial coverage of every series, named by symbol (as a portfolio's are).
     Warnings warnings;
     for (const SweepSeriesResult& result : series) {

@@ -22,9 +22,9 @@ struct SweepSeriesResult {
 
 //! The sweep's answer (docs/jobs.md "Sweep answer"): per series the top N and the guard; overall,
 //! the parameter sets ranked across series; and every evaluated row as CSV (GET
-//! /jobs/{id}/rows.csv).
+//! /jobs/{id}/rows.csv). Nothing in it depends on how the job was cut or where it ran.
 jobs::JobAnswer WriteSweepAnswer(std::string_view job_id, const GridJobSpec& spec,
                                  std::span<const SweepSeriesResult> series,
-                                 std::span<const research::CrossSeriesScore> ranking, size_t shards);
+                                 std::span<const research::CrossSeriesScore> ranking);
 
 }  // namespace spark::api
