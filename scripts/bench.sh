@@ -100,3 +100,8 @@ for _ in $(seq 1 300); do grep -q 'listening on' "$workdir/soak.out" 2>/dev/null
 soak_port=$(sed -n 's/.*127\.0\.0\.1:\([0-9]*\).*/\1/p' "$workdir/soak.out" | head -1)
 printf '== soak, 64 connections, mixed routes with failures, %s s: ' "$soak_seconds"
 "$build/bin/spark_soak_driver" "$soak_port" 64 "$soak_seconds"
+
+# Asynchronous sweeps: locally, then through Redis with 1 and 2 worker processes, and the
+# per-shard overhead (docs/scaling.md "Measured").
+kill "$soak_pid" 2>/dev/null || true
+bash "$root/scripts/bench_jobs.sh" "$build"
