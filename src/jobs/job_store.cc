@@ -235,6 +235,10 @@ Result<std::unique_ptr<JobStore>> JobStore::Open(const DuckDbDatabase& database)
     auto connection = DuckDbConnection::Connect(database);
     if (!connection) return std::unexpected(connection.error());
     if (auto ok = connection->Execute(kSchema); !ok) return std::unexpected(ok.error());
+    // A table made before shard counts were kept gains the column (0: unknown).
+    if (auto ok = connection->Execute("ALTER TABLE jobs ADD COLUMN IF NOT EXISTS shards BIGINT DEFAULT 0"); !ok) {
+        return std::unexpected(ok.error());
+    }
     // Each statement prepared once here, and dropped: one that does not prepare is a bug best
     // found when the service starts rather than at a job's first update.
     for (Statement statement : kAllStatements) {

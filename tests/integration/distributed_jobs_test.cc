@@ -142,7 +142,8 @@ TEST_F(DistributedJobs, AKilledWorkersShardIsReclaimedAndTheAnswerIsUnchanged) {
     AddWorker("survivor");
     const std::string id = SubmitJob(Port(), "sweep", SweepRequest());
     WaitForJob(Port(), id, [](const json& v) { return v["progress"]["done"].get<int>() > 300; });
-    // Killed while it holds a shard, claimed and unacknowledged.
+    // Killed while it holds a shard, claimed and unacknowledged: frozen first, so it cannot
+    // acknowledge between the look at the pending list and the kill.
     jobs::RedisConnection redis = Connect();
     const auto held = [&] {
         Result<jobs::PendingSummary> pending = jobs::Pending(redis, "spark:shards", "spark-workers");
@@ -153,9 +154,16 @@ TEST_F(DistributedJobs, AKilledWorkersShardIsReclaimedAndTheAnswerIsUnchanged) {
         return false;
     };
     const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(30);
-    while (!held() && std::chrono::steady_clock::now() < deadline)
-        std::this_thread::sleep_for(std::chrono::milliseconds(1));
-    ASSERT_TRUE(held());
+    bool holding = false;
+    while (!holding && std::chrono::steady_clock::now() < deadline) {
+        doomed.Pause();
+        holding = held();
+        if (!holding) {
+            doomed.Resume();
+            std::this_thread::sleep_for(std::chrono::milliseconds(1));
+        }
+    }
+    ASSERT_TRUE(holding);
     doomed.Kill();
     ExpectTheLocalAnswer(id);
     // Taken over after the visibility timeout (1.5 s), possibly just after the job completed.

@@ -52,6 +52,14 @@ void WorkerProcess::Kill() {
     pid_ = -1;
 }
 
+void WorkerProcess::Pause() {
+    if (pid_ > 0) kill(pid_, SIGSTOP);
+}
+
+void WorkerProcess::Resume() {
+    if (pid_ > 0) kill(pid_, SIGCONT);
+}
+
 int WorkerProcess::Stop() {
     if (pid_ <= 0) return -1;
     kill(pid_, SIGTERM);

@@ -20,6 +20,9 @@ class WorkerProcess {
     bool Started() const { return started_; }
     //! As a crash (kill -9): the shard it holds stays claimed until another worker takes it over.
     void Kill();
+    //! SIGSTOP / SIGCONT: frozen, it can neither finish nor acknowledge what it holds.
+    void Pause();
+    void Resume();
     int Stop();
 
   private:
