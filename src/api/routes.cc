@@ -3,15 +3,15 @@
 #include <duckdb.h>
 #include <fmt/format.h>
 
-#include <charconv>
 #include <memory>
 
 #include "api/deterministic_routes.h"
 #include "api/http/error_response.h"
+#include "api/http/query_params.h"
+#include "api/jobs/jobs_routes.h"
 #include "api/json/json_writer.h"
 #include "api/optimize/optimize_route.h"
 #include "api/portfolio/portfolio_route.h"
-#include "api/jobs/jobs_routes.h"
 #include "api/runs/runs_routes.h"
 #include "api/strategy/strategies_route.h"
 #include "api/walkforward/walkforward_route.h"
@@ -52,19 +52,14 @@ std::string VersionBody(const ConfigSummary& config, const std::set<std::string>
 HttpResponse RecentAuditLines(AuditLog& audit, const HttpRequest& request) {
     constexpr size_t kDefaultLimit = 50;
     size_t limit = kDefaultLimit;
-    if (request.query.starts_with("limit=")) {
-        const std::string text = request.query.substr(6);
-        size_t parsed = 0;
-        const auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), parsed);
-        if (ec != std::errc() || end != text.data() + text.size() || parsed < 1 || parsed > kAuditRecentLines) {
-            return ErrorResponse({ErrorCode::kInvalidRequest,
-                                  fmt::format("limit must be an integer from 1 to {}", kAuditRecentLines), "limit",
-                                  "OUT_OF_RANGE"});
+    for (const auto& [key, value] : QueryParams(request.query)) {
+        if (key != "limit") {
+            return ErrorResponse(
+                {ErrorCode::kInvalidRequest, "the only query parameter is limit", "query", "UNKNOWN_FIELD"});
         }
-        limit = parsed;
-    } else if (!request.query.empty()) {
-        return ErrorResponse(
-            {ErrorCode::kInvalidRequest, "the only query parameter is limit", "query", "UNKNOWN_FIELD"});
+        Result<size_t> parsed = ReadLimit(value, kAuditRecentLines);
+        if (!parsed) return ErrorResponse(parsed.error());
+        limit = *parsed;
     }
     JsonWriter json;
     json.BeginObject().Key("runs").BeginArray();

@@ -226,7 +226,8 @@ int RunServe(const std::vector<std::string>& args) {
         **job_store, *job_planner, *shard_runner, *pool, static_cast<size_t>(api::Lane::kBatch),
         jobs::JobLimits{.max_runs = static_cast<uint64_t>(config->jobs_max_combinations),
                         .max_running = config->jobs_max_running});
-    api::AddJobMetrics(metrics, *job_manager, *shard_runner);
+    // Declared after the manager and the runner it reads, so it stops before they go.
+    const api::JobMetrics job_metrics(metrics, *job_manager, *shard_runner);
     // /version and the start-up log report the limits in force, not the ones asked for.
     config->max_connections = ConnectionCap(config->max_connections);
     if (config->max_running_batch_jobs == 0) config->max_running_batch_jobs = config->workers;
@@ -279,7 +280,10 @@ int RunServe(const std::vector<std::string>& args) {
         std::cerr << "spark-executor: cannot resume the unfinished jobs: " << resumed.error().message << '\n';
     }
     server.Run();
-    // Running jobs stay `running` in the store for the next start; no shard reports after this.
+    // Running jobs stay `running` in the store for the next start: the runner first stops starting
+    // and finishing jobs (a coordinator seeing the manager's cancel flags would retire them), then
+    // the manager stops, then the runner's threads are joined.
+    shard_runner->BeginStop();
     job_manager->Stop();
     shard_runner->Stop();
     // Waits for Binance (a minute's rate window, a retry back-off) end now; running jobs finish,

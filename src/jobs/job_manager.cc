@@ -82,7 +82,10 @@ Result<size_t> JobManager::ResumeUnfinished() {
     if (!unfinished) return std::unexpected(unfinished.error());
     std::lock_guard lock(mutex_);
     for (JobRecord& record : *unfinished) {
-        if (Result<void> ok = store_.Requeue(record.id); !ok) return std::unexpected(ok.error());
+        if (Result<void> ok = store_.Requeue(record.id); !ok) {
+            StartQueuedLocked();  // those queued so far still run
+            return std::unexpected(ok.error());
+        }
         auto job = std::make_shared<LiveJob>();
         job->record = std::move(record);
         job->record.status = JobStatus::kQueued;
@@ -112,6 +115,15 @@ void JobManager::StartQueuedLocked() {
 }
 
 void JobManager::Start(std::shared_ptr<LiveJob> job) {
+    // Nothing a job does may leave it running for ever, or reach the pool: an exception fails it.
+    try {
+        StartPlanned(job);
+    } catch (const std::exception& e) {
+        Complete(job, MakeError(ErrorCode::kInternal, std::string("the job failed: ") + e.what()));
+    }
+}
+
+void JobManager::StartPlanned(const std::shared_ptr<LiveJob>& job) {
     // Loading may fetch from Binance: done here, on the pool, never on a request's thread.
     Result<JobPlan> plan = planner_.Plan(job->record);
     if (!plan) return Complete(job, std::unexpected(plan.error()));
@@ -196,7 +208,13 @@ void JobManager::GridFinished(const std::shared_ptr<LiveJob>& job, Result<void> 
             }
         }
     }
-    Complete(job, job->plan->finish(std::move(per_series)));
+    Result<JobAnswer> answer = MakeError(ErrorCode::kInternal, "the merge did not run");
+    try {
+        answer = job->plan->finish(std::move(per_series));
+    } catch (const std::exception& e) {
+        answer = MakeError(ErrorCode::kInternal, std::string("the merge failed: ") + e.what());
+    }
+    Complete(job, std::move(answer));
 }
 
 void JobManager::Complete(const std::shared_ptr<LiveJob>& job, Result<JobAnswer> answer) {
@@ -318,7 +336,9 @@ Result<std::vector<JobView>> JobManager::List(size_t limit, std::optional<JobSta
     return views;
 }
 
-Result<std::optional<JobRecord>> JobManager::Answer(std::string_view id) const { return store_.Get(id, true); }
+Result<std::optional<JobRecord>> JobManager::Answer(std::string_view id, bool rows) const {
+    return store_.Get(id, rows ? JobStore::Texts::kRows : JobStore::Texts::kResult);
+}
 
 Result<bool> JobManager::Cancel(std::string_view id) {
     std::shared_ptr<LiveJob> job;
@@ -333,6 +353,8 @@ Result<bool> JobManager::Cancel(std::string_view id) {
             return false;
         }
         job = it->second;
+        // Finished a moment ago (its final state is being written): nothing left to cancel.
+        if (IsFinal(job->record.status)) return false;
         if (job->cancel_requested) return true;
         job->cancel_requested = true;
         job->cancel->store(true);

@@ -62,8 +62,8 @@ class JobManager {
 
     Result<std::optional<JobView>> Get(std::string_view id) const;
     Result<std::vector<JobView>> List(size_t limit, std::optional<JobStatus> status) const;
-    //! With the answer (and sweep rows) when finished.
-    Result<std::optional<JobRecord>> Answer(std::string_view id) const;
+    //! With the answer when finished; a sweep's rows instead when `rows` (each can be large).
+    Result<std::optional<JobRecord>> Answer(std::string_view id, bool rows) const;
     //! Queued: cancelled at once. Running: its shards stop and it ends cancelled. Final: false.
     Result<bool> Cancel(std::string_view id);
 
@@ -82,6 +82,7 @@ class JobManager {
     struct LiveJob;
     void StartQueuedLocked();
     void Start(std::shared_ptr<LiveJob> job);
+    void StartPlanned(const std::shared_ptr<LiveJob>& job);
     void ShardDone(const std::shared_ptr<LiveJob>& job, size_t shard, ShardTrials trials);
     void GridFinished(const std::shared_ptr<LiveJob>& job, Result<void> outcome);
     void Complete(const std::shared_ptr<LiveJob>& job, Result<JobAnswer> answer);

@@ -1,13 +1,13 @@
 #include "jobs/job_store.h"
 
 #include <fmt/format.h>
-#include <zlib.h>
 
 #include <algorithm>
 #include <limits>
 #include <string>
 #include <utility>
 
+#include "marketdata/compressed_text.h"
 #include "marketdata/duckdb_rows.h"
 
 namespace spark::jobs {
@@ -43,35 +43,6 @@ constexpr const char* kColumns =
 //! kColumns, then these four.
 constexpr const char* kResultColumns = "result_bytes, result, rows_bytes, rows_csv";
 constexpr idx_t kResultBytesColumn = 14;
-
-//! zlib's fastest level, as for stored runs: a sweep's tens of MB of CSV compress in a fraction of
-//! a second (it is on the job's completion path) and still shrink several times over.
-Result<std::string> Compress(std::string_view text) {
-    if (text.empty()) return std::string();  // nothing to compress: stored as an empty BLOB
-    uLongf size = compressBound(text.size());
-    std::string out(size, '\0');
-    if (compress2(reinterpret_cast<Bytef*>(out.data()), &size, reinterpret_cast<const Bytef*>(text.data()), text.size(),
-                  Z_BEST_SPEED) != Z_OK) {
-        return MakeError(ErrorCode::kInternal, "a job's result could not be compressed");
-    }
-    out.resize(size);
-    return out;
-}
-
-//! `size` is the text's uncompressed length, stored beside it: zlib's one-shot uncompress needs
-//! the room up front, and a length that does not match is corruption.
-Result<std::string> Decompress(std::string_view blob, int64_t size) {
-    if (size == 0) return std::string();
-    if (size < 0) return MakeError(ErrorCode::kCacheUnavailable, "a stored job's result has a negative size");
-    std::string out(static_cast<size_t>(size), '\0');
-    uLongf length = static_cast<uLongf>(size);
-    if (uncompress(reinterpret_cast<Bytef*>(out.data()), &length, reinterpret_cast<const Bytef*>(blob.data()),
-                   blob.size()) != Z_OK ||
-        length != static_cast<uLongf>(size)) {
-        return MakeError(ErrorCode::kCacheUnavailable, "a stored job's result could not be decompressed");
-    }
-    return out;
-}
 
 //! Binds parameters $1, $2, ... in call order, remembering whether any bind failed (DuckDB refuses,
 //! for one, a VARCHAR that is not valid UTF-8), so a statement is never run half bound.
@@ -249,9 +220,9 @@ Result<std::unique_ptr<JobStore>> JobStore::Open(const DuckDbDatabase& database)
 
 Result<void> JobStore::Insert(const JobRecord& job) {
     // Compressed outside the lock: other callers wait only for the insert.
-    Result<std::string> result = Compress(job.result);
+    Result<std::string> result = CompressText(job.result, "job's result");
     if (!result) return std::unexpected(result.error());
-    Result<std::string> rows = Compress(job.rows_csv);
+    Result<std::string> rows = CompressText(job.rows_csv, "job's rows");
     if (!rows) return std::unexpected(rows.error());
     std::lock_guard lock(mutex_);
     auto statement = Prepare(connection_, Statement::kInsert);
@@ -311,9 +282,9 @@ Result<void> JobStore::Finish(std::string_view id, JobStatus status, int64_t fin
     }
     // Compressed outside the lock: a sweep's rows take a moment, and other jobs' progress saves
     // should not wait for them.
-    Result<std::string> packed_result = Compress(result);
+    Result<std::string> packed_result = CompressText(result, "job's result");
     if (!packed_result) return std::unexpected(packed_result.error());
-    Result<std::string> packed_rows = Compress(rows_csv);
+    Result<std::string> packed_rows = CompressText(rows_csv, "job's rows");
     if (!packed_rows) return std::unexpected(packed_rows.error());
     std::lock_guard lock(mutex_);
     auto statement = Prepare(connection_, Statement::kFinish);
@@ -344,6 +315,13 @@ Result<void> JobStore::Requeue(std::string_view id) {
 }
 
 Result<std::optional<JobRecord>> JobStore::Get(std::string_view id, bool with_result) {
+    return Get(id, with_result ? Texts::kBoth : Texts::kNone);
+}
+
+Result<std::optional<JobRecord>> JobStore::Get(std::string_view id, Texts texts) {
+    const bool with_result = texts != Texts::kNone;
+    const bool want_result = texts == Texts::kResult || texts == Texts::kBoth;
+    const bool want_rows = texts == Texts::kRows || texts == Texts::kBoth;
     std::optional<JobRecord> found;
     // The compressed texts, copied out under the lock and decompressed after it.
     std::string packed_result;
@@ -367,17 +345,22 @@ Result<std::optional<JobRecord>> JobStore::Get(std::string_view id, bool with_re
             found = RecordAt(chunk, i);
             unknown_status = !found;
             if (!found || !with_result) return;
-            result_bytes = Column<int64_t>(chunk, kResultBytesColumn)[i];
-            packed_result = BytesAt(chunk, kResultBytesColumn + 1, i);
-            rows_bytes = Column<int64_t>(chunk, kResultBytesColumn + 2)[i];
-            packed_rows = BytesAt(chunk, kResultBytesColumn + 3, i);
+            // Only what was asked for is copied and decompressed: each can be tens of MB.
+            if (want_result) {
+                result_bytes = Column<int64_t>(chunk, kResultBytesColumn)[i];
+                packed_result = BytesAt(chunk, kResultBytesColumn + 1, i);
+            }
+            if (want_rows) {
+                rows_bytes = Column<int64_t>(chunk, kResultBytesColumn + 2)[i];
+                packed_rows = BytesAt(chunk, kResultBytesColumn + 3, i);
+            }
         });
     }
     if (unknown_status) return std::unexpected(UnknownStatus(id));
     if (found && with_result) {
-        Result<std::string> result = Decompress(packed_result, result_bytes);
+        Result<std::string> result = DecompressText(packed_result, result_bytes, "job's result");
         if (!result) return std::unexpected(result.error());
-        Result<std::string> rows = Decompress(packed_rows, rows_bytes);
+        Result<std::string> rows = DecompressText(packed_rows, rows_bytes, "job's rows");
         if (!rows) return std::unexpected(rows.error());
         found->result = std::move(*result);
         found->rows_csv = std::move(*rows);

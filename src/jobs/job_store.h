@@ -49,6 +49,9 @@ class JobStore {
     Result<void> Requeue(std::string_view id);
     //! with_result: decompress result and rows_csv (otherwise they are left empty and not read).
     Result<std::optional<JobRecord>> Get(std::string_view id, bool with_result);
+    //! Which large texts Get reads (and decompresses) besides the record.
+    enum class Texts { kNone, kResult, kRows, kBoth };
+    Result<std::optional<JobRecord>> Get(std::string_view id, Texts texts);
     //! Newest first (created_ms, then id), at most `limit`, without result/rows; optional status
     //! filter.
     Result<std::vector<JobRecord>> List(size_t limit, std::optional<JobStatus> status = std::nullopt);

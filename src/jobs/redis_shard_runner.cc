@@ -24,8 +24,8 @@ constexpr std::string_view kDoneBatch = "256";
 //! How long Redis may fail before a running job fails: long enough for a restart or a failover.
 constexpr auto kRedisGrace = std::chrono::seconds(5);
 constexpr auto kRetryEvery = std::chrono::milliseconds(250);
-//! Reading a resumed job's results may move megabytes.
-constexpr auto kSetUpTimeout = std::chrono::seconds(30);
+//! A worker silent this long is dropped from the lists (and the metrics).
+constexpr int64_t kForgetWorkerAfterMs = 24 * 3600 * 1000;
 
 int64_t IntegerOf(const RedisReply& reply) {
     if (reply.kind == RedisReply::Kind::kInteger) return reply.integer;
@@ -81,10 +81,11 @@ Result<void> Publish(RedisConnection& redis, const JobRecord& job, const JobPlan
     return {};
 }
 
-//! Marks the job over (workers drop its remaining shards) and removes what only it used.
-void Retire(RedisConnection& redis, const std::string& id) {
-    (void)redis.Command({"SET", keys::Over(id), "1", "EX", keys::kTtlSeconds});
-    (void)redis.Command({"DEL", keys::Results(id), keys::Done(id), keys::Failures(id), keys::Job(id)});
+//! Marks the job over (workers drop its remaining shards) and removes what only it used; false
+//! when Redis did not take it (the caller retries later).
+bool Retire(RedisConnection& redis, const std::string& id) {
+    return redis.Command({"SET", keys::Over(id), "1", "EX", keys::kTtlSeconds}).has_value() &&
+           redis.Command({"DEL", keys::Results(id), keys::Done(id), keys::Failures(id), keys::Job(id)}).has_value();
 }
 
 }  // namespace
@@ -109,19 +110,36 @@ Result<std::unique_ptr<RedisShardRunner>> RedisShardRunner::Start(const RedisAdd
 
 RedisShardRunner::~RedisShardRunner() { Stop(); }
 
-void RedisShardRunner::Stop() {
+void RedisShardRunner::BeginStop() {
+    std::lock_guard lock(mutex_);
     stopping_ = true;
+}
+
+void RedisShardRunner::Stop() {
     std::vector<Coordinator> coordinators;
     {
         std::lock_guard lock(mutex_);
+        stopping_ = true;
         coordinators.swap(coordinators_);
     }
     for (Coordinator& c : coordinators) c.thread.join();
 }
 
+void RedisShardRunner::RetireLater(const std::string& id) {
+    std::lock_guard lock(owed_mutex_);
+    owed_retirements_.push_back(id);
+}
+
+void RedisShardRunner::RetireOwed(RedisConnection& redis) {
+    std::lock_guard lock(owed_mutex_);
+    std::erase_if(owed_retirements_, [&](const std::string& id) { return Retire(redis, id); });
+}
+
 void RedisShardRunner::Run(const JobRecord& job, std::shared_ptr<const JobPlan> plan,
                            std::shared_ptr<std::atomic<bool>> cancel, ShardSink sink) {
     std::lock_guard lock(mutex_);
+    // Stopping: the job stays `running` in the store, and the next start resumes it.
+    if (stopping_) return;
     // Threads of finished jobs are joined here, so they never pile up over the uptime.
     std::erase_if(coordinators_, [](Coordinator& c) {
         if (!c.finished->load()) return false;
@@ -132,7 +150,14 @@ void RedisShardRunner::Run(const JobRecord& job, std::shared_ptr<const JobPlan> 
     auto finished = std::make_shared<std::atomic<bool>>(false);
     coordinators_.push_back({std::thread([this, job, plan = std::move(plan), cancel = std::move(cancel),
                                           sink = std::move(sink), finished]() mutable {
-                                 Coordinate(std::move(job), std::move(plan), std::move(cancel), std::move(sink));
+                                 try {
+                                     Coordinate(job, std::move(plan), std::move(cancel), sink);
+                                 } catch (const std::exception& e) {
+                                     // Whatever failed, the job ends with the reason, not the process.
+                                     RetireLater(job.id);
+                                     sink.finished(MakeError(ErrorCode::kInternal,
+                                                             std::string("the job's coordinator failed: ") + e.what()));
+                                 }
                                  finished->store(true);
                              }),
                              finished});
@@ -143,6 +168,10 @@ void RedisShardRunner::Coordinate(JobRecord job, std::shared_ptr<const JobPlan> 
     std::map<std::string, size_t, std::less<>> index_of;
     for (size_t i = 0; i < plan->shards.size(); ++i) index_of.emplace(plan->shards[i].Key(), i);
     std::set<size_t> done;
+    auto delivered = [&](std::string_view key) {
+        const auto it = index_of.find(key);
+        return it == index_of.end() || done.contains(it->second);
+    };
     auto deliver = [&](const std::string& key, const std::string& blob) -> Result<void> {
         const auto it = index_of.find(key);
         if (it == index_of.end() || done.contains(it->second)) return {};
@@ -158,12 +187,19 @@ void RedisShardRunner::Coordinate(JobRecord job, std::shared_ptr<const JobPlan> 
     // published again; a shard queued twice is only computed twice).
     auto set_up = [&](RedisConnection& redis) -> Result<void> {
         if (Result<void> ok = EnsureGroup(redis, keys::kShards, keys::kGroup); !ok) return ok;
+        RetireOwed(redis);
         if (Result<void> ok = Publish(redis, job, *plan); !ok) return ok;
-        Result<RedisReply> existing = redis.Command({"HGETALL", keys::Results(job.id)}, kSetUpTimeout);
-        if (!existing) return std::unexpected(existing.error());
-        for (const auto& [key, value] : Pairs(*existing)) {
-            if (Result<void> ok = deliver(key, value->text); !ok) return ok;
-        }
+        // In pages: a resumed job's results may be large, and no one command should take long.
+        std::string cursor = "0";
+        do {
+            Result<RedisReply> page = redis.Command({"HSCAN", keys::Results(job.id), cursor, "COUNT", "64"});
+            if (!page) return std::unexpected(page.error());
+            if (page->elements.size() != 2) return RedisError(address_, "HSCAN", "an unexpected answer");
+            cursor = page->elements[0].text;
+            for (const auto& [key, value] : Pairs(page->elements[1])) {
+                if (Result<void> ok = deliver(key, value->text); !ok) return ok;
+            }
+        } while (cursor != "0");
         for (size_t i = 0; i < plan->shards.size(); ++i) {
             if (done.contains(i)) continue;
             const Shard& shard = plan->shards[i];
@@ -193,9 +229,12 @@ void RedisShardRunner::Coordinate(JobRecord job, std::shared_ptr<const JobPlan> 
         return true;
     };
     while (done.size() < plan->shards.size()) {
-        if (cancel->load() || stopping_.load()) {
-            // Cancelled: workers drop the rest. Stopping: the shards stay queued for the next start.
-            if (!stopping_.load() && redis) Retire(*redis, job.id);
+        // Stopping: the shards stay queued and the job `running` for the next start; the manager,
+        // stopping too, is told nothing.
+        if (stopping_.load()) return;
+        if (cancel->load()) {
+            // Cancelled: workers drop the rest (now, or once Redis answers again).
+            if (!redis || !Retire(*redis, job.id)) RetireLater(job.id);
             return sink.finished({});
         }
         if (!redis) {
@@ -226,30 +265,39 @@ void RedisShardRunner::Coordinate(JobRecord job, std::shared_ptr<const JobPlan> 
         for (const RedisReply& item : popped->elements) {
             const std::string& text = item.text;
             if (text.starts_with("dead ")) {
-                Retire(*redis, job.id);
                 const size_t space = text.find(' ', 5);
+                // A duplicate of a shard that did finish: its result stands.
+                if (delivered(text.substr(5, space - 5))) continue;
+                if (!Retire(*redis, job.id)) RetireLater(job.id);
                 return sink.finished(MakeError(ErrorCode::kRunEngineError,
                                                fmt::format("shard {} was dead-lettered: {}", text.substr(5, space - 5),
                                                            space == std::string::npos ? "" : text.substr(space + 1))));
             }
+            if (delivered(text)) continue;
             Result<RedisReply> blob = redis->Command({"HGET", keys::Results(job.id), text});
             if (!blob) {
                 // The popped names are gone from the list: set_up finds their results again.
                 lost = !recover(blob.error());
                 break;
             }
-            if (Result<void> ok = deliver(text, blob->text); !ok) return sink.finished(std::unexpected(ok.error()));
+            if (Result<void> ok = deliver(text, blob->text); !ok) {
+                if (!Retire(*redis, job.id)) RetireLater(job.id);
+                return sink.finished(std::unexpected(ok.error()));
+            }
         }
         if (lost) break;
     }
+    if (stopping_.load()) return;  // as above: left for the next start
     if (done.size() < plan->shards.size()) {
+        // Workers must not go on with a failed job's shards once Redis answers again.
+        RetireLater(job.id);
         Error error = last_error;
         error.code = ErrorCode::kQueueUnavailable;
         error.message = fmt::format("the job queue failed mid-job ({} of {} shards done): {}", done.size(),
                                     plan->shards.size(), last_error.message);
         return sink.finished(std::unexpected(error));
     }
-    Retire(*redis, job.id);
+    if (!redis || !Retire(*redis, job.id)) RetireLater(job.id);
     sink.finished({});
 }
 
@@ -270,6 +318,7 @@ QueueStats RedisShardRunner::Stats() {
         stats.reachable = false;
         return stats;
     }
+    RetireOwed(redis);
     Result<RedisReply> groups = redis.Command({"XINFO", "GROUPS", keys::kShards});
     Result<RedisReply> counters = redis.Command({"HGETALL", keys::kStats});
     Result<RedisReply> seen = redis.Command({"HGETALL", keys::kWorkers});
@@ -294,7 +343,14 @@ QueueStats RedisShardRunner::Stats() {
     }
     std::map<std::string, int64_t> worker_runs;
     for (const auto& [name, value] : Pairs(*runs)) worker_runs[name] = IntegerOf(*value);
+    const int64_t now = NowEpochMs();
     for (const auto& [name, value] : Pairs(*seen)) {
+        // A worker silent for a day is forgotten: names do not pile up over restarts.
+        if (now - IntegerOf(*value) > kForgetWorkerAfterMs) {
+            (void)redis.Command({"HDEL", keys::kWorkers, name});
+            (void)redis.Command({"HDEL", keys::kWorkerRuns, name});
+            continue;
+        }
         stats.workers.push_back({name, IntegerOf(*value), worker_runs[name]});
     }
     return stats;

@@ -27,6 +27,7 @@ class RedisShardRunner final : public ShardRunner {
              ShardSink sink) override;
     std::string_view Mode() const override { return "redis"; }
     QueueStats Stats() override;
+    void BeginStop() override;
     void Stop() override;
 
   private:
@@ -34,8 +35,14 @@ class RedisShardRunner final : public ShardRunner {
     void Coordinate(JobRecord job, std::shared_ptr<const JobPlan> plan, std::shared_ptr<std::atomic<bool>> cancel,
                     ShardSink sink);
 
+    //! Jobs to mark over once Redis takes it (a job that failed or was cancelled while it did not).
+    void RetireLater(const std::string& id);
+    void RetireOwed(RedisConnection& redis);
+
     RedisAddress address_;
     std::atomic<bool> stopping_{false};
+    std::mutex owed_mutex_;
+    std::vector<std::string> owed_retirements_;
     std::mutex mutex_;
     struct Coordinator {
         std::thread thread;

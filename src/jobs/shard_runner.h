@@ -45,6 +45,9 @@ class ShardRunner {
                      std::shared_ptr<std::atomic<bool>> cancel, ShardSink sink) = 0;
     virtual std::string_view Mode() const = 0;  //!< "local" or "redis"
     virtual QueueStats Stats() { return {}; }
+    //! From now on no job starts and running ones are left as they are, untold (shutdown: the
+    //! restart rule resumes them); called before the manager stops.
+    virtual void BeginStop() {}
     //! Stops coordinating: no shard result is delivered after this returns.
     virtual void Stop() {}
 };

@@ -17,7 +17,7 @@ namespace {
 
 constexpr size_t kKeptTickets = 8;
 //! Series kept locally: a sweep over many symbols reuses them shard after shard.
-constexpr size_t kKeptSeries = 256;
+constexpr size_t kKeptSeries = 32;
 constexpr auto kHeartbeatEvery = std::chrono::seconds(2);
 constexpr auto kReconnectEvery = std::chrono::seconds(1);
 
@@ -58,13 +58,19 @@ int64_t ShardWorker::Run(const std::atomic<bool>& stop) {
                 continue;
             }
         }
-        if (Result<void> ok = Heartbeat(*redis); !ok) continue;
+        if (Result<void> ok = Heartbeat(*redis); !ok) {
+            Backoff(*redis, ok.error());
+            continue;
+        }
         // Shards of a worker that went silent come first: they are the oldest work.
         std::vector<StreamEntry> entries;
         bool reclaimed = false;
         Result<ClaimedEntries> claimed =
             AutoClaim(*redis, keys::kShards, keys::kGroup, options_.name, options_.visibility, "0-0", 1);
-        if (!claimed) continue;
+        if (!claimed) {
+            Backoff(*redis, claimed.error());
+            continue;
+        }
         for (const std::string& id : claimed->deleted_ids) (void)Ack(*redis, keys::kShards, keys::kGroup, id);
         if (!claimed->entries.empty()) {
             entries = std::move(claimed->entries);
@@ -72,7 +78,10 @@ int64_t ShardWorker::Run(const std::atomic<bool>& stop) {
         } else {
             Result<std::vector<StreamEntry>> read =
                 ReadGroup(*redis, keys::kShards, keys::kGroup, options_.name, 1, options_.block);
-            if (!read) continue;
+            if (!read) {
+                Backoff(*redis, read.error());
+                continue;
+            }
             entries = std::move(*read);
         }
         for (StreamEntry& entry : entries) {
@@ -98,10 +107,24 @@ int64_t ShardWorker::Run(const std::atomic<bool>& stop) {
                 (void)DeadLetter(*redis, shard, "a malformed shard entry");
                 continue;
             }
-            if (Result<void> ok = Handle(*redis, shard, stop); !ok) Log("shard_not_finished", ok.error().message);
+            try {
+                if (Result<void> ok = Handle(*redis, shard, stop); !ok) Log("shard_not_finished", ok.error().message);
+            } catch (const std::exception& e) {
+                // Left unacknowledged: taken over after the visibility timeout, dead-lettered if it
+                // keeps failing so.
+                Log("shard_not_finished", e.what());
+            }
         }
     }
     return runs_;
+}
+
+void ShardWorker::Backoff(RedisConnection& redis, const Error& error) {
+    // An error reply (the group gone with a flushed stream, say) leaves the connection usable:
+    // recreate the group, and never spin.
+    Log("redis_error", error.message);
+    std::this_thread::sleep_for(kReconnectEvery);
+    if (!redis.Broken()) (void)EnsureGroup(redis, keys::kShards, keys::kGroup);
 }
 
 Result<void> ShardWorker::Heartbeat(RedisConnection& redis) {
@@ -123,6 +146,10 @@ Result<void> ShardWorker::Handle(RedisConnection& redis, const Claimed& claimed,
     if (!has_job) return std::unexpected(has_job.error());
     if (is_over->integer > 0 || has_job->integer == 0) return Finish(redis, claimed);
     // Delivered this often without an answer: its workers keep dying on it.
+    // Already computed (a shard queued twice, or reclaimed after its worker wrote it): nothing to do.
+    Result<RedisReply> computed = redis.Command({"HEXISTS", keys::Results(claimed.job), claimed.shard});
+    if (!computed) return std::unexpected(computed.error());
+    if (computed->integer > 0) return Finish(redis, claimed);
     Result<int64_t> deliveries = DeliveryCount(redis, keys::kShards, keys::kGroup, claimed.entry.id);
     if (!deliveries) return std::unexpected(deliveries.error());
     if (*deliveries > options_.max_deliveries) {
@@ -212,7 +239,13 @@ Result<void> ShardWorker::DeadLetter(RedisConnection& redis, const Claimed& clai
     std::vector<std::pair<std::string, std::string>> fields = claimed.entry.fields;
     fields.emplace_back("reason", reason);
     fields.emplace_back("worker", options_.name);
-    if (Result<std::string> added = AddEntry(redis, keys::kDead, fields); !added) return std::unexpected(added.error());
+    // Bounded: the newest dead letters are the ones an operator reads.
+    std::vector<std::string_view> args = {"XADD", keys::kDead, "MAXLEN", "~", "10000", "*"};
+    for (const auto& [name, value] : fields) {
+        args.push_back(name);
+        args.push_back(value);
+    }
+    if (Result<RedisReply> added = redis.Command(args); !added) return std::unexpected(added.error());
     (void)redis.Command({"HINCRBY", keys::kStats, "dead", "1"});
     if (!claimed.job.empty()) {
         if (auto ok = redis.Command({"RPUSH", keys::Done(claimed.job), "dead " + claimed.shard + " " + reason}); !ok) {

@@ -55,6 +55,7 @@ class ShardWorker {
 
   private:
     struct Claimed;
+    void Backoff(RedisConnection& redis, const Error& error);
     Result<void> Heartbeat(RedisConnection& redis);
     Result<void> Handle(RedisConnection& redis, const Claimed& claimed, const std::atomic<bool>& stop);
     //! Runs the shard on its own thread while this one keeps the claim and watches the job.

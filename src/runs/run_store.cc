@@ -1,7 +1,6 @@
 #include "runs/run_store.h"
 
 #include <fmt/format.h>
-#include <zlib.h>
 
 #include <algorithm>
 #include <iostream>
@@ -9,6 +8,7 @@
 
 #include "common/interval.h"
 #include "common/time_format.h"
+#include "marketdata/compressed_text.h"
 #include "marketdata/duckdb_rows.h"
 
 namespace spark::runs {
@@ -42,30 +42,6 @@ CREATE TABLE IF NOT EXISTS runs (
 constexpr const char* kSummaryColumns =
     "run_id, created_ms, route, mode, symbol, timeframe, strategy, range_start, range_end, total_return, sharpe, "
     "max_drawdown, num_trades, answer_bytes";
-
-//! zlib's fastest level: answers are repetitive JSON (about 5x smaller even so), and the writer must
-//! keep up with thousands of small runs a second.
-Result<std::string> Compress(const std::string& text) {
-    uLongf size = compressBound(text.size());
-    std::string out(size, '\0');
-    if (compress2(reinterpret_cast<Bytef*>(out.data()), &size, reinterpret_cast<const Bytef*>(text.data()), text.size(),
-                  Z_BEST_SPEED) != Z_OK) {
-        return MakeError(ErrorCode::kInternal, "a run could not be compressed");
-    }
-    out.resize(size);
-    return out;
-}
-
-Result<std::string> Decompress(std::string_view blob, int64_t size) {
-    std::string out(static_cast<size_t>(size), '\0');
-    uLongf length = static_cast<uLongf>(size);
-    if (size > 0 && uncompress(reinterpret_cast<Bytef*>(out.data()), &length,
-                               reinterpret_cast<const Bytef*>(blob.data()), blob.size()) != Z_OK) {
-        return MakeError(ErrorCode::kCacheUnavailable, "a stored run could not be decompressed");
-    }
-    out.resize(length);
-    return out;
-}
 
 std::optional<double> DoubleAt(duckdb_data_chunk chunk, idx_t column, idx_t row) {
     uint64_t* validity = duckdb_vector_get_validity(duckdb_data_chunk_get_vector(chunk, column));
@@ -221,9 +197,9 @@ Result<Packed> Pack(const RunRecord& record) {
     for (const auto& [name, text] : record.attachments) attachments[name] = text;
     // Invalid UTF-8 (a rules text echoed) is replaced rather than thrown on.
     const std::string attachments_text = attachments.dump(-1, ' ', false, json::error_handler_t::replace);
-    Result<std::string> request = Compress(record.request);
-    Result<std::string> answer = Compress(record.answer);
-    Result<std::string> extra = Compress(attachments_text);
+    Result<std::string> request = CompressText(record.request, "run");
+    Result<std::string> answer = CompressText(record.answer, "run");
+    Result<std::string> extra = CompressText(attachments_text, "run");
     if (!request || !answer || !extra) return MakeError(ErrorCode::kInternal, "a run could not be compressed");
     return Packed{&record, std::move(*request), std::move(*answer), std::move(*extra),
                   static_cast<int64_t>(attachments_text.size())};
@@ -319,9 +295,9 @@ Result<std::optional<RunRecord>> RunStore::Get(const std::string& run_id) {
     ForEachRow(*result.Get(), [&](duckdb_data_chunk chunk, idx_t i) {
         RunRecord record;
         record.summary = SummaryAt(chunk, i);
-        auto request = Decompress(VarcharAt(chunk, 15, i), Column<int64_t>(chunk, 14)[i]);
-        auto answer = Decompress(VarcharAt(chunk, 16, i), record.summary.answer_bytes);
-        auto extra = Decompress(VarcharAt(chunk, 18, i), Column<int64_t>(chunk, 17)[i]);
+        auto request = DecompressText(VarcharAt(chunk, 15, i), Column<int64_t>(chunk, 14)[i], "run");
+        auto answer = DecompressText(VarcharAt(chunk, 16, i), record.summary.answer_bytes, "run");
+        auto extra = DecompressText(VarcharAt(chunk, 18, i), Column<int64_t>(chunk, 17)[i], "run");
         if (!request || !answer || !extra) {
             failure = Error{ErrorCode::kCacheUnavailable, "a stored run could not be decompressed", "", ""};
             return;

@@ -80,6 +80,18 @@ class DistributedJobs : public ::testing::Test {
         return std::move(*connection);
     }
     std::string Metrics() const { return HttpCall(Port(), "GET", "/metrics").body; }
+    //! The metrics once `holds` is true of them (the job metrics are gathered every half second),
+    //! or the last ones after 10 s.
+    template <typename Predicate>
+    std::string MetricsWhen(Predicate holds) const {
+        const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(10);
+        std::string text = Metrics();
+        while (!holds(text) && std::chrono::steady_clock::now() < deadline) {
+            std::this_thread::sleep_for(std::chrono::milliseconds(100));
+            text = Metrics();
+        }
+        return text;
+    }
 
     //! The job finished, and its answer and rows are exactly the local run's.
     void ExpectTheLocalAnswer(const std::string& id) {
@@ -108,7 +120,9 @@ TEST_F(DistributedJobs, ThreeWorkersAnswerAsZeroWorkers) {
     for (const char* name : {"w1", "w2", "w3"}) AddWorker(name);
     const std::string id = SubmitJob(Port(), "sweep", SweepRequest());
     ExpectTheLocalAnswer(id);
-    const std::string metrics = Metrics();
+    const std::string metrics = MetricsWhen([](const std::string& m) {
+        return MetricValue(m, "spark_jobs{status=\"done\"}") == 1 && MetricValue(m, "spark_job_workers_seen") == 3;
+    });
     EXPECT_EQ(MetricValue(metrics, "spark_job_workers_seen"), 3);
     EXPECT_EQ(MetricValue(metrics, "spark_job_queue_up"), 1);
     double runs = 0;
@@ -167,11 +181,9 @@ TEST_F(DistributedJobs, AKilledWorkersShardIsReclaimedAndTheAnswerIsUnchanged) {
     doomed.Kill();
     ExpectTheLocalAnswer(id);
     // Taken over after the visibility timeout (1.5 s), possibly just after the job completed.
-    const auto until = std::chrono::steady_clock::now() + std::chrono::seconds(20);
-    while (MetricValue(Metrics(), "spark_job_shards_reclaimed_total") < 1 && std::chrono::steady_clock::now() < until) {
-        std::this_thread::sleep_for(std::chrono::milliseconds(100));
-    }
-    EXPECT_GE(MetricValue(Metrics(), "spark_job_shards_reclaimed_total"), 1);
+    const std::string metrics =
+        MetricsWhen([](const std::string& m) { return MetricValue(m, "spark_job_shards_reclaimed_total") >= 1; });
+    EXPECT_GE(MetricValue(metrics, "spark_job_shards_reclaimed_total"), 1);
 }
 
 // A shard that fails on every worker goes to the dead-letter stream after --max-deliveries
@@ -200,7 +212,10 @@ TEST_F(DistributedJobs, AShardFailingRepeatedlyIsDeadLetteredAndFailsTheJob) {
     EXPECT_NE(message.find("was dead-lettered"), std::string::npos) << message;
     EXPECT_NE(message.find("is not in Redis"), std::string::npos) << message;
     EXPECT_GE(redis.Command({"XLEN", "spark:shards:dead"})->integer, 1);
-    EXPECT_GE(MetricValue(Metrics(), "spark_job_shards_dead_total"), 1);
+    EXPECT_GE(MetricValue(
+                  MetricsWhen([](const std::string& m) { return MetricValue(m, "spark_job_shards_dead_total") >= 1; }),
+                  "spark_job_shards_dead_total"),
+              1);
 }
 
 // Redis down when the coordinator starts: the service starts and serves; jobs fail clearly until
@@ -227,7 +242,9 @@ TEST_F(DistributedJobs, AWorkerJoiningMidJobTakesShards) {
     WaitForJob(Port(), id, [](const json& v) { return v["progress"]["done"].get<int>() > 0; });
     AddWorker("late");
     ExpectTheLocalAnswer(id);
-    EXPECT_GT(MetricValue(Metrics(), "spark_job_worker_runs_total{worker=\"late\"}"), 0);
+    const std::string metrics = MetricsWhen(
+        [](const std::string& m) { return MetricValue(m, "spark_job_worker_runs_total{worker=\"late\"}") > 0; });
+    EXPECT_GT(MetricValue(metrics, "spark_job_worker_runs_total{worker=\"late\"}"), 0);
 }
 
 // The documented rule: Redis gone mid-job fails the job with QUEUE_UNAVAILABLE; the service
@@ -246,7 +263,9 @@ TEST_F(DistributedJobs, RedisStoppedMidJobFailsItClearlyAndTheServiceStaysUp) {
                                     R"({"symbol":"BTCUSDT","timeframe":"1h","start":"2024-01-01","end":"2024-02-01",
                                         "strategy":"sma_cross"})");
     EXPECT_EQ(run.status, 200) << run.body;
-    EXPECT_EQ(MetricValue(Metrics(), "spark_job_queue_up"), 0);
+    EXPECT_EQ(MetricValue(MetricsWhen([](const std::string& m) { return MetricValue(m, "spark_job_queue_up") == 0; }),
+                          "spark_job_queue_up"),
+              0);
     const HttpResult refused = HttpCall(Port(), "GET", "/jobs/" + id + "/result");
     EXPECT_EQ(refused.status, 409);
     EXPECT_EQ(json::parse(refused.body)["error"]["details"]["reason"], "JOB_FAILED");

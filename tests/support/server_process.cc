@@ -12,6 +12,8 @@
 #include <sstream>
 #include <thread>
 
+#include "support/child_process.h"
+
 namespace spark::testing {
 namespace {
 
@@ -62,50 +64,21 @@ ServerProcess::ServerProcess(const std::string& directory, bool seed, std::vecto
         args.push_back(SPARK_SAMPLE_DIR);
     }
     args.insert(args.end(), extra_args.begin(), extra_args.end());
-    int out[2];
-    if (pipe(out) != 0) return;
-    pid_ = fork();
-    if (pid_ == 0) {
-        dup2(out[1], STDOUT_FILENO);
-        const int err = open(stderr_path_.c_str(), O_WRONLY | O_CREAT | O_APPEND, 0644);
-        dup2(err, STDERR_FILENO);
-        close(out[0]);
-        std::vector<char*> argv;
-        for (std::string& a : args) argv.push_back(a.data());
-        argv.push_back(nullptr);
-        execv(argv[0], argv.data());
-        _exit(127);
-    }
-    close(out[1]);
-    port_ = ReadPort(out[0]);
-    // Keep draining stdout so the child never blocks on a full pipe.
-    std::thread([fd = out[0]] {
-        char buffer[256];
-        while (read(fd, buffer, sizeof buffer) > 0) {
-        }
-        close(fd);
-    }).detach();
+    const Child child = SpawnWithStdoutPipe(std::move(args), stderr_path_);
+    if (child.pid < 0) return;
+    pid_ = child.pid;
+    port_ = ReadPort(child.stdout_fd);
+    DrainInBackground(child.stdout_fd);
 }
 
 ServerProcess::~ServerProcess() { Stop(); }
 
 int ServerProcess::Stop() {
     if (pid_ <= 0) return -1;
-    kill(pid_, SIGTERM);
-    int status = 0;
-    const auto deadline = std::chrono::steady_clock::now() + kStopTimeout;
-    while (waitpid(pid_, &status, WNOHANG) == 0) {
-        if (std::chrono::steady_clock::now() > deadline) {
-            kill(pid_, SIGKILL);
-            waitpid(pid_, &status, 0);
-            pid_ = -1;
-            return -1;
-        }
-        std::this_thread::sleep_for(std::chrono::milliseconds(10));
-    }
+    const int status = StopChild(pid_, kStopTimeout);
     pid_ = -1;
     port_ = 0;
-    return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+    return status;
 }
 
 void ServerProcess::Kill() {
@@ -142,23 +115,13 @@ namespace spark::testing {
 ReplayProcess::ReplayProcess(const std::string& data_directory, uint16_t port, std::vector<std::string> extra_args) {
     std::vector<std::string> args = {SPARK_REPLAY_PATH, "--port", std::to_string(port), "--data-dir", data_directory};
     args.insert(args.end(), extra_args.begin(), extra_args.end());
-    int out[2];
-    if (pipe(out) != 0) return;
-    pid_ = fork();
-    if (pid_ == 0) {
-        dup2(out[1], STDOUT_FILENO);
-        close(out[0]);
-        std::vector<char*> argv;
-        for (std::string& a : args) argv.push_back(a.data());
-        argv.push_back(nullptr);
-        execv(argv[0], argv.data());
-        _exit(127);
-    }
-    close(out[1]);
+    const Child child = SpawnWithStdoutPipe(std::move(args), "");
+    if (child.pid < 0) return;
+    pid_ = child.pid;
     std::string line;
     char c = 0;
-    while (read(out[0], &c, 1) == 1 && c != '\n') line.push_back(c);
-    close(out[0]);
+    while (read(child.stdout_fd, &c, 1) == 1 && c != '\n') line.push_back(c);
+    close(child.stdout_fd);
     const size_t colon = line.rfind(':');
     if (line.find("listening") != std::string::npos && colon != std::string::npos) {
         port_ = static_cast<uint16_t>(std::stoi(line.substr(colon + 1)));

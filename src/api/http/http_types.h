@@ -22,6 +22,10 @@ struct HttpRequest {
     std::string run_id;          //!< set by the server for job routes (the audit log's key)
     bool authenticated = false;  //!< a configured SPARK_API_TOKEN was presented
     std::string accept;          //!< the Accept header (`text/csv` asks the run route for CSV)
+    //! What "now" means for the request's range (its end is clipped to the last closed bar before
+    //! it): unset for a request, the job's creation time when a job runs a route's computation, so
+    //! a job that waited or was resumed computes what it was asked when it was submitted.
+    std::optional<int64_t> now_ms;
     //! The route pattern's `{name}` segments, e.g. {"runId": "run_..."} for /backtest/runs/{runId}.
     std::map<std::string, std::string> params;
 };

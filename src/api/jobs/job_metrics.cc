@@ -2,11 +2,14 @@
 
 #include <fmt/format.h>
 
+#include <chrono>
+
 #include "common/time_format.h"
 
 namespace spark::api {
 namespace {
 
+constexpr auto kRefreshEvery = std::chrono::milliseconds(500);
 //! Workers whose heartbeat is older than this are no longer counted as seen.
 constexpr int64_t kWorkerSeenWithinMs = 30'000;
 
@@ -69,8 +72,35 @@ std::string Render(jobs::JobManager& jobs, jobs::ShardRunner& runner) {
 
 }  // namespace
 
-void AddJobMetrics(ServiceMetrics& metrics, jobs::JobManager& jobs, jobs::ShardRunner& runner) {
-    metrics.SetExtraSampler([&jobs, &runner] { return Render(jobs, runner); });
+JobMetrics::JobMetrics(ServiceMetrics& metrics, jobs::JobManager& jobs, jobs::ShardRunner& runner)
+    : jobs_(jobs), runner_(runner), text_(Render(jobs, runner)) {
+    metrics.SetExtraSampler([this] {
+        std::lock_guard lock(mutex_);
+        return text_;
+    });
+    thread_ = std::thread([this] {
+        std::unique_lock lock(mutex_);
+        while (!wake_.wait_for(lock, kRefreshEvery, [this] { return stopping_; })) {
+            lock.unlock();
+            Refresh();
+            lock.lock();
+        }
+    });
+}
+
+JobMetrics::~JobMetrics() {
+    {
+        std::lock_guard lock(mutex_);
+        stopping_ = true;
+    }
+    wake_.notify_all();
+    thread_.join();
+}
+
+void JobMetrics::Refresh() {
+    std::string text = Render(jobs_, runner_);
+    std::lock_guard lock(mutex_);
+    text_ = std::move(text);
 }
 
 }  // namespace spark::api

@@ -183,6 +183,7 @@ jobs::JobPlan ServiceJobPlanner::PlanWhole(const jobs::JobRecord& job) const {
     http.method = "POST";
     http.body = job.request;
     http.run_id = job.id;
+    http.now_ms = job.created_ms;
     if (job.type == "walkforward") {
         http.path = "/backtest/walkforward";
         plan.run_whole = [route = walkforward_, http](std::shared_ptr<std::atomic<bool>> cancel, auto done) {

@@ -2,11 +2,11 @@
 
 #include <fmt/format.h>
 
-#include <charconv>
 #include <nlohmann/json.hpp>
 
 #include "api/http/error_response.h"
 #include "api/http/event_stream.h"
+#include "api/http/query_params.h"
 #include "api/json/json_fields.h"
 #include "api/json/json_writer.h"
 #include "common/time_format.h"
@@ -107,22 +107,11 @@ HttpResponse Submit(jobs::JobManager& jobs, const HttpRequest& http) {
 HttpResponse List(jobs::JobManager& jobs, const HttpRequest& http) {
     size_t limit = kDefaultListLimit;
     std::optional<jobs::JobStatus> status;
-    size_t start = 0;
-    const std::string& query = http.query;
-    while (start < query.size()) {
-        const size_t amp = std::min(query.find('&', start), query.size());
-        const std::string pair = query.substr(start, amp - start);
-        start = amp + 1;
-        const size_t eq = pair.find('=');
-        const std::string key = pair.substr(0, eq);
-        const std::string value = eq == std::string::npos ? "" : pair.substr(eq + 1);
+    for (const auto& [key, value] : QueryParams(http.query)) {
         if (key == "limit") {
-            const auto [end, ec] = std::from_chars(value.data(), value.data() + value.size(), limit);
-            if (ec != std::errc() || end != value.data() + value.size() || limit < 1 || limit > kMaxListLimit) {
-                return ErrorResponse({ErrorCode::kInvalidRequest,
-                                      fmt::format("limit must be an integer from 1 to {}", kMaxListLimit), "limit",
-                                      "OUT_OF_RANGE"});
-            }
+            Result<size_t> parsed = ReadLimit(value, kMaxListLimit);
+            if (!parsed) return ErrorResponse(parsed.error());
+            limit = *parsed;
         } else if (key == "status") {
             status = jobs::ParseJobStatus(value);
             if (!status) {
@@ -130,7 +119,7 @@ HttpResponse List(jobs::JobManager& jobs, const HttpRequest& http) {
                                       "status must be queued, running, done, failed or cancelled", "status",
                                       "OUT_OF_RANGE"});
             }
-        } else {
+        } else if (!key.empty()) {
             return ErrorResponse(
                 {ErrorCode::kInvalidRequest, "the query parameters are limit and status", "query", "UNKNOWN_FIELD"});
         }
@@ -155,7 +144,7 @@ HttpResponse Show(jobs::JobManager& jobs, const HttpRequest& http) {
 //! The answer (or the sweep's rows) of a finished job; 409 JOB_NOT_DONE otherwise, saying where it is.
 HttpResponse Answer(jobs::JobManager& jobs, const HttpRequest& http, bool rows) {
     const std::string& id = http.params.at("jobId");
-    Result<std::optional<jobs::JobRecord>> record = jobs.Answer(id);
+    Result<std::optional<jobs::JobRecord>> record = jobs.Answer(id, rows);
     if (!record) return ErrorResponse(record.error());
     if (!*record) return NotFound(id);
     const jobs::JobRecord& r = **record;
@@ -198,8 +187,14 @@ HttpResponse Cancel(jobs::JobManager& jobs, const HttpRequest& http) {
 HttpResponse Events(jobs::JobManager& jobs, const HttpRequest& http) {
     const std::string& id = http.params.at("jobId");
     auto stream = std::make_shared<EventStream>();
-    const uint64_t subscribed = jobs.Subscribe(id, [stream](const jobs::JobView& view, bool final) {
-        if (stream->ClientGone()) return;
+    // The listener unsubscribes itself once its client is gone (the token is known only after
+    // Subscribe returns; the manager calls listeners outside its lock).
+    auto token = std::make_shared<std::atomic<uint64_t>>(0);
+    const uint64_t subscribed = jobs.Subscribe(id, [stream, token, &jobs, id](const jobs::JobView& view, bool final) {
+        if (stream->ClientGone()) {
+            if (const uint64_t t = token->exchange(0); t != 0) jobs.Unsubscribe(id, t);
+            return;
+        }
         const std::string body = ViewBody(view);
         if (final) {
             stream->Push(jobs::JobStatusName(view.record.status), body);
@@ -208,6 +203,7 @@ HttpResponse Events(jobs::JobManager& jobs, const HttpRequest& http) {
             stream->Push("progress", body);
         }
     });
+    token->store(subscribed);
     if (subscribed == 0) {
         Result<std::optional<jobs::JobView>> view = jobs.Get(id);
         if (!view) return ErrorResponse(view.error());

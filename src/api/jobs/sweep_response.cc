@@ -28,13 +28,7 @@ void WriteRequestEcho(JsonWriter& json, const GridJobSpec& spec) {
     for (const std::string& timeframe : timeframes) json.String(timeframe);
     json.EndArray();
     WriteStrategyEcho(json, first.run.strategy, first.grid.fixed);
-    json.Key("grid").BeginObject();
-    for (const research::GridAxis& axis : first.grid.axes) {
-        json.Key(axis.name).BeginArray();
-        for (const double v : axis.values) json.Number(v);
-        json.EndArray();
-    }
-    json.EndObject();
+    WriteGridEcho(json, first.grid);
     json.Field("objective", research::ObjectiveName(first.objective));
     json.Field("topN", first.top_n).Field("minTrades", first.min_trades);
     json.EndObject();

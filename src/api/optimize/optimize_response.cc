@@ -12,19 +12,23 @@ void WriteParams(JsonWriter& json, const ParamValues& params) {
     json.EndObject();
 }
 
+void WriteGridEcho(JsonWriter& json, const research::GridSpec& grid) {
+    json.Key("grid").BeginObject();
+    for (const research::GridAxis& axis : grid.axes) {
+        json.Key(axis.name).BeginArray();
+        for (const double v : axis.values) json.Number(v);
+        json.EndArray();
+    }
+    json.EndObject();
+}
+
 namespace {
 
 void WriteRequestEcho(JsonWriter& json, const OptimizeRequest& r) {
     json.Key("request").BeginObject();
     WriteRunFields(json, r.run);
     WriteStrategyEcho(json, r.run.strategy, r.grid.fixed);
-    json.Key("grid").BeginObject();
-    for (const research::GridAxis& axis : r.grid.axes) {
-        json.Key(axis.name).BeginArray();
-        for (const double v : axis.values) json.Number(v);
-        json.EndArray();
-    }
-    json.EndObject();
+    WriteGridEcho(json, r.grid);
     json.Field("objective", research::ObjectiveName(r.objective));
     json.Field("topN", r.top_n).Field("minTrades", r.min_trades);
     json.EndObject();

@@ -19,6 +19,8 @@ struct OptimizeTiming {
 
 //! "params": {name: value} of one combination.
 void WriteParams(JsonWriter& json, const ParamValues& params);
+//! "grid": {axis: [values...]}, each axis's values as expanded (ranges listed).
+void WriteGridEcho(JsonWriter& json, const research::GridSpec& grid);
 //! "overfitting": the guard of the best combination (PSR, DSR, trials...), or null.
 void WriteGuard(JsonWriter& json, const std::optional<analysis::OverfittingGuard>& guard);
 

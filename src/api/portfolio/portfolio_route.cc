@@ -145,7 +145,8 @@ HttpResponse PortfolioRoute::Handle(const HttpRequest& http) const {
         response.job = identity;
         return response;
     };
-    Result<PortfolioRequest> request = ParsePortfolioRequest(http.body, NowEpochMs(), max_assets_);
+    Result<PortfolioRequest> request =
+        ParsePortfolioRequest(http.body, http.now_ms.value_or(NowEpochMs()), max_assets_);
     if (!request) return fail(request.error());
     metrics_.RecordRouteJob("portfolio", request->run.exchange, request->run.interval.Name());
     identity = PortfolioIdentity(*request);

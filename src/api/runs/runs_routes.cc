@@ -4,12 +4,12 @@
 #include <fmt/ranges.h>
 
 #include <algorithm>
-#include <charconv>
 #include <functional>
 #include <nlohmann/json.hpp>
 #include <variant>
 
 #include "api/http/error_response.h"
+#include "api/http/query_params.h"
 #include "api/json/json_writer.h"
 #include "common/time_format.h"
 #include "report/csv_export.h"
@@ -37,23 +37,11 @@ HttpResponse NotFound(const std::string& run_id, const runs::RunStore& store) {
 Result<runs::RunFilter> ReadFilter(const std::string& query) {
     runs::RunFilter filter;
     filter.limit = kDefaultListLimit;
-    size_t start = 0;
-    while (start < query.size()) {
-        const size_t amp = std::min(query.find('&', start), query.size());
-        const std::string pair = query.substr(start, amp - start);
-        start = amp + 1;
-        const size_t eq = pair.find('=');
-        const std::string key = pair.substr(0, eq);
-        const std::string value = eq == std::string::npos ? "" : pair.substr(eq + 1);
+    for (const auto& [key, value] : QueryParams(query)) {
         if (key == "limit") {
-            size_t parsed = 0;
-            const auto [end, ec] = std::from_chars(value.data(), value.data() + value.size(), parsed);
-            if (ec != std::errc() || end != value.data() + value.size() || parsed < 1 || parsed > kMaxListLimit) {
-                return MakeError(ErrorCode::kInvalidRequest,
-                                 fmt::format("limit must be an integer from 1 to {}", kMaxListLimit), "limit",
-                                 "OUT_OF_RANGE");
-            }
-            filter.limit = parsed;
+            Result<size_t> limit = ReadLimit(value, kMaxListLimit);
+            if (!limit) return std::unexpected(limit.error());
+            filter.limit = *limit;
         } else if (key == "route") {
             if (value != "run" && value != "optimize" && value != "walkforward" && value != "portfolio") {
                 return MakeError(ErrorCode::kInvalidRequest, "route must be run, optimize, walkforward or portfolio",

@@ -26,7 +26,7 @@ void WalkForwardRoute::Handle(const HttpRequest& http, Respond respond, CancelFl
         response.job = identity;
         respond(std::move(response));
     };
-    Result<WalkForwardRequest> parsed = ParseWalkForwardRequest(http.body, NowEpochMs());
+    Result<WalkForwardRequest> parsed = ParseWalkForwardRequest(http.body, http.now_ms.value_or(NowEpochMs()));
     if (!parsed) return fail(parsed.error());
     auto request = std::make_shared<WalkForwardRequest>(std::move(*parsed));
     const RunRequest& run = request->search.run;
