@@ -222,6 +222,8 @@ void JobManager::Complete(const std::shared_ptr<LiveJob>& job, Result<JobAnswer>
     std::string code, message;
     {
         std::lock_guard lock(mutex_);
+        // Completed once only (a failure racing a late report cannot finish it twice).
+        if (IsFinal(job->record.status)) return;
         // Stopping: the job stays `running` in the store, and the next start resumes it.
         if (stopped_ && !job->cancel_requested) return;
         if (job->cancel_requested) {

@@ -13,12 +13,6 @@ namespace {
 
 using nlohmann::json;
 
-//! An error about the inner request names its field as the job's (`request.grid.fast`).
-Error InRequest(Error error) {
-    error.field = error.field.empty() ? "request" : "request." + error.field;
-    return error;
-}
-
 //! `symbols` or `timeframes`: a non-empty list of distinct strings.
 Result<std::vector<std::string>> ReadNameList(const json& body, const char* field, size_t max_items) {
     const auto it = body.find(field);
@@ -107,6 +101,11 @@ std::vector<research::Trial> EvaluateGridShard(const GridJobSpec& spec, size_t s
                                           request.run.interval.PeriodsPerYear(), &cancel);
 }
 
+Error InJobRequest(Error error) {
+    error.field = error.field.empty() ? "request" : "request." + error.field;
+    return error;
+}
+
 std::span<const std::string_view> SweepRequestFields() {
     static const std::vector<std::string_view> fields = [] {
         std::vector<std::string_view> out;
@@ -124,23 +123,23 @@ Result<GridJobSpec> ParseGridJob(std::string_view type, std::string_view request
     GridJobSpec spec;
     if (type == "optimize") {
         Result<OptimizeRequest> parsed = ParseOptimizeRequest(request, now_ms);
-        if (!parsed) return std::unexpected(InRequest(parsed.error()));
+        if (!parsed) return std::unexpected(InJobRequest(parsed.error()));
         spec.series.push_back(std::move(*parsed));
     } else {
         Result<json> body = ParseJsonObject(request, SweepRequestFields());
-        if (!body) return std::unexpected(InRequest(body.error()));
+        if (!body) return std::unexpected(InJobRequest(body.error()));
         Result<std::vector<OptimizeRequest>> series = ReadSweepSeries(*body, now_ms);
-        if (!series) return std::unexpected(InRequest(series.error()));
+        if (!series) return std::unexpected(InJobRequest(series.error()));
         spec.series = std::move(*series);
     }
     for (const OptimizeRequest& series : spec.series) {
-        if (Result<void> ok = RefuseWhatJobsLack(series); !ok) return std::unexpected(InRequest(ok.error()));
+        if (Result<void> ok = RefuseWhatJobsLack(series); !ok) return std::unexpected(InJobRequest(ok.error()));
     }
     const OptimizeRequest& first = spec.series.front();
     const uint64_t per_series_cap = max_runs / spec.series.size();
     Result<research::GridExpansion> grid = research::ExpandGrid(
         *first.run.strategy.definition, first.grid, static_cast<size_t>(per_series_cap + 1), kMaxJobRawCombinations);
-    if (!grid) return std::unexpected(InRequest(grid.error()));
+    if (!grid) return std::unexpected(InJobRequest(grid.error()));
     const uint64_t runs = static_cast<uint64_t>(grid->valid) * spec.series.size();
     if (runs > max_runs) {
         Error error{ErrorCode::kTooManyCombinations,

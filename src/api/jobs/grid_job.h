@@ -40,6 +40,9 @@ Result<GridJobSpec> ParseGridJob(std::string_view type, std::string_view request
 std::vector<research::Trial> EvaluateGridShard(const GridJobSpec& spec, size_t series, const SeriesContext& context,
                                                uint64_t begin, uint64_t end, const std::atomic<bool>& cancel);
 
+//! An error about a job's inner request names its field as the job's (`request.grid.fast`).
+Error InJobRequest(Error error);
+
 //! The fields a sweep request accepts.
 std::span<const std::string_view> SweepRequestFields();
 

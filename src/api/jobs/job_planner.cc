@@ -24,11 +24,6 @@ struct GridJobData {
     double load_ms = 0;
 };
 
-Error InRequest(Error error) {
-    error.field = error.field.empty() ? "request" : "request." + error.field;
-    return error;
-}
-
 //! The synchronous route's answer as a job's: its body when 200, else its error.
 Result<jobs::JobAnswer> FromResponse(const HttpResponse& response) {
     if (response.status == 200) return jobs::JobAnswer{response.body, {}};
@@ -109,17 +104,17 @@ Result<uint64_t> ServiceJobPlanner::Check(std::string_view type, std::string_vie
     }
     if (type == "walkforward") {
         Result<WalkForwardRequest> parsed = ParseWalkForwardRequest(request, now);
-        if (!parsed) return std::unexpected(InRequest(parsed.error()));
+        if (!parsed) return std::unexpected(InJobRequest(parsed.error()));
         // The grid too (values, constraint, OPTIMIZER_MAX_COMBINATIONS), as the route checks it,
         // so a bad grid is a 400 now rather than a failed job later.
         Result<research::GridExpansion> grid =
             ExpandWithinCap(*parsed->search.run.strategy.definition, parsed->search.grid, options_.optimizer);
-        if (!grid) return std::unexpected(InRequest(grid.error()));
+        if (!grid) return std::unexpected(InJobRequest(grid.error()));
         return 1;
     }
     if (type == "portfolio") {
         Result<PortfolioRequest> parsed = ParsePortfolioRequest(request, now, options_.portfolio_max_assets);
-        if (!parsed) return std::unexpected(InRequest(parsed.error()));
+        if (!parsed) return std::unexpected(InJobRequest(parsed.error()));
         return 1;
     }
     return MakeError(ErrorCode::kInvalidRequest,
